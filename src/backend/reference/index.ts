@@ -1,0 +1,7 @@
+// The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
+
+import type { Backend } from '../backend.js';
+import { gemm } from './gemm.js';
+
+/** The plain-TypeScript backend (always available; the specification for the others). */
+export const referenceBackend: Backend = { name: 'reference', gemm };

@@ -1,0 +1,23 @@
+// The public API of zerodl: tensors, backends, layers, losses, optimizers and models.
+
+export { type Backend, getBackend, setBackend } from './backend/backend.js';
+export { referenceBackend } from './backend/reference/index.js';
+export { Activation } from './layers/activation.js';
+export { Affine, type AffineOptions } from './layers/affine.js';
+export { initStd, initWeights, parseWeightInit, type WeightInit } from './layers/init.js';
+export type { Layer, Mode, Param } from './layers/layer.js';
+export { LeakyRelu } from './layers/leaky_relu.js';
+export { Relu } from './layers/relu.js';
+export { Sigmoid } from './layers/sigmoid.js';
+export type { Loss } from './losses/loss.js';
+export { SoftmaxCrossEntropy } from './losses/softmax_cross_entropy.js';
+export { SumSquaredError } from './losses/sum_squared_error.js';
+export { Sequential, type SequentialOptions } from './model/sequential.js';
+export { type MlpOptions, mlp, threeLayerNet } from './model/zoo.js';
+export { Momentum } from './optimizers/momentum.js';
+export type { Grads, Optimizer, Params } from './optimizers/optimizer.js';
+export { Sgd } from './optimizers/sgd.js';
+export { oneHot } from './tensor/one_hot.js';
+export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';
+export { DataError, NumericError, ShapeError, ValueError } from './util/errors.js';
+export { Random } from './util/random.js';

@@ -1,0 +1,176 @@
+// Affine (fully connected) layer: y = x·W + b, with W [in, out] and b [1, out] as in the seed.
+// Backward: dW = xᵀ·dy, db = Σₙ dy (summed over the batch), dx = dy·Wᵀ.
+
+import { getBackend } from '../backend/backend.js';
+import { reuseOrAllocate, Tensor } from '../tensor/tensor.js';
+import { formatShape, ShapeError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { initWeights, type WeightInit } from './init.js';
+import type { Layer, Mode, Param } from './layer.js';
+
+export interface AffineOptions {
+  inFeatures: number;
+  outFeatures: number;
+  /** Initial weights: default `{ kind: 'std', std: 0.01 }`, the seed's. Ignored when `W` is given. */
+  init?: WeightInit;
+  /** Generator for the initial weights (default: a new `Random(0)`). */
+  rng?: Random;
+  /** Use these tensors as the parameters (kept, not copied: the article's `Affine(W, b)`). */
+  W?: Tensor;
+  b?: Tensor;
+}
+
+/**
+ * Fully connected layer `y = x·W + b` for x of shape [n, inFeatures].
+ *
+ * The article's `db = dout` is right only for one sample (numpy then fails for n > 1); here the bias
+ * gradient is summed over the batch, `db = Σₙ dy[n]`, which equals the article's at n = 1.
+ *
+ * @example
+ * const affine = new Affine({ inFeatures: 784, outFeatures: 500 });
+ * affine.forward(new Tensor([1, 784]), 'train').shape; // [1, 500]
+ */
+export class Affine implements Layer {
+  readonly label: string;
+  readonly W: Param;
+  readonly b: Param;
+  private x: Tensor | undefined;
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+
+  constructor(readonly options: AffineOptions) {
+    const { inFeatures, outFeatures } = options;
+    this.label = `Affine(${inFeatures}→${outFeatures})`;
+    for (const [name, value] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new ShapeError(`${this.label}: ${name} must be a whole number >= 1`);
+    }
+    const W =
+      options.W ??
+      initWeights(
+        [inFeatures, outFeatures],
+        inFeatures,
+        options.init ?? { kind: 'std', std: 0.01 },
+        options.rng ?? new Random(0),
+      );
+    const b = options.b ?? new Tensor([1, outFeatures]);
+    checkParamShape(this.label, 'W', [inFeatures, outFeatures], W);
+    checkParamShape(this.label, 'b', [1, outFeatures], b);
+    this.W = { name: 'W', value: W, grad: new Tensor(W.shape) };
+    this.b = { name: 'b', value: b, grad: new Tensor(b.shape) };
+  }
+
+  outputShape(inputShape: readonly number[]): number[] {
+    if (inputShape.length !== 2 || inputShape[1] !== this.options.inFeatures) {
+      throw new ShapeError(
+        `${this.label}: expected input [n, ${this.options.inFeatures}], received ${formatShape(inputShape)}`,
+      );
+    }
+    return [inputShape[0], this.options.outFeatures];
+  }
+
+  forward(x: Tensor, _mode: Mode): Tensor {
+    const [n, outFeatures] = this.outputShape(x.shape);
+    const inFeatures = this.options.inFeatures;
+    const y = reuseOrAllocate(this.y, [n, outFeatures]);
+    const bias = this.b.value.data;
+    for (let row = 0; row < n; row++) y.data.set(bias, row * outFeatures); // y = b (broadcast over rows)
+    // y[n, out] += x[n, in] · W[in, out]
+    getBackend().gemm(
+      false,
+      false,
+      n,
+      outFeatures,
+      inFeatures,
+      1,
+      x.data,
+      0,
+      inFeatures,
+      this.W.value.data,
+      0,
+      outFeatures,
+      1,
+      y.data,
+      0,
+      outFeatures,
+    );
+    this.x = x;
+    this.y = y;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = this.x;
+    if (x === undefined) throw new Error(`${this.label}: backward called before forward`);
+    const n = x.shape[0];
+    const { inFeatures, outFeatures } = this.options;
+    if (dy.shape.length !== 2 || dy.shape[0] !== n || dy.shape[1] !== outFeatures) {
+      throw new ShapeError(
+        `${this.label}: backward expected dy [${n}, ${outFeatures}], received ${formatShape(dy.shape)}`,
+      );
+    }
+    const backend = getBackend();
+    // dW[in, out] = xᵀ[in, n] · dy[n, out]
+    backend.gemm(
+      true,
+      false,
+      inFeatures,
+      outFeatures,
+      n,
+      1,
+      x.data,
+      0,
+      inFeatures,
+      dy.data,
+      0,
+      outFeatures,
+      0,
+      this.W.grad.data,
+      0,
+      outFeatures,
+    );
+    const db = this.b.grad.data;
+    db.fill(0);
+    for (let row = 0; row < n; row++) {
+      const offset = row * outFeatures;
+      for (let j = 0; j < outFeatures; j++) db[j] += dy.data[offset + j];
+    }
+    const dx = reuseOrAllocate(this.dx, [n, inFeatures]);
+    // dx[n, in] = dy[n, out] · Wᵀ[out, in]
+    backend.gemm(
+      false,
+      true,
+      n,
+      inFeatures,
+      outFeatures,
+      1,
+      dy.data,
+      0,
+      outFeatures,
+      this.W.value.data,
+      0,
+      outFeatures,
+      0,
+      dx.data,
+      0,
+      inFeatures,
+    );
+    this.dx = dx;
+    return dx;
+  }
+
+  params(): Param[] {
+    return [this.W, this.b];
+  }
+}
+
+function checkParamShape(label: string, name: string, expected: number[], tensor: Tensor): void {
+  if (tensor.shape.length !== expected.length || tensor.shape.some((dim, i) => dim !== expected[i])) {
+    throw new ShapeError(
+      `${label}: ${name} must have shape ${formatShape(expected)}, received ${formatShape(tensor.shape)}`,
+    );
+  }
+}

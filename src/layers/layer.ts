@@ -1,0 +1,33 @@
+// The Layer interface every layer implements, and the Param record that ties a live parameter
+// tensor to its gradient.
+
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A trainable tensor and its gradient. Optimizers change `value` in place; `grad = dL/dvalue`. */
+export interface Param {
+  /** The layer-local name: `W`, `b`, `gamma`, `beta`. Sequential numbers them: `W1, b1, W2 …`. */
+  name: string;
+  value: Tensor;
+  grad: Tensor;
+}
+
+/** 'train' caches what backward needs and enables dropout / batch statistics; 'eval' is inference. */
+export type Mode = 'train' | 'eval';
+
+/**
+ * One step of a network: a forward map and its backward (vector–Jacobian product).
+ *
+ * Contracts: `forward` caches what `backward` needs; `backward(dy)` overwrites every param's `grad`,
+ * returns dL/dx and never modifies `dy`. Returned tensors belong to the layer and are overwritten by
+ * its next call (no allocation per step): copy them to keep them.
+ */
+export interface Layer {
+  /** A short description for summaries and errors, e.g. `Affine(784→500)`. */
+  readonly label: string;
+  /** The output shape for an input shape (batch dimension included); throws ShapeError if it does not fit. */
+  outputShape(inputShape: readonly number[]): number[];
+  forward(x: Tensor, mode: Mode): Tensor;
+  backward(dy: Tensor): Tensor;
+  /** The layer's parameters ([] when stateless). */
+  params(): Param[];
+}

@@ -1,0 +1,150 @@
+// Sequential: a list of layers plus a loss, with the seed article's vocabulary —
+// predict (forward), loss, gradient (backpropagation), params — and numericalGradient for tests.
+
+import type { Layer, Mode } from '../layers/layer.js';
+import type { Loss } from '../losses/loss.js';
+import type { Grads, Params } from '../optimizers/optimizer.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { formatShape, ShapeError } from '../util/errors.js';
+
+export interface SequentialOptions {
+  /** The input shape without the batch dimension, e.g. [784]: checks every layer fits when the model is built. */
+  inputShape?: readonly number[];
+}
+
+/**
+ * Layers applied in order, then a loss. Parameters are keyed as in the seed and the book: `W1, b1, W2, …`,
+ * numbered over the layers that have parameters.
+ *
+ * @example
+ * const net = new Sequential([new Affine({ inFeatures: 784, outFeatures: 3 })], new SumSquaredError());
+ * const grads = net.gradient(x, t);          // predict → loss → backward in reverse order
+ * new Momentum().update(net.params(), grads); // the seed's training step
+ */
+export class Sequential {
+  readonly inputShape: readonly number[] | undefined;
+  private readonly paramMap: Params = new Map();
+  private readonly gradMap: Grads = new Map();
+
+  constructor(
+    readonly layers: Layer[],
+    readonly lossFunction: Loss,
+    options: SequentialOptions = {},
+  ) {
+    this.inputShape = options.inputShape;
+    if (this.inputShape !== undefined) this.outputShape([1, ...this.inputShape]);
+    let index = 0;
+    for (const layer of layers) {
+      const params = layer.params();
+      if (params.length === 0) continue;
+      index++;
+      for (const param of params) {
+        this.paramMap.set(`${param.name}${index}`, param.value);
+        this.gradMap.set(`${param.name}${index}`, param.grad);
+      }
+    }
+  }
+
+  /** The output shape for an input shape (batch included); throws a ShapeError naming the layer index that does not fit. */
+  outputShape(inputShape: readonly number[]): number[] {
+    let shape = [...inputShape];
+    this.layers.forEach((layer, i) => {
+      try {
+        shape = layer.outputShape(shape);
+      } catch (error) {
+        if (error instanceof ShapeError)
+          throw new ShapeError(`layer ${i + 1} of ${this.layers.length}: ${error.message}`);
+        throw error;
+      }
+    });
+    return shape;
+  }
+
+  /** Runs every layer's forward in order. The result belongs to the last layer (overwritten next call). */
+  forward(x: Tensor, mode: Mode): Tensor {
+    this.checkInput(x);
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y, mode);
+    return y;
+  }
+
+  /** Runs every layer's backward in reverse order and returns dL/dx. */
+  backward(dy: Tensor): Tensor {
+    let d = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d);
+    return d;
+  }
+
+  /** Inference (the seed's `predict`): an eval-mode forward pass; returns a tensor the caller owns. */
+  predict(x: Tensor): Tensor {
+    return this.forward(x, 'eval').clone();
+  }
+
+  /** The loss of a train-mode forward pass on (x, t) (the seed's `predict` then `loss_func`). */
+  loss(x: Tensor, t: Tensor): number {
+    return this.lossFunction.forward(this.forward(x, 'train'), t);
+  }
+
+  /**
+   * Backpropagation (the seed's `gradient`): forward, loss, then every backward in reverse order.
+   * Returns the gradients by key; they are the layers' live grad tensors, overwritten by the next call.
+   */
+  gradient(x: Tensor, t: Tensor): Grads {
+    this.loss(x, t);
+    this.backward(this.lossFunction.backward());
+    return this.gradMap;
+  }
+
+  /** The live parameter tensors by key (the seed's `params`): an optimizer updates them in place. */
+  params(): Params {
+    return this.paramMap;
+  }
+
+  /**
+   * Central differences (L(θ + h) − L(θ − h)) / 2h for every parameter element, as the book's
+   * `numerical_gradient`. Slow (two forward passes per element): for checking `gradient` on small nets.
+   */
+  numericalGradient(x: Tensor, t: Tensor, h = 1e-3): Grads {
+    const result: Grads = new Map();
+    for (const [key, param] of this.paramMap) {
+      const numeric = param.clone();
+      for (let i = 0; i < param.size; i++) {
+        const original = param.data[i];
+        param.data[i] = original + h;
+        const plus = this.loss(x, t);
+        param.data[i] = original - h;
+        const minus = this.loss(x, t);
+        param.data[i] = original;
+        numeric.data[i] = (plus - minus) / (2 * h);
+      }
+      result.set(key, numeric);
+    }
+    return result;
+  }
+
+  /** One line per layer with its output shape and parameter count, for a given batch size. */
+  summary(batch = 1): string {
+    if (this.inputShape === undefined) return this.layers.map((layer) => layer.label).join('\n');
+    let shape = [batch, ...this.inputShape];
+    const lines = [`input ${formatShape(shape)}`];
+    for (const layer of this.layers) {
+      shape = layer.outputShape(shape);
+      const count = layer.params().reduce((sum, p) => sum + p.value.size, 0);
+      lines.push(
+        `${layer.label.padEnd(24)} → ${formatShape(shape).padEnd(12)} ${count > 0 ? `${count} params` : ''}`.trimEnd(),
+      );
+    }
+    lines.push(`loss: ${this.lossFunction.label}`);
+    return lines.join('\n');
+  }
+
+  private checkInput(x: Tensor): void {
+    if (this.inputShape === undefined) return;
+    const expected = this.inputShape;
+    if (x.shape.length !== expected.length + 1 || expected.some((dim, i) => x.shape[i + 1] !== dim)) {
+      throw new ShapeError(
+        `Sequential: expected input [n, ${expected.join(', ')}], received ${formatShape(x.shape)}`,
+      );
+    }
+  }
+}

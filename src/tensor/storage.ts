@@ -1,0 +1,18 @@
+// Where tensor data lives. By default in ordinary JavaScript memory; the WebAssembly backend installs
+// an allocator that places tensors in its linear memory, so kernels read them without copying.
+
+/** Returns a zero-filled Float32Array of `size` elements. */
+export type Float32Allocator = (size: number) => Float32Array;
+
+const javascriptAllocator: Float32Allocator = (size) => new Float32Array(size);
+let allocator: Float32Allocator = javascriptAllocator;
+
+/** A zero-filled Float32Array from the current allocator: every tensor's data comes from here. */
+export function allocateFloat32(size: number): Float32Array {
+  return allocator(size);
+}
+
+/** Installs the allocator new tensors use (`undefined` restores ordinary JavaScript memory). */
+export function setFloat32Allocator(next: Float32Allocator | undefined): void {
+  allocator = next ?? javascriptAllocator;
+}
