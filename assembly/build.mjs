@@ -1,0 +1,1 @@
+// Placeholder: the WebAssembly build (issue 4) replaces this with the AssemblyScript compile step.
