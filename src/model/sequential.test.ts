@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assertClose } from '../../test/close.js';
+import { Affine } from '../layers/affine.js';
+import { LeakyRelu } from '../layers/leaky_relu.js';
+import { SoftmaxCrossEntropy } from '../losses/softmax_cross_entropy.js';
+import { oneHot } from '../tensor/one_hot.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Random } from '../util/random.js';
+import { Sequential } from './sequential.js';
+import { mlp, threeLayerNet } from './zoo.js';
+
+describe('Sequential', () => {
+  it('numbers parameters over the parameterised layers: W1, b1, W2, b2, W3, b3', () => {
+    const net = threeLayerNet();
+    assert.deepEqual([...net.params().keys()], ['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
+    assert.deepEqual(
+      [...net.params().values()].map((p) => p.shape),
+      [
+        [784, 500],
+        [1, 500],
+        [500, 100],
+        [1, 100],
+        [100, 3],
+        [1, 3],
+      ],
+    );
+    assert.equal(net.params().get('W1'), (net.layers[0] as Affine).W.value);
+  });
+
+  it('gradient() agrees with numericalGradient() for every parameter (batch 3, SSE)', () => {
+    const rng = new Random(2);
+    const net = mlp({ sizes: [7, 5, 4, 3], init: 'he', seed: 1 });
+    const x = Tensor.rand([3, 7], rng);
+    const t = Tensor.rand([3, 3], rng);
+    const numeric = net.numericalGradient(x, t, 1e-2);
+    for (const [key, grad] of net.gradient(x, t)) {
+      assertClose(grad.data, numeric.get(key)?.data ?? [], { rtol: 2e-2, atol: 2e-4, what: key });
+    }
+  });
+
+  it('gradient() agrees with numericalGradient() with softmax cross-entropy (batch 2)', () => {
+    const rng = new Random(3);
+    const net = mlp({ sizes: [6, 5, 4], init: 'xavier', seed: 2, loss: new SoftmaxCrossEntropy() });
+    const x = Tensor.rand([2, 6], rng);
+    const t = oneHot([1, 3], 4);
+    const numeric = net.numericalGradient(x, t, 1e-2);
+    for (const [key, grad] of net.gradient(x, t)) {
+      assertClose(grad.data, numeric.get(key)?.data ?? [], { rtol: 2e-2, atol: 2e-4, what: key });
+    }
+  });
+
+  it('predict returns a tensor the caller owns (a second predict does not change it)', () => {
+    const net = threeLayerNet({ seed: 5 });
+    const rng = new Random(1);
+    const first = net.predict(Tensor.rand([1, 784], rng));
+    const copy = [...first.data];
+    net.predict(Tensor.rand([1, 784], rng));
+    assert.deepEqual([...first.data], copy);
+  });
+
+  it('checks layers fit together when built, naming the layer index and shapes', () => {
+    assert.throws(
+      () =>
+        new Sequential(
+          [new Affine({ inFeatures: 784, outFeatures: 500 }), new LeakyRelu(), new Affine({ inFeatures: 400, outFeatures: 3 })],
+          new SoftmaxCrossEntropy(),
+          { inputShape: [784] },
+        ),
+      { name: 'ShapeError', message: 'layer 3 of 3: Affine(400→3): expected input [n, 400], received [1, 500]' },
+    );
+  });
+
+  it('rejects an input of the wrong width and a target of the wrong shape', () => {
+    const net = threeLayerNet();
+    assert.throws(() => net.predict(new Tensor([1, 783])), {
+      name: 'ShapeError',
+      message: 'Sequential: expected input [n, 784], received [1, 783]',
+    });
+    assert.throws(() => net.gradient(new Tensor([3, 784]), Tensor.from([1, 2, 3])), /t has shape \[3\] but y has shape \[3, 3\]/);
+  });
+
+  it('summary lists each layer with its output shape', () => {
+    const summary = threeLayerNet().summary();
+    assert.match(summary, /Affine\(784→500\) +→ \[1, 500\] +392500 params/);
+    assert.match(summary, /loss: SumSquaredError/);
+  });
+});
+
+describe('threeLayerNet', () => {
+  it('is the seed: W = 0.01·randn, b = 0, LeakyReLU(0.1), seeded', () => {
+    const net = threeLayerNet({ seed: 7 });
+    const W1 = net.params().get('W1')?.data ?? new Float32Array();
+    let sumSquares = 0;
+    for (const w of W1) sumSquares += w * w;
+    assertClose([Math.sqrt(sumSquares / W1.length)], [0.01], { rtol: 0.01 });
+    assert.ok(net.params().get('b1')?.data.every((b) => b === 0));
+    assert.equal((net.layers[1] as LeakyRelu).alpha, 0.1);
+    assert.deepEqual([...threeLayerNet({ seed: 7 }).params().get('W3')?.data ?? []], [...net.params().get('W3')?.data ?? []]);
+  });
+
+  it('takes sizes, alpha, init and seed as options', () => {
+    const net = threeLayerNet({ sizes: [10, 8, 6, 4], alpha: 0.2, init: 'he', seed: 1 });
+    assert.deepEqual(net.predict(new Tensor([2, 10])).shape, [2, 4]);
+    assert.equal((net.layers[3] as LeakyRelu).alpha, 0.2);
+    assert.throws(() => threeLayerNet({ sizes: [10, 4] }), /must list 4 widths/);
+  });
+});
