@@ -12,10 +12,24 @@ export { Sigmoid } from './layers/sigmoid.js';
 export type { Loss } from './losses/loss.js';
 export { SoftmaxCrossEntropy } from './losses/softmax_cross_entropy.js';
 export { SumSquaredError } from './losses/sum_squared_error.js';
+export {
+  type Architecture,
+  type BuildOptions,
+  buildModel,
+  createLoss,
+  type LayerSpec,
+  type LossName,
+  mlpArchitecture,
+} from './model/architecture.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export { type MlpOptions, mlp, threeLayerNet } from './model/zoo.js';
+export { AdaGrad } from './optimizers/adagrad.js';
+export { Adam } from './optimizers/adam.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optimizers/create.js';
 export { Momentum } from './optimizers/momentum.js';
-export type { Grads, Optimizer, Params } from './optimizers/optimizer.js';
+export { Nesterov } from './optimizers/nesterov.js';
+export { BaseOptimizer, type Grads, type Optimizer, type Params } from './optimizers/optimizer.js';
+export { RmsProp } from './optimizers/rmsprop.js';
 export { Sgd } from './optimizers/sgd.js';
 export { oneHot } from './tensor/one_hot.js';
 export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';

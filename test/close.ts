@@ -13,7 +13,11 @@ export function assertClose(
   expected: ArrayLike<number>,
   { rtol = 1e-4, atol = 1e-7, what = 'values' }: { rtol?: number; atol?: number; what?: string } = {},
 ): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${what}: length ${actual.length}, expected ${expected.length}`,
+  );
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -24,12 +28,18 @@ export function assertClose(
     }
   }
   if (worst >= 0) {
-    assert.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);
+    assert.fail(
+      `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
   }
 }
 
 /** The largest |a − e| / max(|e|, floor) over all elements: for reporting relative error against a reference. */
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 1e-6): number {
+export function maxRelativeError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  floor = 1e-6,
+): number {
   let worst = 0;
   for (let i = 0; i < actual.length; i++) {
     worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), floor));

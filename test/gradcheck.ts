@@ -21,7 +21,11 @@ export interface GradCheckOptions {
  * Checks a layer's dx and every param's grad against central differences of L = Σ y·r, where r is a
  * fixed random tensor, so that each output element gets its own upstream gradient.
  */
-export function checkLayerGradients(layer: Layer, inputShape: number[], options: GradCheckOptions = {}): void {
+export function checkLayerGradients(
+  layer: Layer,
+  inputShape: number[],
+  options: GradCheckOptions = {},
+): void {
   const { seed = 1, h = 1e-2, rtol = 2e-2, atol = 2e-3 } = options;
   const rng = new Random(seed);
   const x = options.input ?? awayFromZero(Tensor.rand(inputShape, rng), h);
@@ -41,7 +45,11 @@ export function checkLayerGradients(layer: Layer, inputShape: number[], options:
 
   assertClose(dx.data, numericGradient(x, objective, h), { rtol, atol, what: `${layer.label} dx` });
   layer.params().forEach((param, i) => {
-    assertClose(analyticParams[i].data, numericGradient(param.value, objective, h), { rtol, atol, what: `${layer.label} d${param.name}` });
+    assertClose(analyticParams[i].data, numericGradient(param.value, objective, h), {
+      rtol,
+      atol,
+      what: `${layer.label} d${param.name}`,
+    });
   });
 }
 
@@ -50,7 +58,11 @@ export function checkLossGradients(loss: Loss, y: Tensor, t: Tensor, options: Gr
   const { h = 1e-2, rtol = 2e-2, atol = 2e-3 } = options;
   loss.forward(y, t);
   const dy = loss.backward().clone();
-  assertClose(dy.data, numericGradient(y, () => loss.forward(y, t), h), { rtol, atol, what: `${loss.label} dy` });
+  assertClose(
+    dy.data,
+    numericGradient(y, () => loss.forward(y, t), h),
+    { rtol, atol, what: `${loss.label} dy` },
+  );
 }
 
 /** Central differences of `objective` with respect to every element of `variable` (restored afterwards). */

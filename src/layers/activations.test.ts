@@ -26,7 +26,11 @@ describe('activations', () => {
     const layer = new Sigmoid();
     const y = layer.forward(x, 'train');
     assertClose(y.data, [1 / (1 + Math.exp(2)), 0.5, 1 / (1 + Math.exp(-3))], { rtol: 1e-6 });
-    assertClose(layer.backward(Tensor.from([[1, 1, 1]])).data, [...y.data].map((v) => v * (1 - v)), { rtol: 1e-6 });
+    assertClose(
+      layer.backward(Tensor.from([[1, 1, 1]])).data,
+      [...y.data].map((v) => v * (1 - v)),
+      { rtol: 1e-6 },
+    );
   });
 
   it('pass numerical gradient checks (batch 3, odd sizes)', () => {
@@ -48,7 +52,10 @@ describe('activations', () => {
   it('reject a dy whose shape differs from x, and a non-finite alpha', () => {
     const layer = new Relu();
     layer.forward(x, 'train');
-    assert.throws(() => layer.backward(new Tensor([3, 1])), /Relu backward \(dy\): expected shape \[1, 3\], received \[3, 1\]/);
+    assert.throws(
+      () => layer.backward(new Tensor([3, 1])),
+      /Relu backward \(dy\): expected shape \[1, 3\], received \[3, 1\]/,
+    );
     assert.throws(() => new LeakyRelu(Number.NaN), /alpha must be a finite number/);
   });
 });

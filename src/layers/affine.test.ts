@@ -48,7 +48,10 @@ describe('Affine', () => {
   });
 
   it('passes a numerical gradient check (batch 3, odd sizes)', () => {
-    checkLayerGradients(new Affine({ inFeatures: 5, outFeatures: 7, init: 'he', rng: new Random(3) }), [3, 5]);
+    checkLayerGradients(
+      new Affine({ inFeatures: 5, outFeatures: 7, init: 'he', rng: new Random(3) }),
+      [3, 5],
+    );
   });
 
   it('rejects an input of the wrong width, naming the layer and both shapes', () => {
@@ -61,10 +64,19 @@ describe('Affine', () => {
   });
 
   it('rejects parameters and upstream gradients of the wrong shape', () => {
-    assert.throws(() => new Affine({ inFeatures: 2, outFeatures: 3, W: new Tensor([3, 2]) }), /W must have shape \[2, 3\], received \[3, 2\]/);
-    assert.throws(() => new Affine({ inFeatures: 2, outFeatures: 3, b: new Tensor([3]) }), /b must have shape \[1, 3\], received \[3\]/);
+    assert.throws(
+      () => new Affine({ inFeatures: 2, outFeatures: 3, W: new Tensor([3, 2]) }),
+      /W must have shape \[2, 3\], received \[3, 2\]/,
+    );
+    assert.throws(
+      () => new Affine({ inFeatures: 2, outFeatures: 3, b: new Tensor([3]) }),
+      /b must have shape \[1, 3\], received \[3\]/,
+    );
     const affine = new Affine({ inFeatures: 2, outFeatures: 3 });
     affine.forward(new Tensor([4, 2]), 'train');
-    assert.throws(() => affine.backward(new Tensor([4, 2])), /backward expected dy \[4, 3\], received \[4, 2\]/);
+    assert.throws(
+      () => affine.backward(new Tensor([4, 2])),
+      /backward expected dy \[4, 3\], received \[4, 2\]/,
+    );
   });
 });

@@ -46,15 +46,27 @@ describe('SumSquaredError', () => {
       name: 'NumericError',
       message: /loss is NaN \(y\[1\] = NaN\)/,
     });
-    assert.throws(() => loss.forward(Tensor.from([[0, 0]]), Tensor.from([[Number.POSITIVE_INFINITY, 0]])), /t\[0\] = Infinity/);
-    assert.throws(() => loss.forward(Tensor.from([[Number.NEGATIVE_INFINITY, 0]]), Tensor.from([[0, 0]])), NumericError);
+    assert.throws(
+      () => loss.forward(Tensor.from([[0, 0]]), Tensor.from([[Number.POSITIVE_INFINITY, 0]])),
+      /t\[0\] = Infinity/,
+    );
+    assert.throws(
+      () => loss.forward(Tensor.from([[Number.NEGATIVE_INFINITY, 0]]), Tensor.from([[0, 0]])),
+      NumericError,
+    );
   });
 });
 
 describe('SoftmaxCrossEntropy', () => {
   it('is the mean over the batch of −Σ t·log softmax(y)', () => {
     const loss = new SoftmaxCrossEntropy();
-    const value = loss.forward(Tensor.from([[0, 0], [Math.log(3), 0]]), oneHot([0, 0], 2));
+    const value = loss.forward(
+      Tensor.from([
+        [0, 0],
+        [Math.log(3), 0],
+      ]),
+      oneHot([0, 0], 2),
+    );
     assertClose([value], [(Math.log(2) + Math.log(4 / 3)) / 2], { rtol: 1e-6 });
     assertClose(loss.backward().data, [(0.5 - 1) / 2, 0.5 / 2, (0.75 - 1) / 2, 0.25 / 2], { rtol: 1e-6 });
   });
@@ -71,6 +83,9 @@ describe('SoftmaxCrossEntropy', () => {
   });
 
   it('rejects class labels in place of one-hot rows', () => {
-    assert.throws(() => new SoftmaxCrossEntropy().forward(new Tensor([3, 3]), Tensor.from([0, 1, 2])), /oneHot/);
+    assert.throws(
+      () => new SoftmaxCrossEntropy().forward(new Tensor([3, 3]), Tensor.from([0, 1, 2])),
+      /oneHot/,
+    );
   });
 });

@@ -41,7 +41,7 @@ describe('Sequential', () => {
 
   it('gradient() agrees with numericalGradient() with softmax cross-entropy (batch 2)', () => {
     const rng = new Random(3);
-    const net = mlp({ sizes: [6, 5, 4], init: 'xavier', seed: 2, loss: new SoftmaxCrossEntropy() });
+    const net = mlp({ sizes: [6, 5, 4], init: 'xavier', seed: 2, loss: 'cross_entropy' });
     const x = Tensor.rand([2, 6], rng);
     const t = oneHot([1, 3], 4);
     const numeric = net.numericalGradient(x, t, 1e-2);
@@ -63,11 +63,18 @@ describe('Sequential', () => {
     assert.throws(
       () =>
         new Sequential(
-          [new Affine({ inFeatures: 784, outFeatures: 500 }), new LeakyRelu(), new Affine({ inFeatures: 400, outFeatures: 3 })],
+          [
+            new Affine({ inFeatures: 784, outFeatures: 500 }),
+            new LeakyRelu(),
+            new Affine({ inFeatures: 400, outFeatures: 3 }),
+          ],
           new SoftmaxCrossEntropy(),
           { inputShape: [784] },
         ),
-      { name: 'ShapeError', message: 'layer 3 of 3: Affine(400→3): expected input [n, 400], received [1, 500]' },
+      {
+        name: 'ShapeError',
+        message: 'layer 3 of 3: Affine(400→3): expected input [n, 400], received [1, 500]',
+      },
     );
   });
 
@@ -77,7 +84,10 @@ describe('Sequential', () => {
       name: 'ShapeError',
       message: 'Sequential: expected input [n, 784], received [1, 783]',
     });
-    assert.throws(() => net.gradient(new Tensor([3, 784]), Tensor.from([1, 2, 3])), /t has shape \[3\] but y has shape \[3, 3\]/);
+    assert.throws(
+      () => net.gradient(new Tensor([3, 784]), Tensor.from([1, 2, 3])),
+      /t has shape \[3\] but y has shape \[3, 3\]/,
+    );
   });
 
   it('summary lists each layer with its output shape', () => {
@@ -94,9 +104,17 @@ describe('threeLayerNet', () => {
     let sumSquares = 0;
     for (const w of W1) sumSquares += w * w;
     assertClose([Math.sqrt(sumSquares / W1.length)], [0.01], { rtol: 0.01 });
-    assert.ok(net.params().get('b1')?.data.every((b) => b === 0));
+    assert.ok(
+      net
+        .params()
+        .get('b1')
+        ?.data.every((b) => b === 0),
+    );
     assert.equal((net.layers[1] as LeakyRelu).alpha, 0.1);
-    assert.deepEqual([...threeLayerNet({ seed: 7 }).params().get('W3')?.data ?? []], [...net.params().get('W3')?.data ?? []]);
+    assert.deepEqual(
+      [...(threeLayerNet({ seed: 7 }).params().get('W3')?.data ?? [])],
+      [...(net.params().get('W3')?.data ?? [])],
+    );
   });
 
   it('takes sizes, alpha, init and seed as options', () => {

@@ -1,7 +1,7 @@
-// The Optimizer interface (the seed's `update(params, grads)`), and the check every optimizer runs:
-// each parameter has a gradient of the same shape.
+// The Optimizer interface (the seed's `update(params, grads)`) and the base class the optimizers share:
+// the gradient check per parameter, and named per-parameter state that a checkpoint can save.
 
-import { assertSameShape, type Tensor } from '../tensor/tensor.js';
+import { assertSameShape, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 
 /** Live parameter tensors by key (`W1, b1, …`): an optimizer changes them in place. */
@@ -9,20 +9,60 @@ export type Params = Map<string, Tensor>;
 /** Gradients dL/dθ by the same keys. */
 export type Grads = Map<string, Tensor>;
 
-/** Changes every parameter in place from its gradient: `params[key] -= step(grads[key])`. */
+/** Changes every parameter in place from its gradient (the seed's `update(params, grads)`). */
 export interface Optimizer {
+  /** The learning rate; a schedule may change it between steps. */
+  lr: number;
   update(params: Params, grads: Grads): void;
+  /** Everything the optimizer remembers between steps, by name (`velocity.W1` …): saved in checkpoints. */
+  readonly state: Map<string, Tensor>;
 }
 
-/** The gradient for `key`, checked to exist and to have the parameter's shape. */
-export function gradientFor(optimizer: string, key: string, param: Tensor, grads: Grads): Tensor {
-  const grad = grads.get(key);
-  if (grad === undefined)
-    throw new ValueError(
-      `${optimizer}: no gradient for parameter '${key}' (grads has ${[...grads.keys()].join(', ')})`,
-    );
-  assertSameShape(`${optimizer}: gradient '${key}'`, param.shape, grad.shape);
-  return grad;
+/**
+ * What the optimizers share: one loop over the parameters that checks each gradient and hands the
+ * flat arrays to `step`, and lazily created zero state (`slot`).
+ */
+export abstract class BaseOptimizer implements Optimizer {
+  readonly state = new Map<string, Tensor>();
+
+  constructor(
+    readonly label: string,
+    public lr: number,
+  ) {
+    checkHyperparameter(label, 'lr', lr, 0);
+  }
+
+  update(params: Params, grads: Grads): void {
+    checkHyperparameter(this.label, 'lr', this.lr, 0);
+    this.beginUpdate();
+    for (const [key, param] of params) {
+      const grad = grads.get(key);
+      if (grad === undefined) {
+        throw new ValueError(
+          `${this.label}: no gradient for parameter '${key}' (grads has ${[...grads.keys()].join(', ')})`,
+        );
+      }
+      assertSameShape(`${this.label}: gradient '${key}'`, param.shape, grad.shape);
+      this.step(key, param.data, grad.data);
+    }
+  }
+
+  /** Updates one parameter `w` in place from its gradient `g`. */
+  protected abstract step(key: string, w: Float32Array, g: Float32Array): void;
+
+  /** Runs once per update, before the parameters (Adam counts its steps here). */
+  protected beginUpdate(): void {}
+
+  /** The state array `name.key` (e.g. `velocity.W1`) of `size` elements, zero on first use. */
+  protected slot(name: string, key: string, size: number): Float32Array {
+    const id = `${name}.${key}`;
+    let tensor = this.state.get(id);
+    if (tensor === undefined) {
+      tensor = new Tensor([size]);
+      this.state.set(id, tensor);
+    }
+    return tensor.data;
+  }
 }
 
 /** Throws unless `value` is a finite number within [min, max]. */

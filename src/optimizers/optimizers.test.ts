@@ -2,39 +2,82 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';
 import { Tensor } from '../tensor/tensor.js';
+import { AdaGrad } from './adagrad.js';
+import { Adam } from './adam.js';
+import { createOptimizer, OPTIMIZER_NAMES } from './create.js';
 import { Momentum } from './momentum.js';
+import { Nesterov } from './nesterov.js';
+import type { Optimizer } from './optimizer.js';
+import { RmsProp } from './rmsprop.js';
 import { Sgd } from './sgd.js';
 
-const params = () => new Map([['W1', Tensor.from([[1, -2]])]]);
-const grads = new Map([['W1', Tensor.from([[0.5, 1]])]]);
+const grads = new Map([['W1', Tensor.from([[0.5, -2]])]]);
 
-describe('Sgd', () => {
-  it('steps θ ← θ − lr·g in place', () => {
-    const p = params();
-    const W = p.get('W1');
-    new Sgd({ lr: 0.1 }).update(p, grads);
-    assert.equal(p.get('W1'), W);
-    assertClose(p.get('W1')?.data ?? [], [0.95, -2.1]);
+/** Runs `steps` updates from W1 = [1, −2] with the fixed gradient [0.5, −2]; returns W1. */
+function run(optimizer: Optimizer, steps: number): number[] {
+  const params = new Map([['W1', Tensor.from([[1, -2]])]]);
+  const W1 = params.get('W1');
+  for (let i = 0; i < steps; i++) optimizer.update(params, grads);
+  assert.equal(params.get('W1'), W1, 'updated in place');
+  return [...(W1?.data ?? [])];
+}
+
+describe('optimizers against hand-computed steps (W = [1, −2], g = [0.5, −2])', () => {
+  it('Sgd: θ − lr·g', () => {
+    assertClose(run(new Sgd({ lr: 0.1 }), 1), [0.95, -1.8]);
   });
-});
 
-describe('Momentum', () => {
-  it('matches two hand-computed steps of v = 0.9·v − 0.01·g; θ += v', () => {
-    const p = params();
+  it('Momentum: v = 0.9v − 0.01g; θ += v (two steps)', () => {
+    // v1 = [−0.005, 0.02], θ1 = [0.995, −1.98]; v2 = 0.9·v1 − 0.01g = [−0.0095, 0.038], θ2 = [0.9855, −1.942]
     const opt = new Momentum({ lr: 0.01, momentum: 0.9 });
-    opt.update(p, grads); // v = [−0.005, −0.01]
-    assertClose(p.get('W1')?.data ?? [], [0.995, -2.01]);
-    opt.update(p, grads); // v = 0.9·v − 0.01·g = [−0.0095, −0.019]
-    assertClose(p.get('W1')?.data ?? [], [0.9855, -2.029]);
-    assertClose(opt.velocity.get('W1')?.data ?? [], [-0.0095, -0.019]);
+    assertClose(run(opt, 2), [0.9855, -1.942]);
+    assertClose(opt.state.get('velocity.W1')?.data ?? [], [-0.0095, 0.038]);
+  });
+
+  it('Nesterov: v = μv − lr·g; θ += μ²v − (1+μ)·lr·g (two steps)', () => {
+    // step 1: v = [−0.005, 0.02]; θ += 0.81v − 0.019g = [−0.01355, 0.0542] → [0.98645, −1.9458]
+    // step 2: v = [−0.0095, 0.038]; θ += [−0.017195, 0.06878] → [0.969255, −1.87702]
+    assertClose(run(new Nesterov({ lr: 0.01, momentum: 0.9 }), 2), [0.969255, -1.87702], { rtol: 1e-5 });
+  });
+
+  it('AdaGrad: h += g²; θ −= lr·g/(√h + 1e-7) (two steps)', () => {
+    // step 1: h = [0.25, 4], Δ = −0.1·[1, −1]; step 2: h = [0.5, 8], Δ = −0.1·g/√h = [−0.0707107, 0.0707107]
+    assertClose(run(new AdaGrad({ lr: 0.1 }), 2), [1 - 0.1 - 0.1 / Math.SQRT2, -2 + 0.1 + 0.1 / Math.SQRT2], {
+      rtol: 1e-5,
+    });
+  });
+
+  it('RmsProp: h = 0.99h + 0.01g²; θ −= lr·g/(√h + 1e-7) (one step)', () => {
+    // h = 0.01·[0.25, 4] = [0.0025, 0.04]; Δ = −0.01·g/√h = [−0.1, 0.1]
+    assertClose(run(new RmsProp({ lr: 0.01, decay: 0.99 }), 1), [0.9, -1.9], { rtol: 1e-5 });
+  });
+
+  it('Adam: bias-corrected steps of size ≈ lr in the direction −sign(g) while g is constant', () => {
+    // With a constant g, m̂ = g and v̂ = g² exactly, so each step is lr·g/|g| (up to ε): two steps = 2·lr.
+    const opt = new Adam({ lr: 0.001 });
+    assertClose(run(opt, 2), [1 - 0.002, -2 + 0.002], { rtol: 1e-5 });
+    assert.equal(opt.state.get('step.count')?.data[0], 2);
+  });
+
+  it('createOptimizer knows every name and rejects others', () => {
+    for (const name of OPTIMIZER_NAMES) assert.ok(createOptimizer(name, { lr: 0.01 }).lr === 0.01);
+    assert.throws(
+      () => createOptimizer('lion', { lr: 0.01 }),
+      /unknown optimizer 'lion': use one of sgd, momentum/,
+    );
   });
 
   it('rejects a missing or misshapen gradient and bad hyper-parameters', () => {
     const opt = new Momentum();
-    assert.throws(() => opt.update(params(), new Map()), /no gradient for parameter 'W1'/);
-    assert.throws(() => opt.update(params(), new Map([['W1', new Tensor([2, 1])]])), /gradient 'W1': expected shape \[1, 2\], received \[2, 1\]/);
+    const params = new Map([['W1', Tensor.from([[1, -2]])]]);
+    assert.throws(() => opt.update(params, new Map()), /no gradient for parameter 'W1'/);
+    assert.throws(
+      () => opt.update(params, new Map([['W1', new Tensor([2, 1])]])),
+      /gradient 'W1': expected shape \[1, 2\], received \[2, 1\]/,
+    );
     assert.throws(() => new Momentum({ lr: -1 }), /lr must be a number in \[0, Infinity\], got -1/);
     assert.throws(() => new Momentum({ momentum: 1.5 }), /momentum must be a number in \[0, 1\]/);
     assert.throws(() => new Sgd({ lr: Number.NaN }), /lr must be a number/);
+    assert.throws(() => new Adam({ beta2: 2 }), /beta2/);
   });
 });

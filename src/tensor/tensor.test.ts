@@ -38,7 +38,10 @@ describe('Tensor', () => {
 
   it('draws the same values for the same seed', () => {
     assert.deepEqual([...Tensor.randn([5], new Random(3)).data], [...Tensor.randn([5], new Random(3)).data]);
-    assert.notDeepEqual([...Tensor.randn([5], new Random(3)).data], [...Tensor.randn([5], new Random(4)).data]);
+    assert.notDeepEqual(
+      [...Tensor.randn([5], new Random(3)).data],
+      [...Tensor.randn([5], new Random(4)).data],
+    );
   });
 });
 

@@ -32,7 +32,10 @@ describe('Random', () => {
   it('shuffle is a seeded permutation, and getState/setState resume the same stream', () => {
     const a = new Random(7).shuffle([...Array(20).keys()]);
     assert.deepEqual(a, new Random(7).shuffle([...Array(20).keys()]));
-    assert.deepEqual([...a].sort((p, q) => p - q), [...Array(20).keys()]);
+    assert.deepEqual(
+      [...a].sort((p, q) => p - q),
+      [...Array(20).keys()],
+    );
     const rng = new Random(9);
     rng.randn();
     const state = rng.getState();
