@@ -1,1 +1,41 @@
-// Placeholder: the WebAssembly build (issue 4) replaces this with the AssemblyScript compile step.
+// Compiles the AssemblyScript kernels in assembly/ to WebAssembly, next to the compiled loader
+// (dist/src/backend/wasm/), without network: a shared-memory build for threads and a plain one.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist', 'src', 'backend', 'wasm');
+mkdirSync(outDir, { recursive: true });
+
+// 65536 pages = 4 GiB, the wasm32 limit: shared memory must declare a maximum, and it only reserves
+// address space.
+const common = [
+  join(root, 'assembly', 'index.ts'),
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+  '--use',
+  'abort=',
+];
+const builds = [
+  { file: 'zerodl_shared.wasm', flags: ['--sharedMemory', '--enable', 'simd,threads'] },
+  { file: 'zerodl.wasm', flags: ['--enable', 'simd'] },
+];
+for (const { file, flags } of builds) {
+  const { error, stderr } = await asc.main([...common, ...flags, '--outFile', join(outDir, file)]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`assembly/build.mjs: compiling ${file} failed: ${error.message}`);
+    process.exit(1);
+  }
+}
+console.error(`assembly/build.mjs: wrote ${builds.map((b) => b.file).join(', ')} to ${outDir}`);

@@ -1,0 +1,613 @@
+// Float32 GEMM for WebAssembly SIMD128: C = alpha·op(A)·op(B) + beta·C, BLAS/darknet conventions.
+// Large products pack A into 4-row and B into 8-column k-major panels and run a 4×8 register-blocked
+// micro-kernel; products with at most 8 rows stream B unpacked (batch-1 training).
+
+// All pointers are byte addresses in the (imported, possibly shared) linear memory; leading dimensions
+// and sizes count float32 elements. The packed path is split into chunks (pack chunks, then compute
+// chunks) so that several threads, each with its own instance on the same memory, can claim them.
+
+/** Where the job descriptor of the packed path lives: every instance (thread) reads the same one. */
+export const JOB_ADDRESS: u32 = 64;
+/** Per-thread 4×8 tiles for partial micro-tiles at the matrix edges (128 bytes each, 16 threads). */
+export const TILE_ADDRESS: u32 = 1024;
+/** Control words the JavaScript thread pool uses (generation, claim and done counters). */
+export const CONTROL_ADDRESS: u32 = 512;
+/** First byte the JavaScript allocator may hand out; below it is the fixed layout above. */
+export const HEAP_BASE: u32 = 4096;
+
+/** Micro-kernel rows (A panel height) and columns (B panel width). */
+const MR: i32 = 4;
+const NR: i32 = 8;
+/** k-block depth: a B micro-panel (KC×NR floats = 8 KiB) stays in L1 while A panels stream. */
+const KC: i32 = 256;
+/** Upper bounds of the rows and columns of C one compute chunk covers. */
+const MC: i32 = 96;
+const NC: i32 = 128;
+
+// Job descriptor fields (i32 or f32 slots at JOB_ADDRESS).
+const J_TRANS_A: i32 = 0;
+const J_TRANS_B: i32 = 1;
+const J_M: i32 = 2;
+const J_N: i32 = 3;
+const J_K: i32 = 4;
+const J_ALPHA: i32 = 5;
+const J_A: i32 = 6;
+const J_LDA: i32 = 7;
+const J_B: i32 = 8;
+const J_LDB: i32 = 9;
+const J_BETA: i32 = 10;
+const J_C: i32 = 11;
+const J_LDC: i32 = 12;
+const J_PACK_A: i32 = 13;
+const J_PACK_B: i32 = 14;
+const J_MC: i32 = 15;
+const J_NC: i32 = 16;
+const J_ROW_BLOCKS: i32 = 17;
+const J_COL_BLOCKS: i32 = 18;
+const J_K_BLOCKS: i32 = 19;
+const J_M_PAD: i32 = 20;
+const J_N_PAD: i32 = 21;
+
+@inline function getI(field: i32): i32 {
+  return load<i32>(JOB_ADDRESS + (<u32>field << 2));
+}
+@inline function getF(field: i32): f32 {
+  return load<f32>(JOB_ADDRESS + (<u32>field << 2));
+}
+@inline function setI(field: i32, value: i32): void {
+  store<i32>(JOB_ADDRESS + (<u32>field << 2), value);
+}
+@inline function setF(field: i32, value: f32): void {
+  store<f32>(JOB_ADDRESS + (<u32>field << 2), value);
+}
+@inline function ptr(base: i32, index: i32): usize {
+  return <usize>base + (<usize>index << 2);
+}
+@inline function roundUp(value: i32, multiple: i32): i32 {
+  return ((value + multiple - 1) / multiple) * multiple;
+}
+@inline function min(x: i32, y: i32): i32 {
+  return x < y ? x : y;
+}
+
+/**
+ * Describes a packed-path product in the job descriptor. packA needs ceil(m/4)·4·k floats and packB
+ * k·ceil(n/8)·8 floats. Afterwards packChunks() + computeChunks() chunks can be run in any order within
+ * each phase, all pack chunks before any compute chunk.
+ */
+export function setupPacked(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, packA: i32, packB: i32,
+): void {
+  setI(J_TRANS_A, transA);
+  setI(J_TRANS_B, transB);
+  setI(J_M, m);
+  setI(J_N, n);
+  setI(J_K, k);
+  setF(J_ALPHA, alpha);
+  setI(J_A, a);
+  setI(J_LDA, lda);
+  setI(J_B, b);
+  setI(J_LDB, ldb);
+  setF(J_BETA, beta);
+  setI(J_C, c);
+  setI(J_LDC, ldc);
+  setI(J_PACK_A, packA);
+  setI(J_PACK_B, packB);
+  // Even blocks (rather than MC-sized ones and a small remainder) balance the chunks between threads.
+  const rowBlocks = (m + MC - 1) / MC;
+  const colBlocks = (n + NC - 1) / NC;
+  setI(J_ROW_BLOCKS, rowBlocks);
+  setI(J_COL_BLOCKS, colBlocks);
+  setI(J_MC, roundUp((m + rowBlocks - 1) / rowBlocks, MR));
+  setI(J_NC, roundUp((n + colBlocks - 1) / colBlocks, NR));
+  setI(J_K_BLOCKS, (k + KC - 1) / KC);
+  setI(J_M_PAD, roundUp(m, MR));
+  setI(J_N_PAD, roundUp(n, NR));
+}
+
+/** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
+export function packChunks(): i32 {
+  return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + getI(J_COL_BLOCKS));
+}
+
+/** Number of compute chunks of the current job: one per (row block, column block) of C. */
+export function computeChunks(): i32 {
+  return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS);
+}
+
+/** Packs one chunk: rows of A or columns of B for one k block. */
+export function packChunk(chunk: i32): void {
+  const rowBlocks = getI(J_ROW_BLOCKS);
+  const perK = rowBlocks + getI(J_COL_BLOCKS);
+  const kb = chunk / perK;
+  const block = chunk % perK;
+  if (block < rowBlocks) packABlock(kb, block);
+  else packBBlock(kb, block - rowBlocks);
+}
+
+/** Computes one rows×columns block of C over the whole k range; `thread` picks the edge tile scratch. */
+export function computeChunk(chunk: i32, thread: i32): void {
+  const colBlocks = getI(J_COL_BLOCKS);
+  const mc = getI(J_MC);
+  const nc = getI(J_NC);
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const k = getI(J_K);
+  const mPad = getI(J_M_PAD);
+  const nPad = getI(J_N_PAD);
+  const kBlocks = getI(J_K_BLOCKS);
+  const alpha = getF(J_ALPHA);
+  const beta = getF(J_BETA);
+  const c = getI(J_C);
+  const ldc = getI(J_LDC);
+  const packA = getI(J_PACK_A);
+  const packB = getI(J_PACK_B);
+  const tile = TILE_ADDRESS + (<u32>thread << 7);
+  const i0 = (chunk / colBlocks) * mc;
+  const j0 = (chunk % colBlocks) * nc;
+  const i1 = min(m, i0 + mc);
+  const j1 = min(n, j0 + nc);
+  for (let kb = 0; kb < kBlocks; kb++) {
+    const p0 = kb * KC;
+    const kc = min(KC, k - p0);
+    // Later k blocks accumulate onto what the first one wrote.
+    const betaBlock: f32 = kb == 0 ? beta : 1;
+    const aBlock = packA + ((p0 * mPad) << 2);
+    const bBlock = packB + ((p0 * nPad) << 2);
+    for (let j = j0; j < j1; j += NR) {
+      const bPanel = bBlock + ((j * kc) << 2);
+      const cols = min(NR, n - j);
+      for (let i = i0; i < i1; i += MR) {
+        microKernel(
+          aBlock + ((i * kc) << 2), bPanel, kc,
+          ptr(c, i * ldc + j), ldc, min(MR, m - i), cols, alpha, betaBlock, tile,
+        );
+      }
+    }
+  }
+}
+
+/** Runs the whole current packed job on the calling thread. */
+export function runPacked(): void {
+  const packs = packChunks();
+  for (let chunk = 0; chunk < packs; chunk++) packChunk(chunk);
+  const computes = computeChunks();
+  for (let chunk = 0; chunk < computes; chunk++) computeChunk(chunk, 0);
+}
+
+// A k-major panel of 4 rows: element (row r, depth p) at panel[p·4 + r]; rows past m are zero.
+function packABlock(kb: i32, rowBlock: i32): void {
+  const transA = getI(J_TRANS_A);
+  const m = getI(J_M);
+  const k = getI(J_K);
+  const a = getI(J_A);
+  const lda = getI(J_LDA);
+  const mc = getI(J_MC);
+  const mPad = getI(J_M_PAD);
+  const p0 = kb * KC;
+  const kc = min(KC, k - p0);
+  const i0 = rowBlock * mc;
+  const i1 = min(mPad, i0 + mc);
+  const block = getI(J_PACK_A) + ((p0 * mPad) << 2);
+  for (let i = i0; i < i1; i += MR) {
+    let dst = <usize>block + ((i * kc) << 2);
+    const rows = min(MR, m - i);
+    if (transA && rows == MR) {
+      // Stored A is k×m: the 4 rows of a panel are 4 consecutive floats of each stored row.
+      let src = ptr(a, p0 * lda + i);
+      const step = <usize>lda << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        src += step;
+        dst += 16;
+      }
+    } else if (rows == MR) {
+      let r0 = ptr(a, i * lda + p0);
+      const step = <usize>lda << 2;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, load<f32>(r0));
+        store<f32>(dst, load<f32>(r0 + step), 4);
+        store<f32>(dst, load<f32>(r0 + 2 * step), 8);
+        store<f32>(dst, load<f32>(r0 + 3 * step), 12);
+        r0 += 4;
+        dst += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          let value: f32 = 0;
+          if (r < rows) {
+            value = transA
+              ? load<f32>(ptr(a, (p0 + p) * lda + i + r))
+              : load<f32>(ptr(a, (i + r) * lda + p0 + p));
+          }
+          store<f32>(dst + (<usize>r << 2), value);
+        }
+        dst += 16;
+      }
+    }
+  }
+}
+
+// A k-major panel of 8 columns: element (depth p, column c) at panel[p·8 + c]; columns past n are zero.
+function packBBlock(kb: i32, colBlock: i32): void {
+  const transB = getI(J_TRANS_B);
+  const n = getI(J_N);
+  const k = getI(J_K);
+  const b = getI(J_B);
+  const ldb = getI(J_LDB);
+  const nc = getI(J_NC);
+  const nPad = getI(J_N_PAD);
+  const p0 = kb * KC;
+  const kc = min(KC, k - p0);
+  const j0 = colBlock * nc;
+  const j1 = min(nPad, j0 + nc);
+  const block = getI(J_PACK_B) + ((p0 * nPad) << 2);
+  for (let j = j0; j < j1; j += NR) {
+    const panel = <usize>block + ((j * kc) << 2);
+    const cols = min(NR, n - j);
+    if (!transB && cols == NR) {
+      let src = ptr(b, p0 * ldb + j);
+      let dst = panel;
+      const step = <usize>ldb << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += step;
+        dst += 32;
+      }
+    } else if (transB) {
+      // Stored B is n×k: read each stored row contiguously, write it down one column of the panel.
+      for (let col = 0; col < NR; col++) {
+        let dst = panel + (<usize>col << 2);
+        if (col < cols) {
+          let src = ptr(b, (j + col) * ldb + p0);
+          for (let p = 0; p < kc; p++) {
+            store<f32>(dst, load<f32>(src));
+            src += 4;
+            dst += 32;
+          }
+        } else {
+          for (let p = 0; p < kc; p++) {
+            store<f32>(dst, 0);
+            dst += 32;
+          }
+        }
+      }
+    } else {
+      let dst = panel;
+      for (let p = 0; p < kc; p++) {
+        const row = ptr(b, (p0 + p) * ldb + j);
+        for (let col = 0; col < NR; col++) {
+          store<f32>(dst + (<usize>col << 2), col < cols ? load<f32>(row + (<usize>col << 2)) : 0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+// C[4×8] = alpha·(A panel · B panel) + beta·C, with beta = 0 ignoring C's old contents. Eight f32x4
+// accumulators plus two B vectors and one A splat fit V8's 15 xmm registers without spilling; the k
+// loop is left for TurboFan to unroll (a hand unroll spilled).
+function microKernel(
+  aPanel: usize, bPanel: usize, kc: i32, c: usize, ldc: i32,
+  rows: i32, cols: i32, alpha: f32, beta: f32, tile: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let ap = aPanel;
+  let bp = bPanel;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  if (rows == MR && cols == NR) {
+    const step = <usize>ldc << 2;
+    storeRow(c, c00, c01, va, beta);
+    storeRow(c + step, c10, c11, va, beta);
+    storeRow(c + 2 * step, c20, c21, va, beta);
+    storeRow(c + 3 * step, c30, c31, va, beta);
+    return;
+  }
+  // Edge tile: spill to the thread's scratch tile, then update only the rows and columns inside C.
+  v128.store(tile, f32x4.mul(c00, va));
+  v128.store(tile, f32x4.mul(c01, va), 16);
+  v128.store(tile, f32x4.mul(c10, va), 32);
+  v128.store(tile, f32x4.mul(c11, va), 48);
+  v128.store(tile, f32x4.mul(c20, va), 64);
+  v128.store(tile, f32x4.mul(c21, va), 80);
+  v128.store(tile, f32x4.mul(c30, va), 96);
+  v128.store(tile, f32x4.mul(c31, va), 112);
+  for (let r = 0; r < rows; r++) {
+    const row = c + ((<usize>r * <usize>ldc) << 2);
+    for (let col = 0; col < cols; col++) {
+      const at = row + (<usize>col << 2);
+      const value = load<f32>(tile + (<usize>(r * NR + col) << 2));
+      store<f32>(at, beta == 0 ? value : value + beta * load<f32>(at));
+    }
+  }
+}
+
+@inline function storeRow(c: usize, lo: v128, hi: v128, va: v128, beta: f32): void {
+  if (beta == 0) {
+    v128.store(c, f32x4.mul(lo, va));
+    v128.store(c, f32x4.mul(hi, va), 16);
+  } else {
+    const vb = f32x4.splat(beta);
+    v128.store(c, f32x4.add(f32x4.mul(lo, va), f32x4.mul(v128.load(c), vb)));
+    v128.store(c, f32x4.add(f32x4.mul(hi, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+  }
+}
+
+/**
+ * The streaming path for few rows of C (m ≤ 8, e.g. batch-1 training): no packing, B is read where it
+ * lies, so a 1×784 · 784×500 product touches each element of B once.
+ */
+export function gemmSmall(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32,
+): void {
+  // A[i][p] lives at a + (i·strideI + p·strideP) floats.
+  const strideI = transA ? 1 : lda;
+  const strideP = transA ? lda : 1;
+  if (transB) {
+    for (let i = 0; i < m; i++) {
+      dotRow(ptr(a, i * strideI), strideP, n, k, alpha, b, ldb, beta, ptr(c, i * ldc));
+    }
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    streamRows4(ptr(a, i * strideI), strideI, strideP, n, k, alpha, b, ldb, beta, ptr(c, i * ldc), ldc);
+  }
+  for (; i < m; i++) {
+    streamRow1(ptr(a, i * strideI), strideP, n, k, alpha, b, ldb, beta, ptr(c, i * ldc));
+  }
+}
+
+@inline function update4(c: usize, acc: v128, va: v128, beta: f32): void {
+  if (beta == 0) v128.store(c, f32x4.mul(acc, va));
+  else v128.store(c, f32x4.add(f32x4.mul(acc, va), f32x4.mul(v128.load(c), f32x4.splat(beta))));
+}
+
+@inline function update1(c: usize, acc: f32, alpha: f32, beta: f32): void {
+  store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
+}
+
+// One row of C: 32 columns at a time in 8 accumulators, the k loop walking down B's rows.
+function streamRow1(
+  aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
+): void {
+  const va = f32x4.splat(alpha);
+  const aStep = <usize>strideP << 2;
+  const bStep = <usize>ldb << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0);
+    let s5 = f32x4.splat(0);
+    let s6 = f32x4.splat(0);
+    let s7 = f32x4.splat(0);
+    let ap = aRow;
+    let bp = ptr(b, j);
+    for (let p = 0; p < k; p++) {
+      const av = v128.load32_splat(ap);
+      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(bp)));
+      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(bp, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(bp, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(bp, 48)));
+      s4 = f32x4.add(s4, f32x4.mul(av, v128.load(bp, 64)));
+      s5 = f32x4.add(s5, f32x4.mul(av, v128.load(bp, 80)));
+      s6 = f32x4.add(s6, f32x4.mul(av, v128.load(bp, 96)));
+      s7 = f32x4.add(s7, f32x4.mul(av, v128.load(bp, 112)));
+      ap += aStep;
+      bp += bStep;
+    }
+    const cp = cRow + (<usize>j << 2);
+    update4(cp, s0, va, beta);
+    update4(cp + 16, s1, va, beta);
+    update4(cp + 32, s2, va, beta);
+    update4(cp + 48, s3, va, beta);
+    update4(cp + 64, s4, va, beta);
+    update4(cp + 80, s5, va, beta);
+    update4(cp + 96, s6, va, beta);
+    update4(cp + 112, s7, va, beta);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s = f32x4.splat(0);
+    let ap = aRow;
+    let bp = ptr(b, j);
+    for (let p = 0; p < k; p++) {
+      s = f32x4.add(s, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      ap += aStep;
+      bp += bStep;
+    }
+    update4(cRow + (<usize>j << 2), s, va, beta);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    let ap = aRow;
+    let bp = ptr(b, j);
+    for (let p = 0; p < k; p++) {
+      s += load<f32>(ap) * load<f32>(bp);
+      ap += aStep;
+      bp += bStep;
+    }
+    update1(cRow + (<usize>j << 2), s, alpha, beta);
+  }
+}
+
+// Four rows of C, 8 columns at a time: the micro-kernel's register shape with A and B read in place.
+function streamRows4(
+  a0: usize, strideI: i32, strideP: i32, n: i32, k: i32, alpha: f32,
+  b: i32, ldb: i32, beta: f32, c0: usize, ldc: i32,
+): void {
+  const va = f32x4.splat(alpha);
+  const aRowStep = <usize>strideI << 2;
+  const aStep = <usize>strideP << 2;
+  const bStep = <usize>ldb << 2;
+  const cStep = <usize>ldc << 2;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    let c00 = f32x4.splat(0);
+    let c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0);
+    let c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0);
+    let c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0);
+    let c31 = f32x4.splat(0);
+    let ap = a0;
+    let bp = ptr(b, j);
+    for (let p = 0; p < k; p++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let av = v128.load32_splat(ap);
+      c00 = f32x4.add(c00, f32x4.mul(av, b0));
+      c01 = f32x4.add(c01, f32x4.mul(av, b1));
+      av = v128.load32_splat(ap + aRowStep);
+      c10 = f32x4.add(c10, f32x4.mul(av, b0));
+      c11 = f32x4.add(c11, f32x4.mul(av, b1));
+      av = v128.load32_splat(ap + 2 * aRowStep);
+      c20 = f32x4.add(c20, f32x4.mul(av, b0));
+      c21 = f32x4.add(c21, f32x4.mul(av, b1));
+      av = v128.load32_splat(ap + 3 * aRowStep);
+      c30 = f32x4.add(c30, f32x4.mul(av, b0));
+      c31 = f32x4.add(c31, f32x4.mul(av, b1));
+      ap += aStep;
+      bp += bStep;
+    }
+    const cp = c0 + (<usize>j << 2);
+    storeRow(cp, c00, c01, va, beta);
+    storeRow(cp + cStep, c10, c11, va, beta);
+    storeRow(cp + 2 * cStep, c20, c21, va, beta);
+    storeRow(cp + 3 * cStep, c30, c31, va, beta);
+  }
+  for (let r = 0; r < 4; r++) {
+    const aRow = a0 + <usize>r * aRowStep;
+    const cRow = c0 + <usize>r * cStep;
+    for (let jj = j; jj < n; jj++) {
+      let s: f32 = 0;
+      let ap = aRow;
+      let bp = ptr(b, jj);
+      for (let p = 0; p < k; p++) {
+        s += load<f32>(ap) * load<f32>(bp);
+        ap += aStep;
+        bp += bStep;
+      }
+      update1(cRow + (<usize>jj << 2), s, alpha, beta);
+    }
+  }
+}
+
+// One row of C against stored rows of B (transB): four dot products at a time along k.
+function dotRow(
+  aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
+): void {
+  const aStep = <usize>strideP << 2;
+  const bRowStep = <usize>ldb << 2;
+  const k4 = k & ~3;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    let b0 = ptr(b, j * ldb);
+    let ap = aRow;
+    for (let p = 0; p < k4; p += 4) {
+      const av = loadA4(ap, aStep);
+      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0)));
+      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + bRowStep)));
+      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * bRowStep)));
+      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * bRowStep)));
+      ap += aStep << 2;
+      b0 += 16;
+    }
+    let d0 = horizontalSum(s0);
+    let d1 = horizontalSum(s1);
+    let d2 = horizontalSum(s2);
+    let d3 = horizontalSum(s3);
+    for (let p = k4; p < k; p++) {
+      const av = load<f32>(ap);
+      d0 += av * load<f32>(b0);
+      d1 += av * load<f32>(b0 + bRowStep);
+      d2 += av * load<f32>(b0 + 2 * bRowStep);
+      d3 += av * load<f32>(b0 + 3 * bRowStep);
+      ap += aStep;
+      b0 += 4;
+    }
+    const cp = cRow + (<usize>j << 2);
+    update1(cp, d0, alpha, beta);
+    update1(cp + 4, d1, alpha, beta);
+    update1(cp + 8, d2, alpha, beta);
+    update1(cp + 12, d3, alpha, beta);
+  }
+  for (; j < n; j++) {
+    let s = f32x4.splat(0);
+    let bp = ptr(b, j * ldb);
+    let ap = aRow;
+    for (let p = 0; p < k4; p += 4) {
+      s = f32x4.add(s, f32x4.mul(loadA4(ap, aStep), v128.load(bp)));
+      ap += aStep << 2;
+      bp += 16;
+    }
+    let d = horizontalSum(s);
+    for (let p = k4; p < k; p++) {
+      d += load<f32>(ap) * load<f32>(bp);
+      ap += aStep;
+      bp += 4;
+    }
+    update1(cRow + (<usize>j << 2), d, alpha, beta);
+  }
+}
+
+// Four consecutive A elements along k: one load when contiguous, a gather when A is transposed.
+@inline function loadA4(ap: usize, aStep: usize): v128 {
+  if (aStep == 4) return v128.load(ap);
+  let v = f32x4.splat(load<f32>(ap));
+  v = f32x4.replace_lane(v, 1, load<f32>(ap + aStep));
+  v = f32x4.replace_lane(v, 2, load<f32>(ap + 2 * aStep));
+  return f32x4.replace_lane(v, 3, load<f32>(ap + 3 * aStep));
+}
+
+@inline function horizontalSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** C = beta·C for an m×n block (k = 0 or alpha = 0); beta = 0 writes zeros whatever C held. */
+export function scaleC(m: i32, n: i32, beta: f32, c: i32, ldc: i32): void {
+  for (let i = 0; i < m; i++) {
+    const row = ptr(c, i * ldc);
+    for (let j = 0; j < n; j++) {
+      const at = row + (<usize>j << 2);
+      store<f32>(at, beta == 0 ? 0 : beta * load<f32>(at));
+    }
+  }
+}

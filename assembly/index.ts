@@ -1,0 +1,3 @@
+// The WebAssembly module's exports: every kernel the wasm backend calls.
+
+export * from './gemm';

@@ -1,0 +1,64 @@
+// Chooses the backend at start-up: wasm where WebAssembly SIMD128 exists, the reference backend
+// otherwise; ZERODL_BACKEND=reference|wasm forces one and ZERODL_THREADS sets the wasm thread count.
+
+import { setFloat32Allocator } from '../tensor/storage.js';
+import { ValueError } from '../util/errors.js';
+import { type Backend, setBackend } from './backend.js';
+import { referenceBackend } from './reference/index.js';
+import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
+import { nodeBuiltin } from './wasm/module.js';
+
+/** The settings `useDefaultBackend` reads, normally from the environment. */
+export interface BackendSettings {
+  /** `ZERODL_BACKEND`: 'reference', 'wasm', or unset / '' for automatic. */
+  backend?: string;
+  /** `ZERODL_THREADS`: threads for large products; unset means every core (at most 16). */
+  threads?: string;
+}
+
+let wasmBackend: WasmBackend | undefined;
+
+/**
+ * Selects and installs the backend (`setBackend`), and when it is wasm on shared memory, places new
+ * tensors in wasm memory (`setFloat32Allocator`). Returns the backend. The wasm backend is created
+ * once and reused by later calls.
+ *
+ * @example
+ * useDefaultBackend();                          // from ZERODL_BACKEND / ZERODL_THREADS
+ * useDefaultBackend({ backend: 'reference' });  // force the plain TypeScript kernels
+ */
+export function useDefaultBackend(settings: BackendSettings = settingsFromEnvironment()): Backend {
+  const choice = settings.backend ?? '';
+  if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
+    throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
+  }
+  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) {
+    setBackend(referenceBackend);
+    setFloat32Allocator(undefined);
+    return referenceBackend;
+  }
+  wasmBackend ??= createWasmBackend({ threads: parseThreads(settings.threads) });
+  setBackend(wasmBackend);
+  // With ordinary (non-shared) memory, growth would detach tensor views: tensors then stay in
+  // JavaScript memory and the kernels copy them in.
+  setFloat32Allocator(wasmBackend.runtime.shared ? wasmBackend.allocate : undefined);
+  return wasmBackend;
+}
+
+function settingsFromEnvironment(): BackendSettings {
+  const host = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  const env = host.process?.env ?? {};
+  return { backend: env.ZERODL_BACKEND, threads: env.ZERODL_THREADS };
+}
+
+function parseThreads(text: string | undefined): number {
+  if (text === undefined || text === '') {
+    const os = nodeBuiltin<typeof import('node:os')>('node:os');
+    return Math.min(16, os?.availableParallelism() ?? 1);
+  }
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ValueError(`ZERODL_THREADS must be a whole number >= 1, got '${text}'`);
+  }
+  return threads;
+}

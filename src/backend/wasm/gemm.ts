@@ -1,0 +1,110 @@
+// The wasm backend's gemm: validates, finds (or copies in) the operands in wasm memory, and picks the
+// streaming kernel (few rows), the one-thread packed kernel or the thread pool.
+
+import { checkGemmArguments } from '../checks.js';
+import type { WasmHeap } from './memory.js';
+import type { WasmKernels } from './module.js';
+import type { ThreadPool } from './thread_pool.js';
+
+/** At most this many rows of C: stream B in place (packing would cost more than it saves). */
+const STREAMING_ROWS = 8;
+/** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
+const PARALLEL_FLOPS = 4e6;
+
+/** The pieces gemm works with: kernels, where tensors live, and the threads. */
+export interface GemmContext {
+  kernels: WasmKernels;
+  heap: WasmHeap;
+  pool: ThreadPool;
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as `Backend.gemm`. Arrays outside
+ * wasm memory are copied into scratch space first (correct, but slower: keep tensors in wasm memory).
+ */
+export function wasmGemm(
+  context: GemmContext,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  b: Float32Array,
+  bOffset: number,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+): void {
+  checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+  if (m === 0 || n === 0) return;
+  const { kernels, heap, pool } = context;
+  const packed = m > STREAMING_ROWS && k > 0 && alpha !== 0;
+  // Scratch: [packed A | packed B | copies of foreign A, B, C], each 64-byte aligned.
+  const packABytes = packed ? align(Math.ceil(m / 4) * 4 * k * 4) : 0;
+  const packBBytes = packed ? align(k * Math.ceil(n / 8) * 8 * 4) : 0;
+  const aSpan = k === 0 ? 0 : span(transA ? k : m, transA ? m : k, lda);
+  const bSpan = k === 0 ? 0 : span(transB ? n : k, transB ? k : n, ldb);
+  const cSpan = span(m, n, ldc);
+  const copyA = !heap.contains(a);
+  const copyB = !heap.contains(b);
+  const copyC = !heap.contains(c);
+  const aCopyAt = packABytes + packBBytes;
+  const bCopyAt = aCopyAt + (copyA ? align(aSpan * 4) : 0);
+  const cCopyAt = bCopyAt + (copyB ? align(bSpan * 4) : 0);
+  const scratchBytes = cCopyAt + (copyC ? align(cSpan * 4) : 0);
+  const scratch = scratchBytes > 0 ? heap.scratch(scratchBytes) : 0;
+  const memory = copyA || copyB || copyC ? heap.floats() : undefined;
+  const place = (array: Float32Array, offset: number, length: number, copy: boolean, at: number) => {
+    if (!copy) return array.byteOffset + offset * 4;
+    memory?.set(array.subarray(offset, offset + length), (scratch + at) / 4);
+    return scratch + at;
+  };
+  const aAddress = place(a, aOffset, aSpan, copyA, aCopyAt);
+  const bAddress = place(b, bOffset, bSpan, copyB, bCopyAt);
+  // All of C's span goes in, so that the copy back leaves elements between its rows (ldc > n) intact.
+  const cAddress = place(c, cOffset, cSpan, copyC, cCopyAt);
+  const flags = [transA ? 1 : 0, transB ? 1 : 0] as const;
+  if (k === 0 || alpha === 0) {
+    kernels.scaleC(m, n, beta, cAddress, ldc);
+  } else if (!packed) {
+    kernels.gemmSmall(...flags, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
+  } else {
+    kernels.setupPacked(
+      ...flags,
+      m,
+      n,
+      k,
+      alpha,
+      aAddress,
+      lda,
+      bAddress,
+      ldb,
+      beta,
+      cAddress,
+      ldc,
+      scratch,
+      scratch + packABytes,
+    );
+    if (pool.threads > 1 && 2 * m * n * k >= PARALLEL_FLOPS) pool.runPacked(kernels);
+    else kernels.runPacked();
+  }
+  if (copyC && memory !== undefined) {
+    const cElement = cAddress / 4;
+    c.set(memory.subarray(cElement, cElement + cSpan), cOffset);
+  }
+}
+
+// Elements a rows×cols matrix with row stride ld occupies from its first to its last element.
+function span(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}

@@ -1,0 +1,136 @@
+// Loads the compiled AssemblyScript kernels: SIMD detection, synchronous compile and instantiation on a
+// memory that is shared (threads possible) where SharedArrayBuffer exists, ordinary otherwise.
+
+/** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
+export interface WasmKernels {
+  setupPacked(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    packA: number,
+    packB: number,
+  ): void;
+  packChunks(): number;
+  computeChunks(): number;
+  packChunk(chunk: number): void;
+  computeChunk(chunk: number, thread: number): void;
+  runPacked(): void;
+  gemmSmall(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): void;
+  scaleC(m: number, n: number, beta: number, c: number, ldc: number): void;
+}
+
+/** The module's fixed memory layout (byte addresses), read from its exported constants. */
+export interface WasmLayout {
+  controlAddress: number;
+  heapBase: number;
+}
+
+/** A compiled module, its memory and one instance on it (the calling thread's). */
+export interface WasmRuntime {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  shared: boolean;
+  maximumPages: number;
+  kernels: WasmKernels;
+  layout: WasmLayout;
+}
+
+/** The memory limit the modules declare (assembly/build.mjs): 65536 pages = 4 GiB, the wasm32 maximum. */
+export const MAXIMUM_PAGES = 65536;
+const INITIAL_PAGES = 256;
+
+// (module (func (result v128) (i8x16.splat (i32.const 0)))): validates only where SIMD128 exists.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
+]);
+
+/** True when this engine runs WebAssembly SIMD128. */
+export function simdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/** True when a shared WebAssembly.Memory can be made (Node; browsers only when cross-origin isolated). */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  try {
+    return (
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles and instantiates the kernels synchronously (Node reads the .wasm beside this file).
+ * Throws an Error saying why when SIMD128, the file or the platform's file access is missing.
+ *
+ * @example
+ * const runtime = loadWasmRuntime();
+ * runtime.kernels.scaleC(0, 0, 0, 0, 1);
+ */
+export function loadWasmRuntime(): WasmRuntime {
+  if (!simdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
+  const shared = sharedMemorySupported();
+  const file = shared ? 'zerodl_shared.wasm' : 'zerodl.wasm';
+  const module = new WebAssembly.Module(readBesideThisFile(file));
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const constant = (name: string) => (exports[name] as WebAssembly.Global).value as number;
+  return {
+    module,
+    memory,
+    shared,
+    maximumPages: MAXIMUM_PAGES,
+    kernels: exports as unknown as WasmKernels,
+    layout: { controlAddress: constant('CONTROL_ADDRESS'), heapBase: constant('HEAP_BASE') },
+  };
+}
+
+/** Instantiates an already compiled module on an existing memory (a worker thread's instance). */
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernels;
+}
+
+function readBesideThisFile(file: string): Uint8Array<ArrayBuffer> {
+  const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+  if (fs === undefined) throw new Error(`wasm backend: cannot read ${file} synchronously on this platform`);
+  const url = new URL(file, import.meta.url);
+  try {
+    return new Uint8Array(fs.readFileSync(url));
+  } catch (error) {
+    throw new Error(
+      `wasm backend: cannot read ${url.pathname} (${(error as Error).message}); run \`npm run build:wasm\``,
+    );
+  }
+}
+
+/** A Node built-in module, or undefined outside Node (browsers), without a static import. */
+export function nodeBuiltin<T>(name: string): T | undefined {
+  const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  return host.process?.getBuiltinModule?.(name) as T | undefined;
+}

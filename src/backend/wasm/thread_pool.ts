@@ -1,0 +1,134 @@
+// A pool of worker threads that share the kernels' memory: the packed GEMM's chunks are handed out by
+// Atomics.add on shared counters, so a descheduled thread delays nothing but its current chunk.
+
+import { instantiateKernels, nodeBuiltin, type WasmKernels, type WasmRuntime } from './module.js';
+
+// Control words (Int32 indices from the module's CONTROL_ADDRESS); worker.ts uses the same ones.
+export const GENERATION = 0;
+export const PACK_CLAIM = 1;
+export const PACK_DONE = 2;
+export const COMPUTE_CLAIM = 3;
+export const COMPUTE_DONE = 4;
+export const PACK_TOTAL = 5;
+export const COMPUTE_TOTAL = 6;
+/** Worker w's state word is STATE + w: IDLE, BUSY (running a job) or WRITING (the main thread posts one). */
+export const STATE = 8;
+export const IDLE = 0;
+export const BUSY = 1;
+export const WRITING = 2;
+/** Words the control block spans (CONTROL_ADDRESS .. CONTROL_ADDRESS + 4·CONTROL_WORDS). */
+export const CONTROL_WORDS = 128;
+
+/** What a worker thread is started with. */
+export interface WorkerSetup {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  controlAddress: number;
+  /** 1, 2, …: the edge-tile scratch index; the main thread is 0. */
+  thread: number;
+}
+
+/**
+ * Claims pack chunks, waits until every pack chunk is done, then claims compute chunks: the same loop
+ * on the main thread and in workers.
+ */
+export function takePart(kernels: WasmKernels, control: Int32Array, thread: number): void {
+  const packTotal = Atomics.load(control, PACK_TOTAL);
+  const computeTotal = Atomics.load(control, COMPUTE_TOTAL);
+  for (let chunk = Atomics.add(control, PACK_CLAIM, 1); chunk < packTotal; ) {
+    kernels.packChunk(chunk);
+    Atomics.add(control, PACK_DONE, 1);
+    chunk = Atomics.add(control, PACK_CLAIM, 1);
+  }
+  while (Atomics.load(control, PACK_DONE) < packTotal) {
+    // Another thread is finishing a pack chunk that this one's compute chunks read.
+  }
+  for (let chunk = Atomics.add(control, COMPUTE_CLAIM, 1); chunk < computeTotal; ) {
+    kernels.computeChunk(chunk, thread);
+    Atomics.add(control, COMPUTE_DONE, 1);
+    chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
+  }
+}
+
+/**
+ * The main thread plus `threads − 1` persistent workers (Node worker_threads). Workers start
+ * asynchronously; until one is running, the main thread simply claims every chunk itself.
+ *
+ * @example
+ * const pool = new ThreadPool(runtime, 2);
+ * runtime.kernels.setupPacked(...); pool.runPacked(runtime.kernels);
+ */
+export class ThreadPool {
+  readonly threads: number;
+  private readonly control: Int32Array;
+  private readonly workers: { terminate(): Promise<number> }[] = [];
+
+  constructor(runtime: WasmRuntime, threads: number) {
+    this.control = new Int32Array(runtime.memory.buffer, runtime.layout.controlAddress, CONTROL_WORDS);
+    const workerThreads = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
+    const usable = runtime.shared && workerThreads !== undefined ? threads : 1;
+    this.threads = Math.max(1, Math.min(usable, CONTROL_WORDS - STATE, 16));
+    for (let thread = 1; thread < this.threads && workerThreads !== undefined; thread++) {
+      const workerData: WorkerSetup = {
+        module: runtime.module,
+        memory: runtime.memory,
+        controlAddress: runtime.layout.controlAddress,
+        thread,
+      };
+      const worker = new workerThreads.Worker(new URL('./worker.js', import.meta.url), { workerData });
+      worker.unref(); // an idle pool must not keep the process alive
+      this.workers.push(worker);
+    }
+  }
+
+  /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
+  runPacked(kernels: WasmKernels): void {
+    const control = this.control;
+    for (let w = 1; w < this.threads; w++) {
+      while (Atomics.compareExchange(control, STATE + w, IDLE, WRITING) !== IDLE) {
+        // Worker w is leaving the previous job (its chunks are done; it is only returning).
+      }
+    }
+    const computeTotal = kernels.computeChunks();
+    Atomics.store(control, PACK_TOTAL, kernels.packChunks());
+    Atomics.store(control, COMPUTE_TOTAL, computeTotal);
+    Atomics.store(control, PACK_CLAIM, 0);
+    Atomics.store(control, PACK_DONE, 0);
+    Atomics.store(control, COMPUTE_CLAIM, 0);
+    Atomics.store(control, COMPUTE_DONE, 0);
+    for (let w = 1; w < this.threads; w++) Atomics.store(control, STATE + w, IDLE);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    takePart(kernels, control, 0);
+    while (Atomics.load(control, COMPUTE_DONE) < computeTotal) {
+      // A worker is finishing its last chunk.
+    }
+  }
+
+  /** Stops the workers (the pool is unusable afterwards). */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** Instantiates the kernels for a worker thread and serves jobs until terminated (worker.ts). */
+export function serveJobs(setup: WorkerSetup): void {
+  const kernels = instantiateKernels(setup.module, setup.memory);
+  const control = new Int32Array(setup.memory.buffer, setup.controlAddress, CONTROL_WORDS);
+  const state = STATE + setup.thread;
+  // After a job, poll a little before sleeping: jobs often come in bursts (a training step's GEMMs),
+  // and waking from Atomics.wait costs 20 µs.
+  const spinLimit = 20000;
+  let seen = Atomics.load(control, GENERATION);
+  for (;;) {
+    for (let spins = 0; Atomics.load(control, GENERATION) === seen; spins++) {
+      if (spins > spinLimit) Atomics.wait(control, GENERATION, seen);
+    }
+    while (Atomics.compareExchange(control, state, IDLE, BUSY) !== IDLE) {
+      // The main thread is writing a job.
+    }
+    seen = Atomics.load(control, GENERATION);
+    takePart(kernels, control, setup.thread);
+    Atomics.store(control, state, IDLE);
+  }
+}
