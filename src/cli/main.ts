@@ -1,43 +1,53 @@
 #!/usr/bin/env node
-// The `zerodl` command: parses the subcommand and hands over to it.
+// The `zerodl` command: picks the subcommand and runs it; errors become one clear line and exit code 1.
 
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { EVAL_HELP, evalCommand } from './eval.js';
+import { PREDICT_HELP, predictCommand } from './predict.js';
+import { TRAIN_HELP, trainCommand } from './train.js';
 
-const usage = `zerodl: deep learning and object detection from scratch
+const USAGE = `zerodl: deep learning and object detection from scratch
 
 Usage:
-  zerodl --help          show this help
-  zerodl --version       print the version
+  zerodl train [options]                      train a classifier (defaults: the seed article's network on MNIST 0/1/2)
+  zerodl eval --model <dir> [options]         evaluate a trained model on its test data
+  zerodl predict <images…> --model <dir>      classify image files or folders
+  zerodl <command> --help                     options of a command
+  zerodl --version
+
+Human progress goes to stderr; with --json the result is JSON on stdout.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
-    allowPositionals: true,
-    strict: false,
-  });
-  const [command] = positionals;
-  if (values.help || (command === undefined && !values.version) || command === 'help') {
-    process.stdout.write(usage);
+const COMMANDS: Record<string, { run: (argv: string[]) => number; help: string }> = {
+  train: { run: trainCommand, help: TRAIN_HELP },
+  eval: { run: evalCommand, help: EVAL_HELP },
+  predict: { run: predictCommand, help: PREDICT_HELP },
+};
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(command === 'help' && rest[0] in COMMANDS ? COMMANDS[rest[0]].help : USAGE);
     return 0;
   }
-  if (values.version) {
-    const { readFile } = await import('node:fs/promises');
-    const manifest = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
+  if (command === '--version') {
+    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     process.stdout.write(`${manifest.version}\n`);
     return 0;
   }
-  process.stderr.write(`zerodl: unknown command '${command}'\n\n${usage}`);
-  return 2;
+  const entry = COMMANDS[command];
+  if (entry === undefined) {
+    process.stderr.write(`zerodl: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  return entry.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`zerodl: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(
+    `zerodl: ${error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)}\n`,
+  );
+  process.exitCode = 1;
+}

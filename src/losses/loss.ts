@@ -7,6 +7,8 @@ import { formatShape, NumericError, ShapeError } from '../util/errors.js';
 /** A loss L(y, t): `forward` returns L and caches what `backward` needs; `backward` returns dL/dy. */
 export interface Loss {
   readonly label: string;
+  /** 'sum' adds every sample's loss (the seed's SSE); 'mean' averages over the batch (cross-entropy). */
+  readonly reduction: 'sum' | 'mean';
   forward(y: Tensor, t: Tensor): number;
   /** dL/dy for the last forward, shaped like y. Belongs to the loss and is overwritten next call. */
   backward(): Tensor;

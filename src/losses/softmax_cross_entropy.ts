@@ -14,6 +14,7 @@ import { checkFiniteLoss, checkTarget, type Loss } from './loss.js';
  */
 export class SoftmaxCrossEntropy implements Loss {
   readonly label = 'SoftmaxCrossEntropy';
+  readonly reduction = 'mean';
   private probabilities: Tensor | undefined;
   private t: Tensor | undefined;
   private dy: Tensor | undefined;

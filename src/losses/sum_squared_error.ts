@@ -12,6 +12,7 @@ import { checkFiniteLoss, checkTarget, type Loss } from './loss.js';
  */
 export class SumSquaredError implements Loss {
   readonly label = 'SumSquaredError';
+  readonly reduction = 'sum';
   private y: Tensor | undefined;
   private t: Tensor | undefined;
   private dy: Tensor | undefined;

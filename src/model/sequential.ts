@@ -95,6 +95,11 @@ export class Sequential {
     return this.gradMap;
   }
 
+  /** The live gradient tensors by key, as the last `backward` left them. */
+  grads(): Grads {
+    return this.gradMap;
+  }
+
   /** The live parameter tensors by key (the seed's `params`): an optimizer updates them in place. */
   params(): Params {
     return this.paramMap;

@@ -1,0 +1,71 @@
+// Shared command-line plumbing: typed option parsing with clear errors, run-folder naming in the
+// ultralytics style (exp, exp2, exp3 …), and the --json result line.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { ValueError } from '../util/errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The parsed flags of a command: strings for string options, booleans for boolean ones, plus --help. */
+export type OptionValues<T extends Options> = {
+  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string;
+} & {
+  help?: boolean;
+};
+
+/** Parses `argv` strictly against `options`; unknown flags are errors naming the flag. */
+export function parseCommand<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+): { values: OptionValues<T>; positionals: string[] } {
+  try {
+    const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: withHelp,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as OptionValues<T>, positionals };
+  } catch (error) {
+    throw new ValueError(`zerodl ${command}: ${(error as Error).message}`);
+  }
+}
+
+/** A number from an option's text, or a ValueError naming the flag. */
+export function numberOption(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  { integer = false, min = Number.NEGATIVE_INFINITY } = {},
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
+    throw new ValueError(
+      `--${flag} must be ${integer ? 'a whole number' : 'a number'}${min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : ''}, got '${text}'`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The run folder `project/name`, or `project/name2`, `name3` … when it exists (ultralytics' increment),
+ * unless `existOk` allows reusing it.
+ */
+export function runFolder(project: string, name: string, existOk: boolean): string {
+  const first = join(project, name);
+  if (existOk || !existsSync(first)) return first;
+  for (let i = 2; ; i++) {
+    const candidate = join(project, `${name}${i}`);
+    if (!existsSync(candidate)) return candidate;
+  }
+}
+
+/** Writes the final result as one JSON line on stdout (human progress goes to stderr). */
+export function printJson(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,205 @@
+// End-to-end tests of the zerodl command on a tiny folder-per-class image set made in a temp folder.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { Random } from '../util/random.js';
+
+const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'zerodl-cli-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function zerodl(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** 8×8 PNGs on black: class 'top' has a bright 3×3 square at the top left, 'bottom' at the bottom right. */
+function writeDataset(dir: string, perClass: number, seed: number): void {
+  const rng = new Random(seed);
+  for (const name of ['top', 'bottom']) {
+    mkdirSync(join(dir, name), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const png = new PNG({ width: 8, height: 8 });
+      for (let p = 0; p < 64; p++) {
+        const [x, y] = [p % 8, Math.floor(p / 8)];
+        const inSquare =
+          name === 'top' ? x >= 1 && x <= 3 && y >= 1 && y <= 3 : x >= 4 && x <= 6 && y >= 4 && y <= 6;
+        const gray = Math.round(255 * (inSquare ? 0.7 + 0.3 * rng.uniform() : 0.2 * rng.uniform()));
+        png.data.set([gray, gray, gray, 255], 4 * p);
+      }
+      writeFileSync(join(dir, name, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+}
+
+const trainDir = join(root, 'train');
+const testDir = join(root, 'test');
+const runArgs = [
+  '--data',
+  trainDir,
+  '--test-data',
+  testDir,
+  '--imgsz',
+  '8',
+  '--arch',
+  '64-16-2',
+  '--loss',
+  'ce',
+];
+let modelDir = '';
+
+before(() => {
+  writeDataset(trainDir, 24, 1);
+  writeDataset(testDir, 6, 2);
+  const { code, stdout, stderr } = zerodl(
+    'train',
+    ...runArgs,
+    '--optimizer',
+    'adam',
+    '--lr',
+    '0.01',
+    '--epochs',
+    '3',
+    '--batch',
+    '4',
+    '--init',
+    'he',
+    '--json',
+  );
+  assert.equal(code, 0, stderr);
+  modelDir = JSON.parse(stdout.trim().split('\n').at(-1) ?? '').modelDir;
+});
+
+describe('zerodl CLI', () => {
+  it('train --json ends with one JSON object: testAccuracy, testLoss, epochs, seconds, modelDir', () => {
+    const { code, stdout, stderr } = zerodl(
+      'train',
+      ...runArgs,
+      '--epochs',
+      '1',
+      '--batch',
+      '8',
+      '--json',
+      '--name',
+      'again',
+    );
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+    for (const key of ['testAccuracy', 'testLoss', 'epochs', 'seconds', 'modelDir'])
+      assert.ok(key in result, key);
+    assert.equal(result.epochs, 1);
+    assert.equal(result.modelDir, join('runs', 'train', 'again'));
+    assert.match(stderr, /epoch 1\/1 100%/);
+  });
+
+  it('numbers run folders like ultralytics: exp, exp2 …', () => {
+    assert.equal(modelDir, join('runs', 'train', 'exp'));
+    const { stdout } = zerodl('train', ...runArgs, '--epochs', '1', '--json');
+    assert.equal(JSON.parse(stdout.trim()).modelDir, join('runs', 'train', 'exp2'));
+  });
+
+  it('the trained model classifies the test images (eval --json) and predict prints one JSON line per image', () => {
+    const evaluation = zerodl('eval', '--model', modelDir, '--data', testDir, '--json');
+    assert.equal(evaluation.code, 0, evaluation.stderr);
+    assert.ok(JSON.parse(evaluation.stdout).accuracy >= 0.9, evaluation.stdout);
+    const prediction = zerodl('predict', join(testDir, 'top'), '--model', modelDir, '--json');
+    assert.equal(prediction.code, 0, prediction.stderr);
+    const lines = prediction.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.equal(lines.length, 6);
+    for (const line of lines) {
+      assert.ok(line.file.endsWith('.png'));
+      assert.deepEqual(Object.keys(line.scores), ['bottom', 'top']);
+      assert.ok(
+        Math.abs(line.scores.top + line.scores.bottom - 1) < 1e-4,
+        'probabilities for a cross-entropy model',
+      );
+    }
+    assert.ok(lines.filter((line) => line.class === 'top').length >= 5);
+  });
+
+  it('--resume continues a run to more epochs', () => {
+    const { code, stdout, stderr } = zerodl('train', '--resume', modelDir, '--epochs', '4', '--json');
+    assert.equal(code, 0, stderr);
+    assert.equal(JSON.parse(stdout.trim()).epochs, 4);
+    assert.equal(
+      readFileSync(join(root, modelDir, 'results.csv'), 'utf8')
+        .trim()
+        .split('\n').length,
+      5,
+    );
+  });
+
+  it('--help for the tool and each command', () => {
+    assert.match(zerodl('--help').stdout, /zerodl train \[options\]/);
+    assert.match(zerodl('train', '--help').stdout, /--optimizer <name>/);
+    assert.match(zerodl('predict', '--help').stdout, /--model <dir>/);
+  });
+
+  describe('bad input: a clear error and exit code ≠ 0', () => {
+    it('an unknown flag or command', () => {
+      const flag = zerodl('train', '--epoch', '3');
+      assert.equal(flag.code, 1);
+      assert.match(flag.stderr, /zerodl train: Unknown option '--epoch'/);
+      assert.equal(zerodl('fly').code, 2);
+    });
+
+    it('bad option values', () => {
+      assert.match(
+        zerodl('train', '--epochs', 'two').stderr,
+        /--epochs must be a whole number >= 1, got 'two'/,
+      );
+      assert.match(zerodl('train', '--optimizer', 'lion').stderr, /unknown optimizer 'lion'/);
+      assert.match(
+        zerodl('train', '--arch', '784-500-10').stderr,
+        /output width must be 3, the number of classes/,
+      );
+    });
+
+    it('a model directory whose weights do not match model.json', () => {
+      const broken = join(root, 'broken');
+      mkdirSync(join(broken, 'weights'), { recursive: true });
+      const info = JSON.parse(readFileSync(join(root, modelDir, 'model.json'), 'utf8'));
+      info.architecture.layers[0].outFeatures = 10;
+      writeFileSync(join(broken, 'model.json'), JSON.stringify(info));
+      writeFileSync(
+        join(broken, 'weights', 'best.safetensors'),
+        readFileSync(join(root, modelDir, 'weights', 'best.safetensors')),
+      );
+      const { code, stderr } = zerodl('eval', '--model', broken, '--data', testDir);
+      assert.equal(code, 1);
+      assert.match(
+        stderr,
+        /broken\/weights\/best\.safetensors: weights do not match model\.json: 'W1' has shape \[64, 16\], the architecture needs \[64, 10\]/,
+      );
+    });
+
+    it('a missing model.json, an image that cannot be decoded, a class the model does not know', () => {
+      assert.match(
+        zerodl('eval', '--model', join(root, 'nowhere')).stderr,
+        /nowhere\/model\.json: not found/,
+      );
+      const junk = join(root, 'junk.png');
+      writeFileSync(junk, 'not a png');
+      const predict = zerodl('predict', junk, '--model', modelDir);
+      assert.equal(predict.code, 1);
+      assert.match(predict.stderr, /junk\.png/);
+      const extra = join(root, 'extra');
+      writeDataset(extra, 1, 3);
+      mkdirSync(join(extra, 'zebra'));
+      writeFileSync(join(extra, 'zebra', '0.png'), readFileSync(join(testDir, 'top', '0.png')));
+      const evaluation = zerodl('eval', '--model', modelDir, '--data', extra);
+      assert.equal(evaluation.code, 1);
+      assert.match(evaluation.stderr, /zebra/);
+      assert.ok(!existsSync(join(root, 'runs', 'predict')));
+    });
+  });
+});

@@ -1,0 +1,201 @@
+// `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
+// folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
+
+import { join } from 'node:path';
+import { splitTrainValidation } from '../data/batches.js';
+import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
+import { loadMnist, parseMnistClasses } from '../data/mnist.js';
+import { parseWeightInit } from '../layers/init.js';
+import { type Architecture, buildModel, lossName, mlpArchitecture } from '../model/architecture.js';
+import { loadModelInfo, type ModelInfo, type Preprocessing } from '../model/model_dir.js';
+import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { evaluate } from '../train/evaluate.js';
+import { train } from '../train/trainer.js';
+import { ValueError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { numberOption, type OptionValues, parseCommand, printJson, runFolder } from './args.js';
+
+export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: the seed article's network on MNIST 0/1/2)
+
+  --data <mnist|folder>   MNIST (built in) or a folder of class folders (root/<class>/*.png)  [mnist]
+  --test-data <folder>    test images for a folder data set (same layout)
+  --classes <list|all>    MNIST digits to learn, e.g. 0,1,2 or all                      [0,1,2]
+  --arch <widths>         layer widths, e.g. 784-500-100-10 (LeakyReLU between)          [784-500-100-<classes>]
+  --alpha <a>             LeakyReLU slope                                                [0.1]
+  --loss <sse|ce>         sum of squared errors (the seed's) or softmax cross-entropy    [sse]
+  --optimizer <name>      ${OPTIMIZER_NAMES.join(', ')}  [momentum]
+  --lr <lr>               learning rate                                                  [0.01]
+  --momentum <m>          momentum for momentum and nesterov                             [0.9]
+  --weight-decay <λ>      L2 weight decay on weights (not biases)                        [0]
+  --init <he|xavier|std>  weight init: he, xavier, or a standard deviation such as 0.01   [0.01]
+  --epochs <n>            passes over the training set                                   [1]
+  --batch <n>             mini-batch size                                                [1]
+  --val <fraction>        share of the training set held out for validation             [0.05]
+  --imgsz <n>             image side for folder data sets                                [28]
+  --seed <n>              seeds weights, split and shuffling                             [0]
+  --project <dir>         where runs go                                                  [runs/train]
+  --name <name>           run name; exp, exp2 … when it exists                          [exp]
+  --exist-ok              reuse an existing run folder instead of numbering a new one
+  --resume <run dir>      continue an interrupted run from its weights/last.safetensors
+  --json                  print the final result as one JSON object on stdout
+`;
+
+const OPTIONS = {
+  data: { type: 'string' },
+  'test-data': { type: 'string' },
+  classes: { type: 'string' },
+  arch: { type: 'string' },
+  alpha: { type: 'string' },
+  loss: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  init: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  val: { type: 'string' },
+  imgsz: { type: 'string' },
+  seed: { type: 'string' },
+  project: { type: 'string' },
+  name: { type: 'string' },
+  'exist-ok': { type: 'boolean' },
+  resume: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+type TrainArgs = OptionValues<typeof OPTIONS>;
+
+/** Runs `zerodl train` with the given arguments; returns the process exit code. */
+export function trainCommand(argv: string[]): number {
+  const parsed = parseCommand('train', argv, OPTIONS);
+  if (parsed.values.help) {
+    process.stdout.write(TRAIN_HELP);
+    return 0;
+  }
+  if (parsed.positionals.length > 0)
+    throw new ValueError(`zerodl train: unexpected argument '${parsed.positionals[0]}'`);
+  // A resumed run takes its settings from the run's model.json; flags given now (e.g. --epochs) win.
+  const resumeDir = parsed.values.resume;
+  const args: TrainArgs = resumeDir
+    ? { ...(loadModelInfo(resumeDir).training?.args as TrainArgs), ...withoutResume(parsed.values) }
+    : parsed.values;
+
+  const seed = numberOption('seed', args.seed, 0, { integer: true, min: 0 });
+  const imgsz = numberOption('imgsz', args.imgsz, 28, { integer: true, min: 1 });
+  const { trainSet, testSet } = loadData(args, imgsz);
+  const classNames = trainSet.classNames;
+  const loss = lossName(args.loss ?? 'sse');
+  const architecture = resolveArchitecture(args, imgsz * imgsz, classNames.length, loss);
+  const model = buildModel(architecture, { init: parseWeightInit(args.init ?? '0.01'), seed });
+  const optimizer = createOptimizer(args.optimizer ?? 'momentum', {
+    lr: numberOption('lr', args.lr, 0.01, { min: 0 }),
+    momentum: numberOption('momentum', args.momentum, 0.9, { min: 0 }),
+  });
+  const valFraction = numberOption('val', args.val, 0.05, { min: 0 });
+  const { train: trainIndices, validation: valIndices } = splitTrainValidation(
+    trainSet.labels.length,
+    valFraction,
+    new Random(seed),
+  );
+  const runDir =
+    resumeDir ??
+    runFolder(args.project ?? join('runs', 'train'), args.name ?? 'exp', args['exist-ok'] ?? false);
+  const preprocessing: Preprocessing = { width: imgsz, height: imgsz, channels: 1, polarity: 'auto' };
+  const modelInfo: Omit<ModelInfo, 'weights'> = {
+    format: 'zerodl-model',
+    version: 1,
+    architecture,
+    classNames,
+    preprocessing,
+    training: { args: { ...withoutResume(args), seed: String(seed) }, data: args.data ?? 'mnist' },
+  };
+  const log = args.json ? process.stderr : process.stderr;
+  log.write(`zerodl train → ${runDir}\n${model.summary()}\n`);
+  log.write(
+    `train ${trainIndices.length} images, validation ${valIndices.length}, test ${testSet.labels.length}\n`,
+  );
+
+  const result = train({
+    model,
+    optimizer,
+    train: subset(trainSet, trainIndices),
+    validation: valIndices.length > 0 ? subset(trainSet, valIndices) : undefined,
+    epochs: numberOption('epochs', args.epochs, 1, { integer: true, min: 1 }),
+    batchSize: numberOption('batch', args.batch, 1, { integer: true, min: 1 }),
+    seed,
+    weightDecay: numberOption('weight-decay', args['weight-decay'], 0, { min: 0 }),
+    runDir,
+    modelInfo,
+    resume: resumeDir !== undefined,
+  });
+  if (result.stoppedEarly) log.write(`training stopped: ${result.stoppedEarly}\n`);
+
+  const test = evaluate(model, testSet.x, testSet.labels, classNames.length);
+  log.write(
+    `test accuracy ${test.accuracy.toFixed(4)}, test loss ${test.loss.toFixed(4)} (${test.samples} images), ${result.seconds.toFixed(1)} s; model in ${runDir}\n`,
+  );
+  if (args.json) {
+    printJson({
+      testAccuracy: test.accuracy,
+      testLoss: test.loss,
+      epochs: result.epochs,
+      seconds: result.seconds,
+      modelDir: runDir,
+      classNames,
+      ...(result.stoppedEarly ? { stoppedEarly: result.stoppedEarly } : {}),
+    });
+  }
+  return result.stoppedEarly ? 1 : 0;
+}
+
+function loadData(args: TrainArgs, imgsz: number): { trainSet: LabeledImages; testSet: LabeledImages } {
+  const data = args.data ?? 'mnist';
+  if (data === 'mnist') {
+    if (imgsz !== 28) throw new ValueError('--imgsz: MNIST images are 28×28');
+    const classes = parseMnistClasses(args.classes ?? '0,1,2');
+    return {
+      trainSet: loadMnist({ split: 'train', classes }),
+      testSet: loadMnist({ split: 'test', classes }),
+    };
+  }
+  if (args.classes !== undefined)
+    throw new ValueError('--classes applies to MNIST; a folder data set takes its classes from its folders');
+  const trainSet = loadImageFolder(data, { width: imgsz, height: imgsz });
+  const testFolder = args['test-data'];
+  const testSet = testFolder
+    ? loadImageFolder(testFolder, { width: imgsz, height: imgsz, classNames: trainSet.classNames })
+    : { x: new Tensor([0, imgsz * imgsz]), labels: new Int32Array(0), classNames: trainSet.classNames };
+  return { trainSet, testSet };
+}
+
+function resolveArchitecture(
+  args: TrainArgs,
+  inputs: number,
+  classes: number,
+  loss: Architecture['loss'],
+): Architecture {
+  const sizes = (args.arch ?? `${inputs}-500-100-${classes}`).split('-').map(Number);
+  const architecture = mlpArchitecture(sizes, loss, numberOption('alpha', args.alpha, 0.1));
+  if (sizes[0] !== inputs)
+    throw new ValueError(`--arch ${args.arch}: the input width must be ${inputs} (the image's pixels)`);
+  if (sizes[sizes.length - 1] !== classes) {
+    throw new ValueError(`--arch ${args.arch}: the output width must be ${classes}, the number of classes`);
+  }
+  return architecture;
+}
+
+function subset(set: LabeledImages, indices: number[]): LabeledImages {
+  const width = set.x.size / Math.max(1, set.labels.length);
+  const x = new Tensor([indices.length, ...set.x.shape.slice(1)]);
+  indices.forEach((index, row) => {
+    x.data.set(set.x.data.subarray(index * width, (index + 1) * width), row * width);
+  });
+  return { x, labels: Int32Array.from(indices, (i) => set.labels[i]), classNames: set.classNames };
+}
+
+function withoutResume(values: TrainArgs): TrainArgs {
+  const { resume: _resume, help: _help, ...rest } = values;
+  return rest as TrainArgs;
+}

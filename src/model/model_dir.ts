@@ -1,0 +1,126 @@
+// Model directories: `model.json` (architecture, class names, input size, preprocessing) beside the
+// weights in safetensors. A model directory is what `--model` takes; a training run folder is one.
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Polarity } from '../data/images.js';
+import type { Params } from '../optimizers/optimizer.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { writeFileAtomic } from '../util/atomic_file.js';
+import { DataError, formatShape } from '../util/errors.js';
+import { type Architecture, buildModel } from './architecture.js';
+import type { Sequential } from './sequential.js';
+import { loadSafetensors } from './serialize.js';
+
+/**
+ * How raw images become model input: grayscale, resized to width×height, scaled to [0, 1], and made
+ * light-on-dark like MNIST (`polarity` 'auto' inverts images with a light border).
+ */
+export interface Preprocessing {
+  width: number;
+  height: number;
+  channels: 1;
+  polarity: Polarity;
+}
+
+/** The contents of model.json. */
+export interface ModelInfo {
+  format: 'zerodl-model';
+  version: 1;
+  architecture: Architecture;
+  classNames: string[];
+  preprocessing: Preprocessing;
+  /** The weights file, relative to the model directory. */
+  weights: string;
+  /** Free-form facts about how the model was made (command, dataset, epochs, accuracy …). */
+  training?: Record<string, unknown>;
+}
+
+export const MODEL_FILE = 'model.json';
+
+/**
+ * Writes `model.json` into `dir` atomically.
+ *
+ * @example
+ * saveModelInfo('runs/train/exp', { format: 'zerodl-model', version: 1, architecture, classNames, preprocessing, weights: 'weights/best.safetensors' });
+ */
+export function saveModelInfo(dir: string, info: ModelInfo): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, MODEL_FILE), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/** Reads and checks `dir/model.json`; errors name the file and the field. */
+export function loadModelInfo(dir: string): ModelInfo {
+  const file = join(dir, MODEL_FILE);
+  if (!existsSync(file))
+    throw new DataError(`${file}: not found (a model directory holds model.json and its weights)`);
+  let info: ModelInfo;
+  try {
+    info = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new DataError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (info?.format !== 'zerodl-model') throw new DataError(`${file}: "format" must be "zerodl-model"`);
+  if (!Array.isArray(info.classNames) || info.classNames.some((name) => typeof name !== 'string')) {
+    throw new DataError(`${file}: "classNames" must be a list of strings`);
+  }
+  if (typeof info.weights !== 'string') throw new DataError(`${file}: "weights" must name the weights file`);
+  const p = info.preprocessing;
+  if (!p || !Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width < 1 || p.height < 1) {
+    throw new DataError(`${file}: "preprocessing" must give the input width and height`);
+  }
+  return info;
+}
+
+/**
+ * Loads a model directory: builds the architecture of model.json and fills it with its weights,
+ * checking that every tensor is there with the right shape and that the class count matches.
+ *
+ * @example
+ * const { model, info } = loadModelDir('runs/train/exp');
+ * info.classNames; // ['0', '1', '2']
+ */
+export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo } {
+  const info = loadModelInfo(dir);
+  const jsonFile = join(dir, MODEL_FILE);
+  let model: Sequential;
+  try {
+    model = buildModel(info.architecture);
+  } catch (error) {
+    throw new DataError(`${jsonFile}: architecture: ${(error as Error).message}`);
+  }
+  const outputs = model.outputShape([1, ...info.architecture.inputShape])[1];
+  if (outputs !== info.classNames.length) {
+    throw new DataError(
+      `${jsonFile}: the network has ${outputs} outputs but classNames lists ${info.classNames.length} classes`,
+    );
+  }
+  const weightsFile = join(dir, info.weights);
+  assignWeights(model.params(), loadSafetensors(weightsFile).tensors, weightsFile);
+  return { model, info };
+}
+
+/**
+ * Copies `tensors` into the live `params` after checking names and shapes: every parameter must be
+ * present with its shape (extra tensors, such as optimizer state in a checkpoint, are allowed).
+ */
+export function assignWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
+  for (const [key, param] of params) {
+    const tensor = tensors.get(key);
+    if (tensor === undefined) {
+      throw new DataError(
+        `${file}: weights do not match model.json: tensor '${key}' ${formatShape(param.shape)} is missing`,
+      );
+    }
+    if (
+      tensor.size !== param.size ||
+      tensor.shape.length !== param.shape.length ||
+      tensor.shape.some((d, i) => d !== param.shape[i])
+    ) {
+      throw new DataError(
+        `${file}: weights do not match model.json: '${key}' has shape ${formatShape(tensor.shape)}, the architecture needs ${formatShape(param.shape)}`,
+      );
+    }
+  }
+  for (const [key, param] of params) param.copyFrom(tensors.get(key) as Tensor);
+}

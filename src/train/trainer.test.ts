@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { LabeledImages } from '../data/datasets.js';
+import { buildModel, mlpArchitecture } from '../model/architecture.js';
+import { loadModelDir, type ModelInfo } from '../model/model_dir.js';
+import { loadSafetensors } from '../model/serialize.js';
+import { createOptimizer } from '../optimizers/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Random } from '../util/random.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { train } from './trainer.js';
+
+const root = mkdtempSync(join(tmpdir(), 'zerodl-trainer-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** 3 classes of 12-pixel "images": class k has bright pixels 4k..4k+3 plus noise. Easy, but not trivial. */
+function toyData(n: number, seed: number): LabeledImages {
+  const rng = new Random(seed);
+  const x = new Tensor([n, 12]);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = rng.int(3);
+    for (let p = 0; p < 12; p++)
+      x.data[i * 12 + p] = 0.3 * rng.uniform() + (Math.floor(p / 4) === labels[i] ? 0.7 : 0);
+  }
+  return { x, labels, classNames: ['a', 'b', 'c'] };
+}
+
+const architecture = mlpArchitecture([12, 8, 3], 'cross_entropy');
+const modelInfo: Omit<ModelInfo, 'weights'> = {
+  format: 'zerodl-model',
+  version: 1,
+  architecture,
+  classNames: ['a', 'b', 'c'],
+  preprocessing: { width: 4, height: 3, channels: 1, polarity: 'none' },
+};
+
+function run(name: string, epochs: number, resume = false, optimizer = 'momentum', lr = 0.05) {
+  const model = buildModel(architecture, { init: 'he', seed: 1 });
+  const opt = createOptimizer(optimizer, { lr });
+  const result = train({
+    model,
+    optimizer: opt,
+    train: toyData(300, 2),
+    validation: toyData(60, 3),
+    epochs,
+    batchSize: 16,
+    seed: 4,
+    runDir: join(root, name),
+    modelInfo,
+    resume,
+    log: null,
+  });
+  return { model, result };
+}
+
+describe('train', () => {
+  it('learns, and writes results.csv, plots, weights and a loadable model.json', () => {
+    const { result } = run('basic', 3);
+    const dir = join(root, 'basic');
+    assert.equal(result.epochs, 3);
+    assert.ok(result.rows[2].valAccuracy > 0.9, `val accuracy ${result.rows[2].valAccuracy}`);
+    assert.ok(result.rows[2].trainLoss < result.rows[0].trainLoss);
+    const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 'epoch,train_loss,val_loss,val_accuracy,lr,seconds');
+    assert.equal(csv.length, 4);
+    assert.deepEqual(csv[3].split(',').slice(0, 1), ['3']);
+    for (const file of [
+      'results.png',
+      'results.svg',
+      'confusion_matrix.png',
+      'weights/last.safetensors',
+      'weights/best.safetensors',
+    ]) {
+      assert.ok(existsSync(join(dir, file)), file);
+    }
+    const { model, info } = loadModelDir(dir);
+    assert.deepEqual(info.classNames, ['a', 'b', 'c']);
+    assert.equal(info.weights, 'weights/best.safetensors');
+    assert.deepEqual(model.predict(new Tensor([2, 12])).shape, [2, 3]);
+  });
+
+  it('--resume after 1 epoch ends with exactly the weights of an uninterrupted 3-epoch run (momentum and adam)', () => {
+    for (const optimizer of ['momentum', 'adam']) {
+      const lr = optimizer === 'adam' ? 0.01 : 0.05;
+      const whole = run(`whole-${optimizer}`, 3, false, optimizer, lr).model;
+      run(`split-${optimizer}`, 1, false, optimizer, lr);
+      const { model: resumed, result } = run(`split-${optimizer}`, 3, true, optimizer, lr);
+      assert.equal(result.rows.length, 3);
+      for (const [key, value] of whole.params()) {
+        assert.deepEqual(
+          [...(resumed.params().get(key)?.data ?? [])],
+          [...value.data],
+          `${optimizer} ${key}`,
+        );
+      }
+    }
+  });
+
+  it('stops on a NaN loss with a clear message and keeps the last good checkpoint', () => {
+    run('nan', 1);
+    const lastFile = join(root, 'nan', 'weights', 'last.safetensors');
+    const before = readFileSync(lastFile);
+    // A learning rate this large makes the weights overflow to Infinity within the next epoch.
+    const model = buildModel(architecture, { init: 'he', seed: 1 });
+    const optimizer = createOptimizer('sgd', { lr: 1e30 });
+    const result = train({
+      model,
+      optimizer,
+      train: toyData(300, 2),
+      epochs: 3,
+      batchSize: 16,
+      seed: 4,
+      runDir: join(root, 'nan'),
+      modelInfo,
+      resume: true,
+      log: null,
+    });
+    assert.match(
+      result.stoppedEarly ?? '',
+      /^epoch 2, step \d+: SoftmaxCrossEntropy: loss is (NaN|Infinity).*Kept the checkpoint of epoch 1/,
+    );
+    assert.deepEqual(readFileSync(lastFile), before);
+    const state = loadCheckpoint(
+      lastFile,
+      buildModel(architecture),
+      createOptimizer('sgd', { lr: 1 }),
+      new Random(0),
+    );
+    assert.equal(state.epoch, 1);
+  });
+
+  it('keeps optimizer state in the checkpoint and plain weights in best.safetensors', () => {
+    run('state', 1);
+    const last = loadSafetensors(join(root, 'state', 'weights', 'last.safetensors'));
+    assert.ok(last.tensors.has('optimizer.velocity.W1'));
+    assert.equal(last.metadata.format, 'zerodl-checkpoint');
+    const best = loadSafetensors(join(root, 'state', 'weights', 'best.safetensors'));
+    assert.deepEqual([...best.tensors.keys()], ['W1', 'b1', 'W2', 'b2']);
+  });
+
+  it('refuses to resume a run that has no checkpoint', () => {
+    assert.throws(() => run('nothing-here', 2, true), /--resume: .*last\.safetensors does not exist/);
+  });
+});

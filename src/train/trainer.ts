@@ -1,0 +1,173 @@
+// The training loop: epochs of shuffled mini-batches (gradient → weight decay → update), validation
+// after each epoch, results.csv, plots and atomic checkpoints in the run folder, and exact resume.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Batches, shuffledIndices } from '../data/batches.js';
+import type { LabeledImages } from '../data/datasets.js';
+import type { ModelInfo } from '../model/model_dir.js';
+import { saveModelInfo } from '../model/model_dir.js';
+import type { Sequential } from '../model/sequential.js';
+import { saveSafetensors } from '../model/serialize.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { writeFileAtomic } from '../util/atomic_file.js';
+import { NumericError, ValueError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { type EpochRow, loadCheckpoint, saveCheckpoint, type TrainingState } from './checkpoint.js';
+import { type Evaluation, evaluate } from './evaluate.js';
+import { writePlots } from './plots.js';
+import { ProgressBar } from './progress.js';
+
+export interface TrainerOptions {
+  model: Sequential;
+  optimizer: Optimizer;
+  train: LabeledImages;
+  /** Held-out data scored after each epoch; the best epoch by its accuracy is kept as best.safetensors. */
+  validation?: LabeledImages;
+  epochs: number;
+  batchSize: number;
+  /** Seeds the shuffling (weights are seeded when the model is built). */
+  seed: number;
+  /** L2 weight decay λ: adds λ·W to the gradient of every weight `W1, W2, …` (not biases). */
+  weightDecay?: number;
+  /** The run folder (runs/train/<name>): results.csv, plots, weights/{last,best}.safetensors, model.json. */
+  runDir: string;
+  /** model.json without `weights` (the trainer points it at weights/best.safetensors). */
+  modelInfo: Omit<ModelInfo, 'weights'>;
+  /** Continue from runDir/weights/last.safetensors. */
+  resume?: boolean;
+  /** Progress output (default process.stderr); `null` for silence. */
+  log?: NodeJS.WriteStream | null;
+}
+
+export interface TrainResult {
+  rows: EpochRow[];
+  /** Epochs completed in total (including those before a resume). */
+  epochs: number;
+  bestAccuracy: number;
+  seconds: number;
+  runDir: string;
+  /** Set when training stopped early on a NaN/Infinity loss; the checkpoints hold the last good epoch. */
+  stoppedEarly?: string;
+}
+
+export const RESULTS_HEADER = 'epoch,train_loss,val_loss,val_accuracy,lr,seconds';
+
+/**
+ * Trains `model` on `train` and writes the run folder as it goes.
+ *
+ * @example
+ * const result = train({ model: threeLayerNet(), optimizer: new Momentum(), train: mnist, epochs: 1, batchSize: 1,
+ *   seed: 0, runDir: 'runs/train/exp', modelInfo });
+ */
+export function train(options: TrainerOptions): TrainResult {
+  const { model, optimizer, runDir, epochs, batchSize } = options;
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new ValueError(`epochs must be a whole number >= 1, got ${epochs}`);
+  const classes = options.modelInfo.classNames.length;
+  const weightsDir = join(runDir, 'weights');
+  const lastFile = join(weightsDir, 'last.safetensors');
+  const bestFile = join(weightsDir, 'best.safetensors');
+  mkdirSync(weightsDir, { recursive: true });
+  const rng = new Random(options.seed);
+  let state: TrainingState = { epoch: 0, rows: [], bestAccuracy: Number.NEGATIVE_INFINITY };
+  if (options.resume) {
+    if (!existsSync(lastFile))
+      throw new ValueError(`--resume: ${lastFile} does not exist (nothing to resume)`);
+    state = loadCheckpoint(lastFile, model, optimizer, rng);
+    state.bestAccuracy ??= Number.NEGATIVE_INFINITY;
+  }
+  saveModelInfo(runDir, { ...options.modelInfo, weights: 'weights/best.safetensors' });
+  const log = options.log === undefined ? process.stderr : options.log;
+  const batches = new Batches(options.train.x, options.train.labels, { batchSize, classes });
+  const started = performance.now();
+  let stoppedEarly: string | undefined;
+
+  for (let epoch = state.epoch + 1; epoch <= epochs && stoppedEarly === undefined; epoch++) {
+    const epochStart = performance.now();
+    const order = shuffledIndices(options.train.labels.length, rng);
+    const bar = log
+      ? new ProgressBar(batches.count(order.length), { label: `epoch ${epoch}/${epochs}`, stream: log })
+      : undefined;
+    let lossSum = 0;
+    let step = 0;
+    try {
+      for (const batch of batches.epoch(order)) {
+        // model.gradient() in two halves, to keep the loss value for the progress line
+        const loss = model.loss(batch.x, batch.t);
+        model.backward(model.lossFunction.backward());
+        if (options.weightDecay) addWeightDecay(model, options.weightDecay);
+        optimizer.update(model.params(), model.grads());
+        lossSum += model.lossFunction.reduction === 'sum' ? loss : loss * batch.size;
+        step++;
+        bar?.update(step, `loss ${(lossSum / (step * batchSize)).toFixed(4)}`);
+      }
+    } catch (error) {
+      if (!(error instanceof NumericError)) throw error;
+      stoppedEarly = `epoch ${epoch}, step ${step + 1}: ${error.message}. Kept the checkpoint of epoch ${state.epoch} in ${lastFile}.`;
+      bar?.finish('stopped');
+      break;
+    }
+    const trainLoss = lossSum / order.length;
+    const validation: Evaluation | undefined = options.validation
+      ? evaluate(model, options.validation.x, options.validation.labels, classes)
+      : undefined;
+    const row: EpochRow = {
+      epoch,
+      trainLoss,
+      valLoss: validation?.loss ?? Number.NaN,
+      valAccuracy: validation?.accuracy ?? Number.NaN,
+      lr: optimizer.lr,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
+    bar?.finish(
+      `loss ${trainLoss.toFixed(4)}${validation ? `  val_loss ${row.valLoss.toFixed(4)}  val_acc ${row.valAccuracy.toFixed(4)}` : ''}`,
+    );
+    state = { epoch, rows: [...state.rows, row], bestAccuracy: state.bestAccuracy };
+    // Without validation data the latest epoch counts as the best.
+    const score = validation ? validation.accuracy : epoch;
+    if (score > state.bestAccuracy || !existsSync(bestFile)) {
+      state.bestAccuracy = score;
+      saveSafetensors(bestFile, model.params(), { format: 'zerodl-weights', epoch: String(epoch) });
+    }
+    saveCheckpoint(lastFile, model, optimizer, rng, state);
+    writeResults(runDir, state.rows);
+    writePlots(runDir, {
+      rows: state.rows,
+      confusion: validation
+        ? { matrix: validation.confusion, classNames: options.modelInfo.classNames }
+        : undefined,
+    });
+  }
+  return {
+    rows: state.rows,
+    epochs: state.epoch,
+    bestAccuracy: state.bestAccuracy,
+    seconds: (performance.now() - started) / 1000,
+    runDir,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
+}
+
+/** g ← g + λ·W for every weight tensor (keys W1, W2, …); biases are not decayed. */
+function addWeightDecay(model: Sequential, lambda: number): void {
+  const grads = model.grads();
+  for (const [key, W] of model.params()) {
+    if (!key.startsWith('W')) continue;
+    const g = grads.get(key)?.data;
+    if (g === undefined) continue;
+    for (let i = 0; i < W.size; i++) g[i] += lambda * W.data[i];
+  }
+}
+
+/** Writes results.csv from all rows so far (atomically: the file is always complete). */
+function writeResults(runDir: string, rows: readonly EpochRow[]): void {
+  const number = (v: number | null) =>
+    v === null || Number.isNaN(v) ? '' : String(Number(v.toPrecision(6)));
+  const lines = rows.map((r) =>
+    [r.epoch, number(r.trainLoss), number(r.valLoss), number(r.valAccuracy), r.lr, number(r.seconds)].join(
+      ',',
+    ),
+  );
+  writeFileAtomic(join(runDir, 'results.csv'), `${[RESULTS_HEADER, ...lines].join('\n')}\n`);
+}
