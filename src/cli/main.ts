@@ -2,6 +2,7 @@
 // The `zerodl` command: picks the subcommand and runs it; errors become one clear line and exit code 1.
 
 import { readFileSync } from 'node:fs';
+import { useDefaultBackend } from '../backend/select.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
@@ -40,6 +41,7 @@ function main(argv: string[]): number {
     process.stderr.write(`zerodl: unknown command '${command}'\n\n${USAGE}`);
     return 2;
   }
+  useDefaultBackend(); // wasm SIMD where available; ZERODL_BACKEND / ZERODL_THREADS override
   return entry.run(rest);
 }
 

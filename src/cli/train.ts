@@ -7,10 +7,12 @@ import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
 import { loadMnist, parseMnistClasses } from '../data/mnist.js';
 import { parseWeightInit } from '../layers/init.js';
 import { type Architecture, buildModel, lossName, mlpArchitecture } from '../model/architecture.js';
-import { loadModelInfo, type ModelInfo, type Preprocessing } from '../model/model_dir.js';
+import { assignWeights, loadModelInfo, type ModelInfo, type Preprocessing } from '../model/model_dir.js';
+import { loadSafetensors } from '../model/serialize.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
+import type { LrSchedule } from '../train/schedule.js';
 import { train } from '../train/trainer.js';
 import { ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -28,6 +30,11 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --lr <lr>               learning rate                                                  [0.01]
   --momentum <m>          momentum for momentum and nesterov                             [0.9]
   --weight-decay <λ>      L2 weight decay on weights (not biases)                        [0]
+  --schedule <kind>       learning rate over the run: constant, step or cosine          [constant]
+  --lrf <fraction>        cosine: final learning rate as a fraction of --lr             [0.01]
+  --warmup-epochs <e>     linear warm-up from 0 to --lr over e epochs                    [0]
+  --step-size <e>         step: multiply the rate by --gamma every e epochs              [epochs/3]
+  --gamma <g>             step: the factor                                               [0.1]
   --init <he|xavier|std>  weight init: he, xavier, or a standard deviation such as 0.01   [0.01]
   --epochs <n>            passes over the training set                                   [1]
   --batch <n>             mini-batch size                                                [1]
@@ -52,6 +59,11 @@ const OPTIONS = {
   lr: { type: 'string' },
   momentum: { type: 'string' },
   'weight-decay': { type: 'string' },
+  schedule: { type: 'string' },
+  lrf: { type: 'string' },
+  'warmup-epochs': { type: 'string' },
+  'step-size': { type: 'string' },
+  gamma: { type: 'string' },
   init: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -111,7 +123,7 @@ export function trainCommand(argv: string[]): number {
     preprocessing,
     training: { args: { ...withoutResume(args), seed: String(seed) }, data: args.data ?? 'mnist' },
   };
-  const log = args.json ? process.stderr : process.stderr;
+  const log = process.stderr;
   log.write(`zerodl train → ${runDir}\n${model.summary()}\n`);
   log.write(
     `train ${trainIndices.length} images, validation ${valIndices.length}, test ${testSet.labels.length}\n`,
@@ -126,11 +138,23 @@ export function trainCommand(argv: string[]): number {
     batchSize: numberOption('batch', args.batch, 1, { integer: true, min: 1 }),
     seed,
     weightDecay: numberOption('weight-decay', args['weight-decay'], 0, { min: 0 }),
+    schedule: {
+      kind: (args.schedule ?? 'constant') as LrSchedule['kind'],
+      finalFraction: numberOption('lrf', args.lrf, 0.01, { min: 0 }),
+      warmupEpochs: numberOption('warmup-epochs', args['warmup-epochs'], 0, { min: 0 }),
+      ...(args['step-size']
+        ? { stepSize: numberOption('step-size', args['step-size'], 1, { min: 1e-9 }) }
+        : {}),
+      gamma: numberOption('gamma', args.gamma, 0.1, { min: 0 }),
+    },
     runDir,
     modelInfo,
     resume: resumeDir !== undefined,
   });
   if (result.stoppedEarly) log.write(`training stopped: ${result.stoppedEarly}\n`);
+  // Score the kept model: the epoch with the best validation accuracy (the last one without validation).
+  const bestFile = join(runDir, 'weights', 'best.safetensors');
+  assignWeights(model.params(), loadSafetensors(bestFile).tensors, bestFile);
 
   const test = evaluate(model, testSet.x, testSet.labels, classNames.length);
   log.write(

@@ -17,6 +17,7 @@ import { type EpochRow, loadCheckpoint, saveCheckpoint, type TrainingState } fro
 import { type Evaluation, evaluate } from './evaluate.js';
 import { writePlots } from './plots.js';
 import { ProgressBar } from './progress.js';
+import { checkSchedule, type LrSchedule, learningRate } from './schedule.js';
 
 export interface TrainerOptions {
   model: Sequential;
@@ -30,6 +31,8 @@ export interface TrainerOptions {
   seed: number;
   /** L2 weight decay λ: adds λ·W to the gradient of every weight `W1, W2, …` (not biases). */
   weightDecay?: number;
+  /** How the learning rate changes over the run (default: constant at the optimizer's lr). */
+  schedule?: Omit<LrSchedule, 'lr' | 'epochs'>;
   /** The run folder (runs/train/<name>): results.csv, plots, weights/{last,best}.safetensors, model.json. */
   runDir: string;
   /** model.json without `weights` (the trainer points it at weights/best.safetensors). */
@@ -69,6 +72,8 @@ export function train(options: TrainerOptions): TrainResult {
   const lastFile = join(weightsDir, 'last.safetensors');
   const bestFile = join(weightsDir, 'best.safetensors');
   mkdirSync(weightsDir, { recursive: true });
+  const schedule: LrSchedule = { kind: 'constant', ...options.schedule, lr: optimizer.lr, epochs };
+  checkSchedule(schedule);
   const rng = new Random(options.seed);
   let state: TrainingState = { epoch: 0, rows: [], bestAccuracy: Number.NEGATIVE_INFINITY };
   if (options.resume) {
@@ -91,8 +96,10 @@ export function train(options: TrainerOptions): TrainResult {
       : undefined;
     let lossSum = 0;
     let step = 0;
+    const stepsPerEpoch = batches.count(order.length);
     try {
       for (const batch of batches.epoch(order)) {
+        optimizer.lr = learningRate(schedule, epoch - 1 + step / stepsPerEpoch);
         // model.gradient() in two halves, to keep the loss value for the progress line
         const loss = model.loss(batch.x, batch.t);
         model.backward(model.lossFunction.backward());
@@ -165,9 +172,14 @@ function writeResults(runDir: string, rows: readonly EpochRow[]): void {
   const number = (v: number | null) =>
     v === null || Number.isNaN(v) ? '' : String(Number(v.toPrecision(6)));
   const lines = rows.map((r) =>
-    [r.epoch, number(r.trainLoss), number(r.valLoss), number(r.valAccuracy), r.lr, number(r.seconds)].join(
-      ',',
-    ),
+    [
+      r.epoch,
+      number(r.trainLoss),
+      number(r.valLoss),
+      number(r.valAccuracy),
+      number(r.lr),
+      number(r.seconds),
+    ].join(','),
   );
   writeFileAtomic(join(runDir, 'results.csv'), `${[RESULTS_HEADER, ...lines].join('\n')}\n`);
 }
