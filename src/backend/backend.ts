@@ -29,6 +29,39 @@ export interface Backend {
     cOffset: number,
     ldc: number,
   ): void;
+
+  /**
+   * Copies every k×k patch of one CHW image at `imageOffset` (zero-padded by `pad`) into columns
+   * [channels·k·k, outH·outW] at `columnsOffset`, rows `ldColumns` apart (Caffe/darknet layout):
+   * `columns[(c·k + ky)·k + kx][oy·outW + ox] = image[c][oy·stride − pad + ky][ox·stride − pad + kx]`.
+   */
+  im2col(
+    channels: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+    image: Float32Array,
+    imageOffset: number,
+    columns: Float32Array,
+    columnsOffset: number,
+    ldColumns: number,
+  ): void;
+  /** The adjoint of im2col: adds every column entry back into the image pixel it was read from. */
+  col2im(
+    channels: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+    columns: Float32Array,
+    columnsOffset: number,
+    ldColumns: number,
+    image: Float32Array,
+    imageOffset: number,
+  ): void;
 }
 
 let active: Backend = referenceBackend;

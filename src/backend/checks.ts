@@ -60,3 +60,60 @@ function checkMatrix(
     );
   }
 }
+
+/**
+ * Checks im2col's / col2im's sizes, offsets and column stride against both arrays, before any memory
+ * is touched, and returns the output size. Throws a ShapeError naming the kernel and the numbers.
+ */
+export function checkIm2colArguments(
+  kernel: string,
+  channels: number,
+  height: number,
+  width: number,
+  kernelSize: number,
+  stride: number,
+  pad: number,
+  image: Float32Array,
+  imageOffset: number,
+  columns: Float32Array,
+  columnsOffset: number,
+  ldColumns: number,
+): { outH: number; outW: number } {
+  for (const [name, value, minimum] of [
+    ['channels', channels, 1],
+    ['height', height, 1],
+    ['width', width, 1],
+    ['kernelSize', kernelSize, 1],
+    ['stride', stride, 1],
+    ['pad', pad, 0],
+    ['imageOffset', imageOffset, 0],
+    ['columnsOffset', columnsOffset, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < minimum)
+      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
+  }
+  if (height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
+    throw new ShapeError(
+      `${kernel}: a ${kernelSize}×${kernelSize} kernel does not fit a ${height}×${width} image with pad ${pad}`,
+    );
+  }
+  const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
+  const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+  if (!Number.isInteger(ldColumns) || ldColumns < outH * outW) {
+    throw new ShapeError(`${kernel}: ldColumns = ${ldColumns} is smaller than outH·outW = ${outH * outW}`);
+  }
+  const imageEnd = imageOffset + channels * height * width;
+  if (imageEnd > image.length) {
+    throw new ShapeError(
+      `${kernel}: the image (${channels}×${height}×${width} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
+    );
+  }
+  const rows = channels * kernelSize * kernelSize;
+  const columnsEnd = columnsOffset + (rows - 1) * ldColumns + outH * outW;
+  if (columnsEnd > columns.length) {
+    throw new ShapeError(
+      `${kernel}: the columns (${rows}×${outH * outW}, ld ${ldColumns}, offset ${columnsOffset}) need ${columnsEnd} elements but their array holds ${columns.length}`,
+    );
+  }
+  return { outH, outW };
+}

@@ -2,6 +2,7 @@
 
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
+import { col2im, im2col } from './im2col.js';
 
 /** The plain-TypeScript backend (always available; the specification for the others). */
-export const referenceBackend: Backend = { name: 'reference', gemm };
+export const referenceBackend: Backend = { name: 'reference', gemm, im2col, col2im };

@@ -2,6 +2,7 @@
 // allocated in wasm memory and a thread pool for large products.
 
 import type { Backend } from '../backend.js';
+import { col2im, im2col } from '../reference/im2col.js';
 import { wasmGemm } from './gemm.js';
 import { WasmHeap } from './memory.js';
 import { loadWasmRuntime, simdSupported, type WasmRuntime } from './module.js';
@@ -49,6 +50,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heap,
     threads: pool.threads,
     gemm: (...args) => wasmGemm(context, ...args),
+    // The reference im2col/col2im for now: memory-bound copies, cheap beside the gemm they feed.
+    im2col,
+    col2im,
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };
