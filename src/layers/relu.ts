@@ -12,7 +12,7 @@ export class Relu extends Activation {
   readonly label = 'Relu';
 
   protected activate(x: Float32Array, y: Float32Array): void {
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0); // NaN stays NaN, so the loss check sees it
   }
 
   protected derivative(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
