@@ -1,3 +1,4 @@
 // The WebAssembly module's exports: every kernel the wasm backend calls.
 
+export * from './elementwise';
 export * from './gemm';

@@ -62,6 +62,21 @@ export interface Backend {
     image: Float32Array,
     imageOffset: number,
   ): void;
+
+  /** y = x > 0 ? x : alpha·x elementwise (x and y the same length; y may be x). */
+  leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void;
+
+  /** dx = x > 0 ? dy : alpha·dy elementwise: LeakyReLU's backward (alpha at x = 0). */
+  leakyReluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, alpha: number): void;
+
+  /** out[j] = Σ_r m[r·cols + j] over a row-major rows×cols matrix: the bias gradient over a batch. */
+  sumRows(m: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /** Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). */
+  momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void;
+
+  /** Plain SGD in place: w −= lr·g. */
+  sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void;
 }
 
 let active: Backend = referenceBackend;

@@ -62,6 +62,29 @@ function checkMatrix(
 }
 
 /**
+ * Checks that elementwise operands (given in the kernel's argument order) have the same length, before
+ * any memory is touched. Throws a ShapeError naming the kernel and the lengths. Allocates nothing.
+ */
+export function checkSameLengths(kernel: string, a: Float32Array, b: Float32Array, c?: Float32Array): void {
+  if (a.length !== b.length || (c !== undefined && c.length !== a.length)) {
+    const lengths = [a, b, c].flatMap((array) => (array === undefined ? [] : [array.length]));
+    throw new ShapeError(`${kernel}: the arrays must have equal lengths, received ${lengths.join(', ')}`);
+  }
+}
+
+/** Checks sumRows' sizes: `m` holds rows·cols values and `out` holds cols. */
+export function checkSumRowsArguments(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+    throw new ShapeError(`sumRows: rows = ${rows} and cols = ${cols} must be whole numbers >= 0`);
+  }
+  if (m.length !== rows * cols || out.length !== cols) {
+    throw new ShapeError(
+      `sumRows: expected a ${rows}×${cols} matrix (${rows * cols} values) and ${cols} outputs, received ${m.length} and ${out.length}`,
+    );
+  }
+}
+
+/**
  * Checks im2col's / col2im's sizes, offsets and column stride against both arrays, before any memory
  * is touched, and returns the output size. Throws a ShapeError naming the kernel and the numbers.
  */

@@ -103,6 +103,35 @@ export class Affine implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    this.backwardParams(dy);
+    const n = dy.shape[0];
+    const { inFeatures, outFeatures } = this.options;
+    const dx = reuseOrAllocate(this.dx, [n, inFeatures]);
+    // dx[n, in] = dy[n, out] · Wᵀ[out, in]
+    getBackend().gemm(
+      false,
+      true,
+      n,
+      inFeatures,
+      outFeatures,
+      1,
+      dy.data,
+      0,
+      outFeatures,
+      this.W.value.data,
+      0,
+      outFeatures,
+      0,
+      dx.data,
+      0,
+      inFeatures,
+    );
+    this.dx = dx;
+    return dx;
+  }
+
+  /** dW and db only: the first layer of a network skips dx, a third of its backward work. */
+  backwardParams(dy: Tensor): void {
     const x = this.x;
     if (x === undefined) throw new Error(`${this.label}: backward called before forward`);
     const n = x.shape[0];
@@ -132,34 +161,7 @@ export class Affine implements Layer {
       0,
       outFeatures,
     );
-    const db = this.b.grad.data;
-    db.fill(0);
-    for (let row = 0; row < n; row++) {
-      const offset = row * outFeatures;
-      for (let j = 0; j < outFeatures; j++) db[j] += dy.data[offset + j];
-    }
-    const dx = reuseOrAllocate(this.dx, [n, inFeatures]);
-    // dx[n, in] = dy[n, out] · Wᵀ[out, in]
-    backend.gemm(
-      false,
-      true,
-      n,
-      inFeatures,
-      outFeatures,
-      1,
-      dy.data,
-      0,
-      outFeatures,
-      this.W.value.data,
-      0,
-      outFeatures,
-      0,
-      dx.data,
-      0,
-      inFeatures,
-    );
-    this.dx = dx;
-    return dx;
+    backend.sumRows(dy.data, n, outFeatures, this.b.grad.data); // db[out] = Σₙ dy[n, out]
   }
 
   params(): Param[] {

@@ -28,6 +28,11 @@ export interface Layer {
   outputShape(inputShape: readonly number[]): number[];
   forward(x: Tensor, mode: Mode): Tensor;
   backward(dy: Tensor): Tensor;
+  /**
+   * Optional: overwrites the param grads exactly as `backward` does but does not compute dx. Sequential
+   * calls it on the first layer with parameters, whose dx nobody reads.
+   */
+  backwardParams?(dy: Tensor): void;
   /** The layer's parameters ([] when stateless). */
   params(): Param[];
 }

@@ -1,5 +1,6 @@
 // Leaky ReLU: y = x for x > 0, alpha·x otherwise (the seed uses alpha = 0.1).
 
+import { getBackend } from '../backend/backend.js';
 import { ValueError } from '../util/errors.js';
 import { Activation } from './activation.js';
 
@@ -21,12 +22,10 @@ export class LeakyRelu extends Activation {
   }
 
   protected activate(x: Float32Array, y: Float32Array): void {
-    const alpha = this.alpha;
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : alpha * x[i];
+    getBackend().leakyRelu(x, y, this.alpha);
   }
 
   protected derivative(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-    const alpha = this.alpha;
-    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
+    getBackend().leakyReluBackward(x, dy, dx, this.alpha);
   }
 }

@@ -25,6 +25,8 @@ export class Sequential {
   readonly inputShape: readonly number[] | undefined;
   private readonly paramMap: Params = new Map();
   private readonly gradMap: Grads = new Map();
+  /** Index of the first layer with parameters (-1 when none): where backpropagation can stop. */
+  private readonly firstWithParams: number;
 
   constructor(
     readonly layers: Layer[],
@@ -43,6 +45,7 @@ export class Sequential {
         this.gradMap.set(`${param.name}${index}`, param.grad);
       }
     }
+    this.firstWithParams = layers.findIndex((layer) => layer.params().length > 0);
   }
 
   /** The output shape for an input shape (batch included); throws a ShapeError naming the layer index that does not fit. */
@@ -91,7 +94,14 @@ export class Sequential {
    */
   gradient(x: Tensor, t: Tensor): Grads {
     this.loss(x, t);
-    this.backward(this.lossFunction.backward());
+    // Only parameter gradients are wanted: layers before the first one with parameters need no
+    // backward at all, and that layer needs no dx.
+    let d = this.lossFunction.backward();
+    const first = this.firstWithParams;
+    for (let i = this.layers.length - 1; i > first && i >= 0; i--) d = this.layers[i].backward(d);
+    const firstLayer = this.layers[first];
+    if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
+    else firstLayer?.backward(d);
     return this.gradMap;
   }
 

@@ -1,5 +1,6 @@
 // Momentum SGD, the seed's optimizer: v ← momentum·v − lr·g; θ ← θ + v (v starts at zero).
 
+import { getBackend } from '../backend/backend.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 /**
@@ -20,11 +21,6 @@ export class Momentum extends BaseOptimizer {
   }
 
   protected step(key: string, w: Float32Array, g: Float32Array): void {
-    const { lr, momentum } = this;
-    const v = this.slot('velocity', key, w.length);
-    for (let i = 0; i < w.length; i++) {
-      v[i] = momentum * v[i] - lr * g[i];
-      w[i] += v[i];
-    }
+    getBackend().momentumUpdate(w, this.slot('velocity', key, w.length), g, this.lr, this.momentum);
   }
 }

@@ -1,5 +1,6 @@
 // Stochastic gradient descent: θ ← θ − lr·g.
 
+import { getBackend } from '../backend/backend.js';
 import { BaseOptimizer } from './optimizer.js';
 
 /**
@@ -15,7 +16,6 @@ export class Sgd extends BaseOptimizer {
   }
 
   protected step(_key: string, w: Float32Array, g: Float32Array): void {
-    const lr = this.lr;
-    for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+    getBackend().sgdUpdate(w, g, this.lr);
   }
 }

@@ -1,8 +1,19 @@
 // The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
 
 import type { Backend } from '../backend.js';
+import { leakyRelu, leakyReluBackward, momentumUpdate, sgdUpdate, sumRows } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 
 /** The plain-TypeScript backend (always available; the specification for the others). */
-export const referenceBackend: Backend = { name: 'reference', gemm, im2col, col2im };
+export const referenceBackend: Backend = {
+  name: 'reference',
+  gemm,
+  im2col,
+  col2im,
+  leakyRelu,
+  leakyReluBackward,
+  sumRows,
+  momentumUpdate,
+  sgdUpdate,
+};

@@ -8,6 +8,8 @@ import type { ThreadPool } from './thread_pool.js';
 
 /** At most this many rows of C: stream B in place (packing would cost more than it saves). */
 const STREAMING_ROWS = 8;
+/** At most this deep (k): stream too; e.g. dW = xᵀ·dy at batch 1 is an outer product, k = 1. */
+const STREAMING_DEPTH = 4;
 /** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
 const PARALLEL_FLOPS = 4e6;
 
@@ -44,7 +46,7 @@ export function wasmGemm(
   checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
   const { kernels, heap, pool } = context;
-  const packed = m > STREAMING_ROWS && k > 0 && alpha !== 0;
+  const packed = m > STREAMING_ROWS && k > STREAMING_DEPTH && alpha !== 0;
   // Scratch: [packed A | packed B | copies of foreign A, B, C], each 64-byte aligned.
   const packABytes = packed ? align(Math.ceil(m / 4) * 4 * k * 4) : 0;
   const packBBytes = packed ? align(k * Math.ceil(n / 8) * 8 * 4) : 0;

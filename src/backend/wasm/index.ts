@@ -3,6 +3,7 @@
 
 import type { Backend } from '../backend.js';
 import { col2im, im2col } from '../reference/im2col.js';
+import { wasmElementwise } from './elementwise.js';
 import { wasmGemm } from './gemm.js';
 import { WasmHeap } from './memory.js';
 import { loadWasmRuntime, simdSupported, type WasmRuntime } from './module.js';
@@ -53,6 +54,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     // The reference im2col/col2im for now: memory-bound copies, cheap beside the gemm they feed.
     im2col,
     col2im,
+    ...wasmElementwise(runtime.kernels, heap),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };

@@ -1,8 +1,10 @@
 // Loads the compiled AssemblyScript kernels: SIMD detection, synchronous compile and instantiation on a
 // memory that is shared (threads possible) where SharedArrayBuffer exists, ordinary otherwise.
 
+import type { ElementwiseKernels } from './elementwise.js';
+
 /** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
-export interface WasmKernels {
+export interface WasmKernels extends ElementwiseKernels {
   setupPacked(
     transA: number,
     transB: number,

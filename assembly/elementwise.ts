@@ -1,0 +1,89 @@
+// Elementwise kernels of a training step, SIMD128 with scalar tails: LeakyReLU and its backward, the
+// bias gradient (sum over rows), and the SGD / Momentum updates. Pointers are byte addresses.
+
+/** y = x > 0 ? x : alpha·x over n elements. */
+export function leakyRelu(x: usize, y: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    const v = v128.load(x + offset);
+    v128.store(y + offset, v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    const v = load<f32>(x + offset);
+    store<f32>(y + offset, v > 0 ? v : alpha * v);
+  }
+}
+
+/** dx = x > 0 ? dy : alpha·dy over n elements (alpha at x = 0, as the seed). */
+export function leakyReluBackward(x: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    const d = v128.load(dy + offset);
+    v128.store(dx + offset, v128.bitselect(d, f32x4.mul(d, va), f32x4.gt(v128.load(x + offset), zero)));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    const d = load<f32>(dy + offset);
+    store<f32>(dx + offset, load<f32>(x + offset) > 0 ? d : alpha * d);
+  }
+}
+
+/** out[j] = Σ_r m[r·cols + j] for a rows×cols matrix (the bias gradient, summed over the batch). */
+export function sumRows(m: usize, rows: i32, cols: i32, out: usize): void {
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    let s = f32x4.splat(0);
+    let p = m + (<usize>j << 2);
+    const step = <usize>cols << 2;
+    for (let r = 0; r < rows; r++) {
+      s = f32x4.add(s, v128.load(p));
+      p += step;
+    }
+    v128.store(out + (<usize>j << 2), s);
+  }
+  for (; j < cols; j++) {
+    let s: f32 = 0;
+    for (let r = 0; r < rows; r++) s += load<f32>(m + ((<usize>r * <usize>cols + <usize>j) << 2));
+    store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+/** Momentum: v = momentum·v − lr·g; w += v, over n elements. */
+export function momentumUpdate(w: usize, v: usize, g: usize, n: i32, lr: f32, momentum: f32): void {
+  const vl = f32x4.splat(lr);
+  const vm = f32x4.splat(momentum);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    const velocity = f32x4.sub(f32x4.mul(vm, v128.load(v + offset)), f32x4.mul(vl, v128.load(g + offset)));
+    v128.store(v + offset, velocity);
+    v128.store(w + offset, f32x4.add(v128.load(w + offset), velocity));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    const velocity = momentum * load<f32>(v + offset) - lr * load<f32>(g + offset);
+    store<f32>(v + offset, velocity);
+    store<f32>(w + offset, load<f32>(w + offset) + velocity);
+  }
+}
+
+/** Plain SGD: w −= lr·g over n elements. */
+export function sgdUpdate(w: usize, g: usize, n: i32, lr: f32): void {
+  const vl = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    v128.store(w + offset, f32x4.sub(v128.load(w + offset), f32x4.mul(vl, v128.load(g + offset))));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    store<f32>(w + offset, load<f32>(w + offset) - lr * load<f32>(g + offset));
+  }
+}

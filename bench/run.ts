@@ -1,0 +1,175 @@
+// The benchmark command: zerodl's workloads on the selected backend at 1 and 2 threads, then the numpy
+// and PyTorch anchors in the same run, printed as a table with ratios (or JSON lines with --json).
+//   node --expose-gc dist/bench/run.js [--json] [--quick] [--threads 1,2] [--no-anchors] [--anchors DIR]
+
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../src/backend/backend.js';
+import { setBackend } from '../src/backend/backend.js';
+import { referenceBackend } from '../src/backend/reference/index.js';
+import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from '../src/backend/wasm/index.js';
+import { mnistDataDir } from '../src/data/mnist.js';
+import { setFloat32Allocator } from '../src/tensor/storage.js';
+import { type AnchorRecord, ratiosFor, runAnchors } from './anchors.js';
+import {
+  type BenchContext,
+  benchEpoch,
+  benchGemm,
+  benchHeapGrowth,
+  benchInfer,
+  benchTrainStep,
+  GEMM_SHAPES,
+  loadMnist3,
+  type Result,
+} from './workloads.js';
+
+interface Options {
+  json: boolean;
+  quick: boolean;
+  threads: number[];
+  anchors: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options {
+  const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const options: Options = {
+    json: false,
+    quick: false,
+    threads: [1, 2],
+    anchors: process.env.ZERODL_ANCHORS ?? join(repo, '..', 'shared', 'anchors', 'python'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') options.json = true;
+    else if (arg === '--quick') options.quick = true;
+    else if (arg === '--no-anchors') options.anchors = undefined;
+    else if (arg === '--anchors') options.anchors = argv[++i];
+    else if (arg === '--threads') options.threads = (argv[++i] ?? '').split(',').map(Number);
+    else
+      throw new Error(
+        `bench: unknown argument '${arg}' (use --json --quick --threads 1,2 --no-anchors --anchors DIR)`,
+      );
+  }
+  if (options.threads.some((t) => !Number.isInteger(t) || t < 1))
+    throw new Error('bench: --threads takes e.g. 1,2');
+  return options;
+}
+
+const loads = () => loadavg().map((x) => Number(x.toFixed(2)));
+
+/** The backends to measure: wasm at each thread count, or the reference when forced / no SIMD. */
+function* backends(options: Options): Generator<{ backend: Backend; threads: number; wasm?: WasmBackend }> {
+  const forced = process.env.ZERODL_BACKEND;
+  if (forced === 'reference' || (forced !== 'wasm' && !wasmBackendAvailable())) {
+    yield { backend: referenceBackend, threads: 1 };
+    return;
+  }
+  for (const threads of options.threads) {
+    const wasm = createWasmBackend({ threads });
+    yield { backend: wasm, threads: wasm.threads, wasm };
+    wasm.close();
+  }
+}
+
+function main(): void {
+  const options = parseOptions(process.argv.slice(2));
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const targetS = options.quick ? 0.3 : 1;
+  const data = loadMnist3();
+  const results: Result[] = [];
+  const add = (result: Result) => {
+    results.push(result);
+    progress(`  ${result.workload} ${result.backend} ${result.threads}t: ${result.median_ms} ms`);
+  };
+  let first = true;
+  for (const { backend, threads, wasm } of backends(options)) {
+    setBackend(backend);
+    setFloat32Allocator(wasm?.runtime.shared ? wasm.allocate : undefined);
+    const context: BenchContext = { backend, threads, targetS, loadavg: loads };
+    progress(`zerodl on ${backend.name}, ${threads} thread(s), load ${loads().join(' ')}`);
+    for (const shape of GEMM_SHAPES) add(benchGemm(context, shape));
+    add(benchTrainStep(context, data, 100));
+    add(benchInfer(context, data));
+    // Batch-1 work is below the parallel threshold: one run, at the first thread count, is enough.
+    if (first) {
+      add(benchTrainStep(context, data, 1));
+      add(benchEpoch(context, data));
+      add(benchHeapGrowth(context, data, 10000, () => wasm?.heap.byteLength ?? 0));
+    }
+    first = false;
+  }
+  setBackend(referenceBackend);
+  setFloat32Allocator(undefined);
+  let anchorRecords: AnchorRecord[] = [];
+  const notes: string[] = [];
+  if (options.anchors === undefined) {
+    notes.push('anchors skipped (--no-anchors)');
+  } else {
+    const anchors = runAnchors(
+      {
+        dir: options.anchors,
+        mnistDir: mnistDataDir(),
+        threads: options.threads,
+        targetS: options.quick ? 0.3 : 1,
+        maxEpochS: options.quick ? 5 : 30,
+        skipEpoch: false,
+      },
+      progress,
+    );
+    anchorRecords = anchors.records;
+    notes.push(...anchors.notes);
+  }
+  for (const result of results) result.vs = ratiosFor(result, anchorRecords);
+  if (options.json) {
+    for (const result of results) console.log(JSON.stringify(result));
+    for (const record of anchorRecords) console.log(JSON.stringify({ source: 'anchor', ...record }));
+    for (const note of notes) console.log(JSON.stringify({ note }));
+  } else {
+    printTable(results, notes);
+  }
+}
+
+function printTable(results: Result[], notes: string[]): void {
+  const header = [
+    'workload',
+    'backend',
+    'threads',
+    'median ms',
+    'GFLOP/s',
+    'load',
+    'anchor time / zerodl time',
+  ];
+  const rows = results.map((r) => [
+    r.workload,
+    r.backend,
+    String(r.threads),
+    String(r.median_ms),
+    r.gflops === undefined ? '' : String(r.gflops),
+    r.loadavg[0].toFixed(2),
+    Object.entries((r.vs as Record<string, number>) ?? {})
+      .map(([impl, ratio]) => `${impl} ${ratio}×`)
+      .join(', ') + extraNote(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+  for (const note of notes) console.log(`note: ${note}`);
+}
+
+function extraNote(result: Result): string {
+  if (result.workload === 'mnist3_epoch_b1')
+    return ` (test acc ${result.test_acc}, ${result.per_sample_us} µs/sample)`;
+  if (result.workload === 'heap_growth_seed_b1') {
+    return `${result.steps} steps: heap ${result.heap_growth_bytes} B, array buffers ${result.array_buffer_growth_bytes} B, wasm ${result.wasm_memory_growth_bytes} B${result.gc_exposed ? '' : ' (run with --expose-gc for exact heap figures)'}`;
+  }
+  return '';
+}
+
+main();

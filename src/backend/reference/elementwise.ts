@@ -1,0 +1,47 @@
+// Reference elementwise kernels of a training step, in plain TypeScript: the specification the wasm
+// versions must agree with.
+
+import { checkSameLengths, checkSumRowsArguments } from '../checks.js';
+
+/** y = x > 0 ? x : alpha·x. */
+export function leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
+  checkSameLengths('leakyRelu', x, y);
+  for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : alpha * x[i];
+}
+
+/** dx = x > 0 ? dy : alpha·dy. */
+export function leakyReluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, alpha: number): void {
+  checkSameLengths('leakyReluBackward', x, dy, dx);
+  for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
+}
+
+/** out[j] = Σ_r m[r·cols + j]. */
+export function sumRows(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  checkSumRowsArguments(m, rows, cols, out);
+  out.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const offset = r * cols;
+    for (let j = 0; j < cols; j++) out[j] += m[offset + j];
+  }
+}
+
+/** v = momentum·v − lr·g; w += v. */
+export function momentumUpdate(
+  w: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  lr: number,
+  momentum: number,
+): void {
+  checkSameLengths('momentumUpdate', w, v, g);
+  for (let i = 0; i < w.length; i++) {
+    v[i] = momentum * v[i] - lr * g[i];
+    w[i] += v[i];
+  }
+}
+
+/** w −= lr·g. */
+export function sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
+  checkSameLengths('sgdUpdate', w, g);
+  for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+}
