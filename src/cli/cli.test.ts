@@ -152,6 +152,13 @@ describe('zerodl CLI', () => {
       assert.equal(zerodl('fly').code, 2);
     });
 
+    it('a data folder that does not exist: an error naming it, and no run folder left behind', () => {
+      const { code, stderr } = zerodl('train', '--data', join(root, 'missing'), '--name', 'ghost');
+      assert.equal(code, 1);
+      assert.match(stderr, /missing: cannot read data set folder: no such folder/);
+      assert.ok(!existsSync(join(root, 'runs', 'train', 'ghost')));
+    });
+
     it('bad option values', () => {
       assert.match(
         zerodl('train', '--epochs', 'two').stderr,

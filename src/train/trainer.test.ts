@@ -142,6 +142,26 @@ describe('train', () => {
     assert.deepEqual([...best.tensors.keys()], ['W1', 'b1', 'W2', 'b2']);
   });
 
+  it('weight decay shrinks the weights but not the biases', () => {
+    const norm = (values: Float32Array) => Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
+    const plain = run('decay-none', 2).model;
+    const model = buildModel(architecture, { init: 'he', seed: 1 });
+    train({
+      model,
+      optimizer: createOptimizer('momentum', { lr: 0.05 }),
+      train: toyData(300, 2),
+      epochs: 2,
+      batchSize: 16,
+      seed: 4,
+      weightDecay: 0.05,
+      runDir: join(root, 'decay'),
+      modelInfo,
+      log: null,
+    });
+    const W1 = model.params().get('W1')?.data ?? new Float32Array();
+    assert.ok(norm(W1) < 0.9 * norm(plain.params().get('W1')?.data ?? new Float32Array()));
+  });
+
   it('refuses to resume a run that has no checkpoint', () => {
     assert.throws(() => run('nothing-here', 2, true), /--resume: .*last\.safetensors does not exist/);
   });
