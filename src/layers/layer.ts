@@ -11,6 +11,16 @@ export interface Param {
   grad: Tensor;
 }
 
+/**
+ * A tensor a layer keeps that is not trained by gradients but belongs in a model file: batch norm's
+ * running mean and variance (PyTorch calls these buffers). `value` is live: restore it in place.
+ */
+export interface NamedTensor {
+  /** The layer-local name, e.g. `runningMean`; Sequential numbers it as it numbers params. */
+  name: string;
+  value: Tensor;
+}
+
 /** 'train' caches what backward needs and enables dropout / batch statistics; 'eval' is inference. */
 export type Mode = 'train' | 'eval';
 
@@ -35,4 +45,6 @@ export interface Layer {
   backwardParams?(dy: Tensor): void;
   /** The layer's parameters ([] when stateless). */
   params(): Param[];
+  /** State to save beside the params (absent or [] for most layers). */
+  buffers?(): NamedTensor[];
 }

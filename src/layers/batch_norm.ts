@@ -1,0 +1,175 @@
+// Batch normalisation (Ioffe & Szegedy 2015) per channel of [n, c, h, w] or per feature of [n, f]:
+// y = γ·(x − μ)/√(σ² + ε) + β, with batch statistics in training and running ones in evaluation.
+
+import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
+import { formatShape, ShapeError, ValueError } from '../util/errors.js';
+import type { Layer, Mode, NamedTensor, Param } from './layer.js';
+
+export interface BatchNormOptions {
+  /** Channels (after a convolution) or features (after an affine layer). */
+  features: number;
+  /** Weight of the newest batch in the running statistics; default 0.1 (PyTorch's). */
+  momentum?: number;
+  /** Added to the variance before the square root; default 1e-5 (PyTorch's). */
+  eps?: number;
+}
+
+/**
+ * `y = γ·x̂ + β`, `x̂ = (x − μ)/√(σ² + ε)`, per channel c over the n·h·w values of that channel.
+ * Train: μ, σ² are the batch's mean and biased variance; the running statistics move by
+ * `running = (1 − momentum)·running + momentum·batch`, with the unbiased variance σ²·m/(m − 1), as
+ * PyTorch. Eval: μ, σ² are the running statistics. Backward (train):
+ * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = γ/(m·√(σ² + ε)) · (m·dy − dβ − x̂·dγ)` with m = n·h·w.
+ * Params `gamma`, `beta` [features]; buffers `runningMean`, `runningVar` [features].
+ * Paper: https://arxiv.org/abs/1502.03167
+ *
+ * @example
+ * const bn = new BatchNorm({ features: 16 });
+ * bn.forward(new Tensor([8, 16, 48, 48]), 'train').shape; // [8, 16, 48, 48]
+ * bn.buffers().map((b) => b.name);                        // ['runningMean', 'runningVar']
+ */
+export class BatchNorm implements Layer {
+  readonly label: string;
+  readonly gamma: Param;
+  readonly beta: Param;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly momentum: number;
+  readonly eps: number;
+  private x: Tensor | undefined;
+  private y: Tensor | undefined;
+  private dx: Tensor | undefined;
+  private xHat: Tensor | undefined;
+  /** 1/√(σ² + ε) per channel, of the statistics the last forward used. */
+  private readonly inverseStd: Float32Array;
+  private lastMode: Mode | undefined;
+
+  constructor(options: BatchNormOptions) {
+    const { features, momentum = 0.1, eps = 1e-5 } = options;
+    this.label = `BatchNorm(${features})`;
+    if (!Number.isInteger(features) || features < 1)
+      throw new ShapeError(`${this.label}: features must be a whole number >= 1`);
+    if (!(momentum >= 0 && momentum <= 1))
+      throw new ValueError(`${this.label}: momentum must be in [0, 1], got ${momentum}`);
+    if (!(eps > 0)) throw new ValueError(`${this.label}: eps must be > 0, got ${eps}`);
+    this.momentum = momentum;
+    this.eps = eps;
+    this.gamma = { name: 'gamma', value: new Tensor([features]), grad: new Tensor([features]) };
+    this.gamma.value.data.fill(1);
+    this.beta = { name: 'beta', value: new Tensor([features]), grad: new Tensor([features]) };
+    this.runningMean = new Tensor([features]);
+    this.runningVar = new Tensor([features]);
+    this.runningVar.data.fill(1);
+    this.inverseStd = new Float32Array(features);
+  }
+
+  outputShape(inputShape: readonly number[]): number[] {
+    const features = this.gamma.value.size;
+    if ((inputShape.length !== 2 && inputShape.length !== 4) || inputShape[1] !== features) {
+      throw new ShapeError(
+        `${this.label}: expected input [n, ${features}] or [n, ${features}, h, w], received ${formatShape(inputShape)}`,
+      );
+    }
+    return [...inputShape];
+  }
+
+  forward(x: Tensor, mode: Mode): Tensor {
+    this.outputShape(x.shape);
+    const { n, features, plane, count } = layout(x.shape);
+    if (mode === 'train' && count < 2) {
+      throw new ShapeError(
+        `${this.label}: training needs at least 2 values per channel for a variance, received ${formatShape(x.shape)}`,
+      );
+    }
+    const y = reuseOrAllocate(this.y, x.shape);
+    const xHat = reuseOrAllocate(this.xHat, x.shape);
+    const gamma = this.gamma.value.data;
+    const beta = this.beta.value.data;
+    for (let c = 0; c < features; c++) {
+      let mean = this.runningMean.data[c];
+      let variance = this.runningVar.data[c];
+      if (mode === 'train') {
+        let sum = 0;
+        for (let s = 0; s < n; s++)
+          for (let i = 0; i < plane; i++) sum += x.data[(s * features + c) * plane + i];
+        mean = sum / count;
+        let squares = 0;
+        for (let s = 0; s < n; s++) {
+          for (let i = 0; i < plane; i++) squares += (x.data[(s * features + c) * plane + i] - mean) ** 2;
+        }
+        variance = squares / count;
+        const m = this.momentum;
+        this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean;
+        this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + (m * squares) / (count - 1);
+      }
+      const inverseStd = 1 / Math.sqrt(variance + this.eps);
+      this.inverseStd[c] = inverseStd;
+      for (let s = 0; s < n; s++) {
+        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
+          xHat.data[i] = (x.data[i] - mean) * inverseStd;
+          y.data[i] = gamma[c] * xHat.data[i] + beta[c];
+        }
+      }
+    }
+    this.x = x;
+    this.y = y;
+    this.xHat = xHat;
+    this.lastMode = mode;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const { x, xHat } = this;
+    if (x === undefined || xHat === undefined)
+      throw new Error(`${this.label}: backward called before forward`);
+    if (!sameShape(dy.shape, x.shape)) {
+      throw new ShapeError(
+        `${this.label}: backward expected dy ${formatShape(x.shape)}, received ${formatShape(dy.shape)}`,
+      );
+    }
+    const { n, features, plane, count } = layout(x.shape);
+    const dx = reuseOrAllocate(this.dx, x.shape);
+    const gamma = this.gamma.value.data;
+    for (let c = 0; c < features; c++) {
+      let dBeta = 0;
+      let dGamma = 0;
+      for (let s = 0; s < n; s++) {
+        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
+          dBeta += dy.data[i];
+          dGamma += dy.data[i] * xHat.data[i];
+        }
+      }
+      this.beta.grad.data[c] = dBeta;
+      this.gamma.grad.data[c] = dGamma;
+      const scale = gamma[c] * this.inverseStd[c];
+      for (let s = 0; s < n; s++) {
+        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
+          // in eval mode μ and σ² are constants, so x̂ is affine in x and dx is dy scaled
+          dx.data[i] =
+            this.lastMode === 'train'
+              ? (scale / count) * (count * dy.data[i] - dBeta - xHat.data[i] * dGamma)
+              : scale * dy.data[i];
+        }
+      }
+    }
+    this.dx = dx;
+    return dx;
+  }
+
+  params(): Param[] {
+    return [this.gamma, this.beta];
+  }
+
+  buffers(): NamedTensor[] {
+    return [
+      { name: 'runningMean', value: this.runningMean },
+      { name: 'runningVar', value: this.runningVar },
+    ];
+  }
+}
+
+// [n, c] is [n, c, 1, 1]: one loop serves both, over `plane` values per sample and channel.
+function layout(shape: readonly number[]): { n: number; features: number; plane: number; count: number } {
+  const plane = shape.length === 4 ? shape[2] * shape[3] : 1;
+  return { n: shape[0], features: shape[1], plane, count: shape[0] * plane };
+}

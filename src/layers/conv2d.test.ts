@@ -1,0 +1,115 @@
+// Conv2d: numerical gradient checks (stride 2, padding, odd sizes, 1×1), forward against the
+// convolution formula written as plain loops, buffer reuse, and shape errors naming the layer.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assertClose } from '../../test/close.js';
+import { checkLayerGradients } from '../../test/gradcheck.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Random } from '../util/random.js';
+import { Conv2d } from './conv2d.js';
+
+function randomConv(
+  inChannels: number,
+  filters: number,
+  kernelSize: number,
+  stride: number,
+  pad: number,
+): Conv2d {
+  const rng = new Random(7);
+  const conv = new Conv2d({
+    inChannels,
+    filters,
+    kernelSize,
+    stride,
+    pad,
+    init: { kind: 'std', std: 0.5 },
+    rng,
+  });
+  for (let i = 0; i < filters; i++) conv.b.value.data[i] = rng.uniform() - 0.5;
+  return conv;
+}
+
+/** The formula in the TSDoc, as six loops. */
+function directConvolution(conv: Conv2d, x: Tensor): Float64Array {
+  const [n, channels, height, width] = x.shape;
+  const [filters, , k] = conv.W.value.shape;
+  const [, , outH, outW] = conv.outputShape(x.shape);
+  const { stride, pad } = conv;
+  const y = new Float64Array(n * filters * outH * outW);
+  for (let s = 0; s < n; s++)
+    for (let f = 0; f < filters; f++)
+      for (let oy = 0; oy < outH; oy++)
+        for (let ox = 0; ox < outW; ox++) {
+          let sum = conv.b.value.data[f];
+          for (let c = 0; c < channels; c++)
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const iy = oy * stride - pad + ky;
+                const ix = ox * stride - pad + kx;
+                if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                sum += conv.W.value.at(f, c, ky, kx) * x.at(s, c, iy, ix);
+              }
+          y[((s * filters + f) * outH + oy) * outW + ox] = sum;
+        }
+  return y;
+}
+
+const CASES: [string, number, number, number, number, number, number[]][] = [
+  // name, inChannels, filters, kernel, stride, pad, input shape
+  ['3×3, stride 1, pad 1', 2, 3, 3, 1, 1, [2, 2, 5, 5]],
+  ['3×3, stride 2, pad 1, odd sizes', 3, 2, 3, 2, 1, [2, 3, 7, 5]],
+  ['5×5, stride 1, pad 2', 1, 2, 5, 1, 2, [3, 1, 6, 5]],
+  ['2×2, stride 2, no pad (odd size drops the last row)', 2, 2, 2, 2, 0, [2, 2, 5, 5]],
+  ['1×1 (columns are x itself)', 3, 4, 1, 1, 0, [2, 3, 3, 4]],
+  ['1×1, stride 2', 2, 3, 1, 2, 0, [2, 2, 5, 5]],
+];
+
+describe('Conv2d', () => {
+  for (const [name, inChannels, filters, kernelSize, stride, pad, shape] of CASES) {
+    it(`gradients match central differences: ${name}`, () => {
+      checkLayerGradients(randomConv(inChannels, filters, kernelSize, stride, pad), shape, { seed: 3 });
+    });
+
+    it(`forward equals the convolution formula: ${name}`, () => {
+      const conv = randomConv(inChannels, filters, kernelSize, stride, pad);
+      const x = Tensor.randn(shape, new Random(4));
+      const y = conv.forward(x, 'eval');
+      assert.deepEqual(y.shape, conv.outputShape(shape));
+      assertClose(y.data, directConvolution(conv, x), { rtol: 1e-5, atol: 1e-5, what: name });
+    });
+  }
+
+  it('reuses its output and gradient buffers across calls and never modifies dy', () => {
+    const conv = randomConv(2, 3, 3, 1, 1);
+    const x = Tensor.randn([2, 2, 4, 4], new Random(1));
+    const y1 = conv.forward(x, 'train');
+    const dy = Tensor.randn(y1.shape, new Random(2));
+    const dyCopy = dy.clone();
+    const dx1 = conv.backward(dy);
+    assert.equal(conv.forward(x, 'train'), y1);
+    assert.equal(conv.backward(dy), dx1);
+    assert.deepEqual(dy.data, dyCopy.data);
+  });
+
+  it('names the layer and the shapes when the kernel does not fit or the channels differ', () => {
+    const conv = new Conv2d({ inChannels: 1, filters: 4, kernelSize: 5 });
+    assert.throws(() => conv.outputShape([2, 1, 3, 3]), {
+      name: 'ShapeError',
+      message:
+        'Conv2d(1→4, 5×5, stride 1, pad 0): a 5×5 window does not fit input [2, 1, 3, 3] with pad 0 (padded 3×3)',
+    });
+    assert.throws(
+      () => conv.outputShape([2, 3, 28, 28]),
+      /expected input \[n, 1, h, w\], received \[2, 3, 28, 28\]/,
+    );
+    assert.throws(
+      () => new Conv2d({ inChannels: 1, filters: 4, kernelSize: 3, stride: 0 }),
+      /stride must be a whole number >= 1, got 0/,
+    );
+    assert.throws(
+      () => new Conv2d({ inChannels: 1, filters: 4, kernelSize: 3, W: new Tensor([4, 1, 2, 2]) }),
+      /W must have shape \[4, 1, 3, 3\], received \[4, 1, 2, 2\]/,
+    );
+  });
+});
