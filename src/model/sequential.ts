@@ -6,10 +6,13 @@ import type { Loss } from '../losses/loss.js';
 import type { Grads, Params } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
+import type { Random } from '../util/random.js';
 
 export interface SequentialOptions {
   /** The input shape without the batch dimension, e.g. [784]: checks every layer fits when the model is built. */
   inputShape?: readonly number[];
+  /** The generator the model's dropout layers draw from, kept here so a checkpoint can save its state. */
+  random?: Random;
 }
 
 /**
@@ -23,7 +26,10 @@ export interface SequentialOptions {
  */
 export class Sequential {
   readonly inputShape: readonly number[] | undefined;
+  /** The generator the dropout layers draw from (`buildModel` sets it): save `random.getState()` to resume exactly. */
+  readonly random: Random | undefined;
   private readonly paramMap: Params = new Map();
+  private readonly bufferMap = new Map<string, Tensor>();
   private readonly gradMap: Grads = new Map();
   /** Index of the first layer with parameters (-1 when none): where backpropagation can stop. */
   private readonly firstWithParams: number;
@@ -34,16 +40,19 @@ export class Sequential {
     options: SequentialOptions = {},
   ) {
     this.inputShape = options.inputShape;
+    this.random = options.random;
     if (this.inputShape !== undefined) this.outputShape([1, ...this.inputShape]);
     let index = 0;
     for (const layer of layers) {
       const params = layer.params();
-      if (params.length === 0) continue;
+      const buffers = layer.buffers?.() ?? [];
+      if (params.length === 0 && buffers.length === 0) continue;
       index++;
       for (const param of params) {
         this.paramMap.set(`${param.name}${index}`, param.value);
         this.gradMap.set(`${param.name}${index}`, param.grad);
       }
+      for (const buffer of buffers) this.bufferMap.set(`${buffer.name}${index}`, buffer.value);
     }
     this.firstWithParams = layers.findIndex((layer) => layer.params().length > 0);
   }
@@ -113,6 +122,15 @@ export class Sequential {
   /** The live parameter tensors by key (the seed's `params`): an optimizer updates them in place. */
   params(): Params {
     return this.paramMap;
+  }
+
+  /**
+   * The live non-trained state by key, numbered as the params (`runningMean2, runningVar2` for a batch
+   * norm whose params are `gamma2, beta2`): a model file stores these beside the params, and loading
+   * copies into them in place.
+   */
+  buffers(): Map<string, Tensor> {
+    return this.bufferMap;
   }
 
   /**
