@@ -87,3 +87,33 @@ export function sgdUpdate(w: usize, g: usize, n: i32, lr: f32): void {
     store<f32>(w + offset, load<f32>(w + offset) - lr * load<f32>(g + offset));
   }
 }
+
+/**
+ * Momentum with the gradient of an Affine layer at batch 1, the outer product g = xᵀ·dy, never stored:
+ * for w and v [rows, cols], v[i][j] = momentum·v[i][j] − lr·x[i]·dy[j]; w[i][j] += v[i][j].
+ */
+export function momentumOuterUpdate(
+  w: usize, v: usize, x: usize, dy: usize, rows: i32, cols: i32, lr: f32, momentum: f32,
+): void {
+  const vm = f32x4.splat(momentum);
+  const cols4 = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const scale = -lr * load<f32>(x + (<usize>i << 2));
+    const vs = f32x4.splat(scale);
+    const row = <usize>i * <usize>cols << 2;
+    const wRow = w + row;
+    const vRow = v + row;
+    for (let j = 0; j < cols4; j += 4) {
+      const offset = <usize>j << 2;
+      const velocity = f32x4.add(f32x4.mul(vm, v128.load(vRow + offset)), f32x4.mul(vs, v128.load(dy + offset)));
+      v128.store(vRow + offset, velocity);
+      v128.store(wRow + offset, f32x4.add(v128.load(wRow + offset), velocity));
+    }
+    for (let j = cols4; j < cols; j++) {
+      const offset = <usize>j << 2;
+      const velocity = momentum * load<f32>(vRow + offset) + scale * load<f32>(dy + offset);
+      store<f32>(vRow + offset, velocity);
+      store<f32>(wRow + offset, load<f32>(wRow + offset) + velocity);
+    }
+  }
+}

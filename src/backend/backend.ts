@@ -75,6 +75,19 @@ export interface Backend {
   /** Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). */
   momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void;
 
+  /**
+   * Momentum for an Affine layer at batch 1 without storing its gradient g = xᵀ·dy (w, v [x.length,
+   * dy.length]): v = momentum·v − lr·g, then w += v.
+   */
+  momentumOuterUpdate(
+    w: Float32Array,
+    v: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    lr: number,
+    momentum: number,
+  ): void;
+
   /** Plain SGD in place: w −= lr·g. */
   sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void;
 }

@@ -140,3 +140,18 @@ export function checkIm2colArguments(
   }
   return { outH, outW };
 }
+
+/** Checks momentumOuterUpdate's sizes: w and v hold x.length × dy.length values. */
+export function checkOuterUpdateArguments(
+  w: Float32Array,
+  v: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+): void {
+  const size = x.length * dy.length;
+  if (w.length !== size || v.length !== size) {
+    throw new ShapeError(
+      `momentumOuterUpdate: w and v must hold x.length·dy.length = ${x.length}·${dy.length} = ${size} values, received ${w.length} and ${v.length}`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import { reuseOrAllocate, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { initWeights, type WeightInit } from './init.js';
-import type { Layer, Mode, Param } from './layer.js';
+import type { Layer, Mode, OuterUpdate, Param } from './layer.js';
 
 export interface AffineOptions {
   inFeatures: number;
@@ -128,6 +128,25 @@ export class Affine implements Layer {
     );
     this.dx = dx;
     return dx;
+  }
+
+  /**
+   * At batch 1 the weight gradient is the outer product xᵀ·dy: computes db, then hands W, x and dy to
+   * `update` instead of storing dW (Sequential.trainStep). Returns false, doing nothing, at batch > 1.
+   */
+  backwardParamsFused(dy: Tensor, update: OuterUpdate): boolean {
+    const x = this.x;
+    if (x === undefined) throw new Error(`${this.label}: backward called before forward`);
+    if (x.shape[0] !== 1) return false;
+    const outFeatures = this.options.outFeatures;
+    if (dy.shape.length !== 2 || dy.shape[0] !== 1 || dy.shape[1] !== outFeatures) {
+      throw new ShapeError(
+        `${this.label}: backward expected dy [1, ${outFeatures}], received ${formatShape(dy.shape)}`,
+      );
+    }
+    getBackend().sumRows(dy.data, 1, outFeatures, this.b.grad.data); // db[out] = dy[1, out]
+    update(this.W, x.data, dy.data);
+    return true;
   }
 
   /** dW and db only: the first layer of a network skips dx, a third of its backward work. */

@@ -21,6 +21,9 @@ export interface NamedTensor {
   value: Tensor;
 }
 
+/** Receives a parameter whose gradient is the outer product xᵀ·dy, to update it without storing that. */
+export type OuterUpdate = (param: Param, x: Float32Array, dy: Float32Array) => void;
+
 /** 'train' caches what backward needs and enables dropout / batch statistics; 'eval' is inference. */
 export type Mode = 'train' | 'eval';
 
@@ -43,6 +46,12 @@ export interface Layer {
    * calls it on the first layer with parameters, whose dx nobody reads.
    */
   backwardParams?(dy: Tensor): void;
+  /**
+   * Optional fused path for Sequential.trainStep: computes every param grad except one whose gradient
+   * is an outer product xᵀ·dy, which goes to `update` instead of being stored. Returns false (doing
+   * nothing) when it does not apply, e.g. at batch > 1.
+   */
+  backwardParamsFused?(dy: Tensor, update: OuterUpdate): boolean;
   /** The layer's parameters ([] when stateless). */
   params(): Param[];
   /** State to save beside the params (absent or [] for most layers). */

@@ -1,9 +1,9 @@
 // Sequential: a list of layers plus a loss, with the seed article's vocabulary —
 // predict (forward), loss, gradient (backpropagation), params — and numericalGradient for tests.
 
-import type { Layer, Mode } from '../layers/layer.js';
+import type { Layer, Mode, OuterUpdate } from '../layers/layer.js';
 import type { Loss } from '../losses/loss.js';
-import type { Grads, Params } from '../optimizers/optimizer.js';
+import type { Grads, Optimizer, Params } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
@@ -33,6 +33,12 @@ export class Sequential {
   private readonly gradMap: Grads = new Map();
   /** Index of the first layer with parameters (-1 when none): where backpropagation can stop. */
   private readonly firstWithParams: number;
+  /** The key of each parameter tensor, for the fused update of trainStep. */
+  private readonly keyOf = new Map<Tensor, string>();
+  /** For trainStep's fused path: params and grads without the fused one, by its key (made once). */
+  private readonly unfused = new Map<string, { params: Params; grads: Grads }>();
+  private fusedKey: string | undefined;
+  private fusedFor: { optimizer: Optimizer; update: OuterUpdate } | undefined;
 
   constructor(
     readonly layers: Layer[],
@@ -51,6 +57,7 @@ export class Sequential {
       for (const param of params) {
         this.paramMap.set(`${param.name}${index}`, param.value);
         this.gradMap.set(`${param.name}${index}`, param.grad);
+        this.keyOf.set(param.value, `${param.name}${index}`);
       }
       for (const buffer of buffers) this.bufferMap.set(`${buffer.name}${index}`, buffer.value);
     }
@@ -112,6 +119,65 @@ export class Sequential {
     if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
     else firstLayer?.backward(d);
     return this.gradMap;
+  }
+
+  /**
+   * One training step, `optimizer.update(net.params(), net.gradient(x, t))`, returning the loss. Where the
+   * first layer with parameters and the optimizer allow it (Affine at batch 1 with Momentum or Sgd), that
+   * layer's weight gradient xᵀ·dy goes straight into the update and is never stored, which saves a
+   * write and a read of the largest array of the step; `grads()` then holds a stale value for it.
+   *
+   * @example
+   * for (const batch of batches.epoch(order)) net.trainStep(batch.x, batch.t, optimizer);
+   */
+  trainStep(x: Tensor, t: Tensor, optimizer: Optimizer): number {
+    const loss = this.loss(x, t);
+    let d = this.lossFunction.backward();
+    const first = this.firstWithParams;
+    for (let i = this.layers.length - 1; i > first && i >= 0; i--) d = this.layers[i].backward(d);
+    const firstLayer = this.layers[first];
+    this.fusedKey = undefined;
+    if (
+      optimizer.updateOuter !== undefined &&
+      firstLayer?.backwardParamsFused?.(d, this.fusedUpdate(optimizer))
+    ) {
+      const rest = this.unfusedParams(this.fusedKey);
+      optimizer.update(rest.params, rest.grads);
+      return loss;
+    }
+    if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
+    else firstLayer?.backward(d);
+    optimizer.update(this.paramMap, this.gradMap);
+    return loss;
+  }
+
+  // The callback a layer hands its outer-product gradient to: made once per optimizer, not per step.
+  private fusedUpdate(optimizer: Optimizer): OuterUpdate {
+    if (this.fusedFor?.optimizer !== optimizer) {
+      const update: OuterUpdate = (param, x, dy) => {
+        const key = this.keyOf.get(param.value);
+        if (key === undefined || optimizer.updateOuter === undefined) {
+          throw new Error(`Sequential.trainStep: ${param.name} is not a parameter of this model`);
+        }
+        optimizer.updateOuter(key, param.value, x, dy);
+        this.fusedKey = key;
+      };
+      this.fusedFor = { optimizer, update };
+    }
+    return this.fusedFor.update;
+  }
+
+  private unfusedParams(fusedKey: string | undefined): { params: Params; grads: Grads } {
+    const key = fusedKey ?? '';
+    let rest = this.unfused.get(key);
+    if (rest === undefined) {
+      rest = {
+        params: new Map([...this.paramMap].filter(([k]) => k !== key)),
+        grads: new Map([...this.gradMap].filter(([k]) => k !== key)),
+      };
+      this.unfused.set(key, rest);
+    }
+    return rest;
   }
 
   /** The live gradient tensors by key, as the last `backward` left them. */

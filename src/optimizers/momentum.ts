@@ -1,6 +1,7 @@
 // Momentum SGD, the seed's optimizer: v ← momentum·v − lr·g; θ ← θ + v (v starts at zero).
 
 import { getBackend } from '../backend/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 /**
@@ -18,6 +19,13 @@ export class Momentum extends BaseOptimizer {
     super('Momentum', lr);
     checkHyperparameter(this.label, 'momentum', momentum, 0, 1);
     this.momentum = momentum;
+  }
+
+  /** The seed's update with g = xᵀ·dy computed on the fly (see `Optimizer.updateOuter`). */
+  updateOuter(key: string, w: Tensor, x: Float32Array, dy: Float32Array): void {
+    checkHyperparameter(this.label, 'lr', this.lr, 0);
+    const v = this.slot('velocity', key, w.size);
+    getBackend().momentumOuterUpdate(w.data, v, x, dy, this.lr, this.momentum);
   }
 
   protected step(key: string, w: Float32Array, g: Float32Array): void {

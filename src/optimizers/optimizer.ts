@@ -14,6 +14,12 @@ export interface Optimizer {
   /** The learning rate; a schedule may change it between steps. */
   lr: number;
   update(params: Params, grads: Grads): void;
+  /**
+   * Optional fused path (Sequential.trainStep): updates the parameter `key` whose gradient is the
+   * outer product xᵀ·dy (an Affine layer at batch 1) without that gradient ever being stored. Same
+   * result as `update` given that gradient.
+   */
+  updateOuter?(key: string, w: Tensor, x: Float32Array, dy: Float32Array): void;
   /** Everything the optimizer remembers between steps, by name (`velocity.W1` …): saved in checkpoints. */
   readonly state: Map<string, Tensor>;
 }

@@ -1,7 +1,7 @@
 // Reference elementwise kernels of a training step, in plain TypeScript: the specification the wasm
 // versions must agree with.
 
-import { checkSameLengths, checkSumRowsArguments } from '../checks.js';
+import { checkOuterUpdateArguments, checkSameLengths, checkSumRowsArguments } from '../checks.js';
 
 /** y = x > 0 ? x : alpha·x. */
 export function leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
@@ -37,6 +37,26 @@ export function momentumUpdate(
   for (let i = 0; i < w.length; i++) {
     v[i] = momentum * v[i] - lr * g[i];
     w[i] += v[i];
+  }
+}
+
+/** v = momentum·v − lr·xᵀ·dy; w += v, for w and v [x.length, dy.length]. */
+export function momentumOuterUpdate(
+  w: Float32Array,
+  v: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+  lr: number,
+  momentum: number,
+): void {
+  checkOuterUpdateArguments(w, v, x, dy);
+  const cols = dy.length;
+  for (let i = 0; i < x.length; i++) {
+    for (let j = 0; j < cols; j++) {
+      const at = i * cols + j;
+      v[at] = momentum * v[at] - lr * x[i] * dy[j];
+      w[at] += v[at];
+    }
   }
 }
 

@@ -51,13 +51,14 @@ export function im2col(
           const iy = oy * stride - pad + ky;
           const out = row + oy * outW;
           if (iy < 0 || iy >= height) {
-            columns.fill(0, out, out + outW);
+            for (let ox = 0; ox < outW; ox++) columns[out + ox] = 0;
             continue;
           }
           const line = plane + iy * width - pad + kx; // image[line + ox·stride] is pixel (iy, ix)
-          columns.fill(0, out, out + first);
+          // plain loops, not fill(): these runs are a few elements long and a call per run costs more
+          for (let ox = 0; ox < first; ox++) columns[out + ox] = 0;
           for (let ox = first; ox < last; ox++) columns[out + ox] = image[line + ox * stride];
-          columns.fill(0, out + last, out + outW);
+          for (let ox = last; ox < outW; ox++) columns[out + ox] = 0;
         }
       }
     }

@@ -1,7 +1,14 @@
 // The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
 
 import type { Backend } from '../backend.js';
-import { leakyRelu, leakyReluBackward, momentumUpdate, sgdUpdate, sumRows } from './elementwise.js';
+import {
+  leakyRelu,
+  leakyReluBackward,
+  momentumOuterUpdate,
+  momentumUpdate,
+  sgdUpdate,
+  sumRows,
+} from './elementwise.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
 
@@ -15,5 +22,6 @@ export const referenceBackend: Backend = {
   leakyReluBackward,
   sumRows,
   momentumUpdate,
+  momentumOuterUpdate,
   sgdUpdate,
 };

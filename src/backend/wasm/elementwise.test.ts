@@ -56,6 +56,24 @@ describe('wasm elementwise kernels agree with the reference', () => {
   it('momentumUpdate', () =>
     compare('momentumUpdate', 3, (backend, [w, v, g]) => backend.momentumUpdate(w, v, g, 0.01, 0.9)));
   it('sgdUpdate', () => compare('sgdUpdate', 2, (backend, [w, g]) => backend.sgdUpdate(w, g, 0.05)));
+  it('momentumOuterUpdate on rows × cols around the SIMD width', () => {
+    const rng = new Random(13);
+    for (const resident of [true, false]) {
+      for (const rows of [1, 3, 8]) {
+        for (const cols of SIZES) {
+          const [w, v] = arrays(rng, 2, rows * cols, resident);
+          const [x] = arrays(rng, 1, rows, resident);
+          const [dy] = arrays(rng, 1, cols, resident);
+          const [w2, v2] = [Float32Array.from(w), Float32Array.from(v)];
+          wasm.momentumOuterUpdate(w, v, x, dy, 0.01, 0.9);
+          referenceBackend.momentumOuterUpdate(w2, v2, x, dy, 0.01, 0.9);
+          assertClose(v, v2, { rtol: 1e-5, atol: 1e-6, what: `momentumOuterUpdate v ${rows}×${cols}` });
+          assertClose(w, w2, { rtol: 1e-5, atol: 1e-6, what: `momentumOuterUpdate w ${rows}×${cols}` });
+        }
+      }
+    }
+  });
+
   it('sumRows over 1 to 9 rows', () => {
     const rng = new Random(12);
     for (const resident of [true, false]) {
@@ -83,6 +101,7 @@ describe('wasm elementwise kernels reject bad lengths before writing', () => {
     assert.throws(() => wasm.momentumUpdate(a, b, c, 0.1, 0.9), ShapeError);
     assert.throws(() => wasm.sgdUpdate(a, b, 0.1), ShapeError);
     assert.throws(() => wasm.sumRows(a, 2, 3, c), ShapeError);
+    assert.throws(() => wasm.momentumOuterUpdate(a, c, b, a, 0.1, 0.9), ShapeError);
     assert.ok(
       a.every((value) => value === 1) && b.every((value) => value === 2) && c.every((value) => value === 3),
     );

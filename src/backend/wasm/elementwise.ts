@@ -1,7 +1,7 @@
 // The wasm backend's elementwise kernels: the SIMD versions when every array lives in wasm memory,
 // the reference versions otherwise (copying in would cost as much as the work itself).
 
-import { checkSameLengths, checkSumRowsArguments } from '../checks.js';
+import { checkOuterUpdateArguments, checkSameLengths, checkSumRowsArguments } from '../checks.js';
 import * as reference from '../reference/elementwise.js';
 import type { WasmHeap } from './memory.js';
 
@@ -11,6 +11,16 @@ export interface ElementwiseKernels {
   leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
   sumRows(m: number, rows: number, cols: number, out: number): void;
   momentumUpdate(w: number, v: number, g: number, n: number, lr: number, momentum: number): void;
+  momentumOuterUpdate(
+    w: number,
+    v: number,
+    x: number,
+    dy: number,
+    rows: number,
+    cols: number,
+    lr: number,
+    momentum: number,
+  ): void;
   sgdUpdate(w: number, g: number, n: number, lr: number): void;
 }
 
@@ -46,6 +56,30 @@ export function wasmElementwise(kernels: ElementwiseKernels, heap: WasmHeap) {
       if (inWasm(w, v, g))
         kernels.momentumUpdate(w.byteOffset, v.byteOffset, g.byteOffset, w.length, lr, momentum);
       else reference.momentumUpdate(w, v, g, lr, momentum);
+    },
+    momentumOuterUpdate(
+      w: Float32Array,
+      v: Float32Array,
+      x: Float32Array,
+      dy: Float32Array,
+      lr: number,
+      momentum: number,
+    ): void {
+      checkOuterUpdateArguments(w, v, x, dy);
+      if (inWasm(w, v, x) && heap.contains(dy)) {
+        kernels.momentumOuterUpdate(
+          w.byteOffset,
+          v.byteOffset,
+          x.byteOffset,
+          dy.byteOffset,
+          x.length,
+          dy.length,
+          lr,
+          momentum,
+        );
+      } else {
+        reference.momentumOuterUpdate(w, v, x, dy, lr, momentum);
+      }
     },
     sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
       checkSameLengths('sgdUpdate', w, g);

@@ -1,0 +1,109 @@
+// The convolution benchmark of issue 5: a tiny YOLO-like CNN on 8×1×96×96 (conv3×3(16) → LeakyReLU →
+// maxpool2 → conv3×3(32) → … → affine(6·6·13), SSE, Momentum). Prints JSON lines; --torch also runs
+// the PyTorch anchor (../shared/anchors/python/torch_cnn.py) at the same thread count.
+//   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--seconds S]
+
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useDefaultBackend } from '../src/backend/select.js';
+import { type Architecture, buildModel } from '../src/model/architecture.js';
+import { Momentum } from '../src/optimizers/momentum.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { Random } from '../src/util/random.js';
+import { measure } from './timing.js';
+
+/** The issue's network: three conv (pad 1) + LeakyReLU(0.1) + 2×2 max-pool blocks, then two affine layers. */
+export const CONV_BENCH_ARCHITECTURE: Architecture = {
+  inputShape: [1, 96, 96],
+  layers: [
+    ...[16, 32, 64].flatMap((filters) => [
+      { type: 'conv2d' as const, filters, kernelSize: 3, pad: 1 },
+      { type: 'leaky_relu' as const, alpha: 0.1 },
+      { type: 'max_pool2d' as const, kernelSize: 2 },
+    ]),
+    { type: 'flatten' },
+    { type: 'affine', outFeatures: 256 },
+    { type: 'leaky_relu', alpha: 0.1 },
+    { type: 'affine', outFeatures: 6 * 6 * 13 },
+  ],
+  loss: 'sse',
+};
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 2) || 2;
+  const backend = useDefaultBackend();
+  const threads = (backend as { threads?: number }).threads ?? 1;
+  const net = buildModel(CONV_BENCH_ARCHITECTURE, { init: 'xavier', seed: 0 });
+  const optimizer = new Momentum({ lr: 1e-5, momentum: 0.9 });
+  const rng = new Random(0);
+  const x8 = Tensor.rand([8, 1, 96, 96], rng);
+  const t8 = Tensor.rand([8, 6 * 6 * 13], rng);
+  const x1 = Tensor.rand([1, 1, 96, 96], rng);
+  let sink = 0; // consumed below, so the work cannot be skipped
+  const workloads: [string, () => void][] = [
+    [
+      'conv_step_b8',
+      () => {
+        optimizer.update(net.params(), net.gradient(x8, t8));
+        sink += net.params().get('b5')?.data[0] ?? 0;
+      },
+    ],
+    [
+      'conv_infer_b1',
+      () => {
+        sink += net.forward(x1, 'eval').data[0];
+      },
+    ],
+  ];
+  const results: Record<string, number> = {};
+  for (const [workload, fn] of workloads) {
+    const timing = measure(fn, { targetS: seconds, warmup: 5 });
+    results[workload] = timing.medianMs;
+    const line = {
+      workload,
+      impl: 'zerodl',
+      backend: backend.name,
+      threads,
+      median_ms: round(timing.medianMs),
+      min_ms: round(timing.minMs),
+      reps: timing.reps,
+      loadavg: loadavg().map(round),
+    };
+    console.log(JSON.stringify(line));
+  }
+  if (!Number.isFinite(sink)) throw new Error('conv bench: the network produced a non-finite value');
+  if (args.includes('--torch')) runTorch(threads, results);
+}
+
+// Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio.
+function runTorch(threads: number, zerodl: Record<string, number>): void {
+  const script = join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    '..',
+    'shared',
+    'anchors',
+    'python',
+    'torch_cnn.py',
+  );
+  const run = spawnSync('/usr/bin/python3', [script, String(threads)], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.error(`PyTorch anchor skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`);
+    return;
+  }
+  for (const text of run.stdout.trim().split('\n')) {
+    const line = JSON.parse(text) as { workload: string; median_ms: number };
+    const ratio = zerodl[line.workload] / line.median_ms;
+    console.log(JSON.stringify({ ...line, zerodl_over_torch: round(ratio) }));
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+main();
