@@ -92,6 +92,18 @@ describe('Conv2d', () => {
     assert.deepEqual(dy.data, dyCopy.data);
   });
 
+  it('backwardParams gives the same param grads as backward, without dx', () => {
+    const conv = randomConv(2, 3, 3, 2, 1);
+    const x = Tensor.randn([2, 2, 5, 5], new Random(1));
+    const dy = Tensor.randn(conv.forward(x, 'train').shape, new Random(2));
+    conv.backward(dy);
+    const [dW, db] = [conv.W.grad.clone(), conv.b.grad.clone()];
+    conv.W.grad.data.fill(Number.NaN);
+    conv.backwardParams(dy);
+    assert.deepEqual(conv.W.grad.data, dW.data);
+    assert.deepEqual(conv.b.grad.data, db.data);
+  });
+
   it('names the layer and the shapes when the kernel does not fit or the channels differ', () => {
     const conv = new Conv2d({ inChannels: 1, filters: 4, kernelSize: 5 });
     assert.throws(() => conv.outputShape([2, 1, 3, 3]), {

@@ -154,6 +154,19 @@ export class Conv2d implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
+    return this.gradients(dy, true) as Tensor;
+  }
+
+  /** The param grads of `backward` without dx: for a first layer, whose dx nobody reads. */
+  backwardParams(dy: Tensor): void {
+    this.gradients(dy, false);
+  }
+
+  params(): Param[] {
+    return [this.W, this.b];
+  }
+
+  private gradients(dy: Tensor, withDx: boolean): Tensor | undefined {
     const { x, columns } = this;
     if (x === undefined || columns === undefined)
       throw new Error(`${this.label}: backward called before forward`);
@@ -179,14 +192,7 @@ export class Conv2d implements Layer {
         db[f] += sum;
       }
     }
-    const dx = reuseOrAllocate(this.dx, x.shape);
-    // 1×1, stride 1, pad 0: columns are x itself, so Wᵀ·dy is dx directly (as darknet skips im2col)
-    const direct = columns === x;
-    const dColumns = direct ? dx : reuseOrAllocate(this.dColumns, [patch, pixels]);
-    if (!direct) dx.data.fill(0);
     for (let image = 0; image < n; image++) {
-      const at = image * patch * pixels;
-      const dyAt = image * filters * pixels;
       // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columns[image]ᵀ [outH·outW, C·k·k]
       backend.gemm(
         false,
@@ -196,18 +202,26 @@ export class Conv2d implements Layer {
         pixels,
         1,
         dy.data,
-        dyAt,
+        image * filters * pixels,
         pixels,
         columns.data,
-        at,
+        image * patch * pixels,
         pixels,
         image === 0 ? 0 : 1,
         this.W.grad.data,
         0,
         patch,
       );
+    }
+    if (n === 0) this.W.grad.data.fill(0);
+    if (!withDx) return undefined;
+    const dx = reuseOrAllocate(this.dx, x.shape);
+    // 1×1, stride 1, pad 0: columns are x itself, so Wᵀ·dy is dx directly (as darknet skips im2col)
+    const direct = columns === x;
+    const dColumns = direct ? dx : reuseOrAllocate(this.dColumns, [patch, pixels]);
+    if (!direct) dx.data.fill(0);
+    for (let image = 0; image < n; image++) {
       // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
-      const dAt = direct ? at : 0;
       backend.gemm(
         true,
         false,
@@ -219,11 +233,11 @@ export class Conv2d implements Layer {
         0,
         patch,
         dy.data,
-        dyAt,
+        image * filters * pixels,
         pixels,
         0,
         dColumns.data,
-        dAt,
+        direct ? image * patch * pixels : 0,
         pixels,
       );
       if (!direct) {
@@ -242,14 +256,9 @@ export class Conv2d implements Layer {
         );
       }
     }
-    if (n === 0) this.W.grad.data.fill(0);
     if (!direct) this.dColumns = dColumns;
     this.dx = dx;
     return dx;
-  }
-
-  params(): Param[] {
-    return [this.W, this.b];
   }
 
   // The column matrices of every image, kept for backward's dW: [n, C·k·k, outH·outW]. A 1×1 kernel

@@ -51,6 +51,8 @@ export class MaxPool2d implements Layer {
     const y = reuseOrAllocate(this.y, [n, channels, outH, outW]);
     if (this.argmax.length !== y.size) this.argmax = new Int32Array(y.size);
     const argmax = this.argmax;
+    const input = x.data;
+    const output = y.data;
     let out = 0;
     for (let plane = 0; plane < n * channels; plane++) {
       const base = plane * height * width;
@@ -61,13 +63,18 @@ export class MaxPool2d implements Layer {
           const x0 = Math.max(0, ox * stride - pad);
           const x1 = Math.min(width, ox * stride - pad + k);
           let best = base + y0 * width + x0;
+          let bestValue = input[best];
           for (let iy = y0; iy < y1; iy++) {
-            for (let i = base + iy * width + x0; i < base + iy * width + x1; i++) {
-              if (x.data[i] > x.data[best]) best = i;
+            const row = base + iy * width;
+            for (let i = row + x0; i < row + x1; i++) {
+              if (input[i] > bestValue) {
+                best = i;
+                bestValue = input[i];
+              }
             }
           }
           argmax[out] = best;
-          y.data[out++] = x.data[best];
+          output[out++] = bestValue;
         }
       }
     }
