@@ -22,21 +22,22 @@ export function checkGemmArguments(
   cOffset: number,
   ldc: number,
 ): void {
-  for (const [name, value] of [
-    ['m', m],
-    ['n', n],
-    ['k', k],
-    ['aOffset', aOffset],
-    ['bOffset', bOffset],
-    ['cOffset', cOffset],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0)
-      throw new ShapeError(`gemm: ${name} = ${value} must be a whole number >= 0`);
-  }
+  checkCount('m', m);
+  checkCount('n', n);
+  checkCount('k', k);
+  checkCount('aOffset', aOffset);
+  checkCount('bOffset', bOffset);
+  checkCount('cOffset', cOffset);
   // A as stored is (transA ? k×m : m×k); its rows are lda apart.
   checkMatrix('A', a, aOffset, lda, transA ? k : m, transA ? m : k);
   checkMatrix('B', b, bOffset, ldb, transB ? n : k, transB ? k : n);
   checkMatrix('C', c, cOffset, ldc, m, n);
+}
+
+// Checked one by one rather than in a loop over pairs: gemm runs every layer step, and this allocates nothing.
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0)
+    throw new ShapeError(`gemm: ${name} = ${value} must be a whole number >= 0`);
 }
 
 function checkMatrix(

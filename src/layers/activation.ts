@@ -1,7 +1,7 @@
 // The shared shape of elementwise activation layers: y = f(x) elementwise, dx = f'(x) ⊙ dy.
 // Subclasses write only the two loops; buffers, caching and shape checks live here once.
 
-import { assertSameShape, reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
+import { assertSameShape, reuseOrAllocate, sameShape, type Tensor } from '../tensor/tensor.js';
 import type { Layer, Mode, Param } from './layer.js';
 
 /** Base class for stateless elementwise layers (LeakyRelu, Relu, Sigmoid). */
@@ -31,7 +31,8 @@ export abstract class Activation implements Layer {
   backward(dy: Tensor): Tensor {
     const { x, y } = this;
     if (x === undefined || y === undefined) throw new Error(`${this.label}: backward called before forward`);
-    assertSameShape(`${this.label} backward (dy)`, x.shape, dy.shape);
+    // The message is built only on a mismatch: a training step should allocate nothing.
+    if (!sameShape(x.shape, dy.shape)) assertSameShape(`${this.label} backward (dy)`, x.shape, dy.shape);
     const dx = reuseOrAllocate(this.dx, x.shape);
     this.derivative(x.data, y.data, dy.data, dx.data);
     this.dx = dx;

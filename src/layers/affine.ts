@@ -2,7 +2,7 @@
 // Backward: dW = xᵀ·dy, db = Σₙ dy (summed over the batch), dx = dy·Wᵀ.
 
 import { getBackend } from '../backend/backend.js';
-import { reuseOrAllocate, Tensor } from '../tensor/tensor.js';
+import { reuseOrAllocateMatrix, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { initWeights, type WeightInit } from './init.js';
@@ -73,9 +73,10 @@ export class Affine implements Layer {
   }
 
   forward(x: Tensor, _mode: Mode): Tensor {
-    const [n, outFeatures] = this.outputShape(x.shape);
-    const inFeatures = this.options.inFeatures;
-    const y = reuseOrAllocate(this.y, [n, outFeatures]);
+    const { inFeatures, outFeatures } = this.options;
+    if (x.shape.length !== 2 || x.shape[1] !== inFeatures) this.outputShape(x.shape); // throws the ShapeError
+    const n = x.shape[0];
+    const y = reuseOrAllocateMatrix(this.y, n, outFeatures);
     const bias = this.b.value.data;
     for (let row = 0; row < n; row++) y.data.set(bias, row * outFeatures); // y = b (broadcast over rows)
     // y[n, out] += x[n, in] · W[in, out]
@@ -106,7 +107,7 @@ export class Affine implements Layer {
     this.backwardParams(dy);
     const n = dy.shape[0];
     const { inFeatures, outFeatures } = this.options;
-    const dx = reuseOrAllocate(this.dx, [n, inFeatures]);
+    const dx = reuseOrAllocateMatrix(this.dx, n, inFeatures);
     // dx[n, in] = dy[n, out] · Wᵀ[out, in]
     getBackend().gemm(
       false,

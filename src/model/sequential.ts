@@ -240,7 +240,9 @@ export class Sequential {
   private checkInput(x: Tensor): void {
     if (this.inputShape === undefined) return;
     const expected = this.inputShape;
-    if (x.shape.length !== expected.length + 1 || expected.some((dim, i) => x.shape[i + 1] !== dim)) {
+    let fits = x.shape.length === expected.length + 1;
+    for (let i = 0; fits && i < expected.length; i++) fits = x.shape[i + 1] === expected[i];
+    if (!fits) {
       throw new ShapeError(
         `Sequential: expected input [n, ${expected.join(', ')}], received ${formatShape(x.shape)}`,
       );

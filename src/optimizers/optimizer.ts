@@ -1,7 +1,7 @@
 // The Optimizer interface (the seed's `update(params, grads)`) and the base class the optimizers share:
 // the gradient check per parameter, and named per-parameter state that a checkpoint can save.
 
-import { assertSameShape, Tensor } from '../tensor/tensor.js';
+import { assertSameShape, sameShape, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 
 /** Live parameter tensors by key (`W1, b1, …`): an optimizer changes them in place. */
@@ -30,6 +30,7 @@ export interface Optimizer {
  */
 export abstract class BaseOptimizer implements Optimizer {
   readonly state = new Map<string, Tensor>();
+  private readonly slotIds = new Map<string, Map<string, string>>();
 
   constructor(
     readonly label: string,
@@ -41,17 +42,26 @@ export abstract class BaseOptimizer implements Optimizer {
   update(params: Params, grads: Grads): void {
     checkHyperparameter(this.label, 'lr', this.lr, 0);
     this.beginUpdate();
-    for (const [key, param] of params) {
-      const grad = grads.get(key);
-      if (grad === undefined) {
-        throw new ValueError(
-          `${this.label}: no gradient for parameter '${key}' (grads has ${[...grads.keys()].join(', ')})`,
-        );
-      }
-      assertSameShape(`${this.label}: gradient '${key}'`, param.shape, grad.shape);
-      this.step(key, param.data, grad.data);
-    }
+    // forEach with a callback made once (not for-of, whose entries are fresh arrays): an update
+    // should allocate nothing.
+    this.grads = grads;
+    params.forEach(this.updateParam);
   }
+
+  private grads: Grads = new Map();
+  private readonly updateParam = (param: Tensor, key: string): void => {
+    const grad = this.grads.get(key);
+    if (grad === undefined) {
+      throw new ValueError(
+        `${this.label}: no gradient for parameter '${key}' (grads has ${[...this.grads.keys()].join(', ')})`,
+      );
+    }
+    // The message is built only on a mismatch.
+    if (!sameShape(param.shape, grad.shape)) {
+      assertSameShape(`${this.label}: gradient '${key}'`, param.shape, grad.shape);
+    }
+    this.step(key, param.data, grad.data);
+  };
 
   /** Updates one parameter `w` in place from its gradient `g`. */
   protected abstract step(key: string, w: Float32Array, g: Float32Array): void;
@@ -61,13 +71,28 @@ export abstract class BaseOptimizer implements Optimizer {
 
   /** The state array `name.key` (e.g. `velocity.W1`) of `size` elements, zero on first use. */
   protected slot(name: string, key: string, size: number): Float32Array {
-    const id = `${name}.${key}`;
+    const id = this.slotId(name, key);
     let tensor = this.state.get(id);
     if (tensor === undefined) {
       tensor = new Tensor([size]);
       this.state.set(id, tensor);
     }
     return tensor.data;
+  }
+
+  // `name.key`, made once per pair: building the string every step would allocate in the training loop.
+  private slotId(name: string, key: string): string {
+    let ids = this.slotIds.get(name);
+    if (ids === undefined) {
+      ids = new Map();
+      this.slotIds.set(name, ids);
+    }
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = `${name}.${key}`;
+      ids.set(key, id);
+    }
+    return id;
   }
 }
 

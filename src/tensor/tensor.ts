@@ -140,7 +140,10 @@ export function shapeSize(shape: readonly number[]): number {
 
 /** True when two shapes are equal dimension by dimension (no broadcasting). */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
+  // A plain loop, no callback: layers call this every step, which should allocate nothing.
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Throws a ShapeError naming `where` unless `received` equals `expected` exactly. */
@@ -154,6 +157,16 @@ export function assertSameShape(
       `${where}: expected shape ${formatShape(expected)}, received ${formatShape(received)}`,
     );
   }
+}
+
+/** `reuseOrAllocate` for a matrix [rows, cols], without building a shape array on every call. */
+export function reuseOrAllocateMatrix(existing: Tensor | undefined, rows: number, cols: number): Tensor {
+  return existing !== undefined &&
+    existing.shape.length === 2 &&
+    existing.shape[0] === rows &&
+    existing.shape[1] === cols
+    ? existing
+    : new Tensor([rows, cols]);
 }
 
 /** Returns `existing` when it already has `shape`, otherwise a new zero tensor: layers reuse their buffers. */

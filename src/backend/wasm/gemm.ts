@@ -62,23 +62,20 @@ export function wasmGemm(
   const scratchBytes = cCopyAt + (copyC ? align(cSpan * 4) : 0);
   const scratch = scratchBytes > 0 ? heap.scratch(scratchBytes) : 0;
   const memory = copyA || copyB || copyC ? heap.floats() : undefined;
-  const place = (array: Float32Array, offset: number, length: number, copy: boolean, at: number) => {
-    if (!copy) return array.byteOffset + offset * 4;
-    memory?.set(array.subarray(offset, offset + length), (scratch + at) / 4);
-    return scratch + at;
-  };
-  const aAddress = place(a, aOffset, aSpan, copyA, aCopyAt);
-  const bAddress = place(b, bOffset, bSpan, copyB, bCopyAt);
+  const aAddress = place(memory, a, aOffset, aSpan, copyA, scratch + aCopyAt);
+  const bAddress = place(memory, b, bOffset, bSpan, copyB, scratch + bCopyAt);
   // All of C's span goes in, so that the copy back leaves elements between its rows (ldc > n) intact.
-  const cAddress = place(c, cOffset, cSpan, copyC, cCopyAt);
-  const flags = [transA ? 1 : 0, transB ? 1 : 0] as const;
+  const cAddress = place(memory, c, cOffset, cSpan, copyC, scratch + cCopyAt);
+  const tA = transA ? 1 : 0;
+  const tB = transB ? 1 : 0;
   if (k === 0 || alpha === 0) {
     kernels.scaleC(m, n, beta, cAddress, ldc);
   } else if (!packed) {
-    kernels.gemmSmall(...flags, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
+    kernels.gemmSmall(tA, tB, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
   } else {
     kernels.setupPacked(
-      ...flags,
+      tA,
+      tB,
       m,
       n,
       k,
@@ -100,6 +97,20 @@ export function wasmGemm(
     const cElement = cAddress / 4;
     c.set(memory.subarray(cElement, cElement + cSpan), cOffset);
   }
+}
+
+// The byte address of an operand: where it lies in wasm memory, or its copy at `at` in scratch.
+function place(
+  memory: Float32Array | undefined,
+  array: Float32Array,
+  offset: number,
+  length: number,
+  copy: boolean,
+  at: number,
+): number {
+  if (!copy || memory === undefined) return array.byteOffset + offset * 4;
+  memory.set(array.subarray(offset, offset + length), at / 4);
+  return at;
 }
 
 // Elements a rows×cols matrix with row stride ld occupies from its first to its last element.
