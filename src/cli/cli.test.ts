@@ -138,6 +138,57 @@ describe('zerodl CLI', () => {
     );
   });
 
+  it('--model-config trains a CNN described as JSON; eval and predict feed it [n, 1, h, w] images', () => {
+    const config = join(root, 'tiny_cnn.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        inputShape: [1, 8, 8],
+        layers: [
+          { type: 'conv2d', filters: 4, kernelSize: 3, pad: 1 },
+          { type: 'relu' },
+          { type: 'max_pool2d', kernelSize: 2 },
+          { type: 'flatten' },
+          { type: 'affine', outFeatures: 2 },
+        ],
+        loss: 'cross_entropy',
+      }),
+    );
+    const args = ['--data', trainDir, '--test-data', testDir, '--imgsz', '8', '--model-config', config];
+    const trained = zerodl(
+      'train',
+      ...args,
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.01',
+      '--epochs',
+      '3',
+      '--batch',
+      '4',
+      '--init',
+      'he',
+      '--json',
+      '--name',
+      'cnn',
+    );
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stderr, /Conv2d\(1→4, 3×3, stride 1, pad 1\)/);
+    const result = JSON.parse(trained.stdout.trim());
+    assert.ok(result.testAccuracy >= 0.9, trained.stdout);
+    const info = JSON.parse(readFileSync(join(root, result.modelDir, 'model.json'), 'utf8'));
+    assert.equal(info.architecture.layers[0].type, 'conv2d');
+    const predicted = zerodl(
+      'predict',
+      join(testDir, 'bottom', '0.png'),
+      '--model',
+      result.modelDir,
+      '--json',
+    );
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.equal(JSON.parse(predicted.stdout).class, 'bottom');
+  });
+
   it('--help for the tool and each command', () => {
     assert.match(zerodl('--help').stdout, /zerodl train \[options\]/);
     assert.match(zerodl('train', '--help').stdout, /--optimizer <name>/);
@@ -157,6 +208,56 @@ describe('zerodl CLI', () => {
       assert.equal(code, 1);
       assert.match(stderr, /missing: cannot read data set folder: no such folder/);
       assert.ok(!existsSync(join(root, 'runs', 'train', 'ghost')));
+    });
+
+    it('a model config with an unknown layer or a kernel that does not fit, named by layer index at build time', () => {
+      const unknown = join(root, 'unknown_layer.json');
+      writeFileSync(
+        unknown,
+        JSON.stringify({
+          inputShape: [1, 8, 8],
+          layers: [{ type: 'flatten' }, { type: 'dense' }],
+          loss: 'sse',
+        }),
+      );
+      const first = zerodl(
+        'train',
+        '--data',
+        trainDir,
+        '--imgsz',
+        '8',
+        '--model-config',
+        unknown,
+        '--name',
+        'bad1',
+      );
+      assert.equal(first.code, 1);
+      assert.match(first.stderr, /layer 2 \(dense\): unknown layer type 'dense'/);
+      const tooBig = join(root, 'too_big.json');
+      writeFileSync(
+        tooBig,
+        JSON.stringify({
+          inputShape: [1, 8, 8],
+          layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }],
+          loss: 'sse',
+        }),
+      );
+      const second = zerodl(
+        'train',
+        '--data',
+        trainDir,
+        '--imgsz',
+        '8',
+        '--model-config',
+        tooBig,
+        '--name',
+        'bad2',
+      );
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /layer 1 \(conv2d\): .*9/);
+      assert.ok(
+        !existsSync(join(root, 'runs', 'train', 'bad1')) && !existsSync(join(root, 'runs', 'train', 'bad2')),
+      );
     });
 
     it('bad option values', () => {

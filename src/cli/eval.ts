@@ -3,7 +3,7 @@
 
 import { loadImageFolder } from '../data/datasets.js';
 import { loadMnist, parseMnistClasses } from '../data/mnist.js';
-import { loadModelDir } from '../model/model_dir.js';
+import { asModelInput, loadModelDir } from '../model/model_dir.js';
 import { evaluate } from '../train/evaluate.js';
 import { ValueError } from '../util/errors.js';
 import { parseCommand, printJson } from './args.js';
@@ -37,7 +37,12 @@ export function evalCommand(argv: string[]): number {
           polarity: info.preprocessing.polarity,
           classNames: info.classNames,
         });
-  const result = evaluate(model, testSet.x, testSet.labels, info.classNames.length);
+  const result = evaluate(
+    model,
+    asModelInput(testSet.x, info.architecture),
+    testSet.labels,
+    info.classNames.length,
+  );
   const perClass = result.confusion.map((row, i) => ({
     class: info.classNames[i],
     images: row.reduce((a, b) => a + b, 0),

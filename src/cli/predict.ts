@@ -41,7 +41,10 @@ export function predictCommand(argv: string[]): number {
   // Softmax turns a cross-entropy model's outputs into probabilities; an SSE model's outputs are its scores.
   const probabilities = info.architecture.loss === 'cross_entropy';
   for (const file of files) {
-    const x = new Tensor([1, width * height], loadImageAsInput(file, { width, height, polarity }));
+    const x = new Tensor(
+      [1, ...info.architecture.inputShape],
+      loadImageAsInput(file, { width, height, polarity }),
+    );
     const y = model.predict(x).data;
     const scores = probabilities ? softmax(y) : [...y];
     const best = argmax(scores, 0, scores.length);

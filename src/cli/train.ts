@@ -1,20 +1,35 @@
 // `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
 // folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitTrainValidation } from '../data/batches.js';
 import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
 import { loadMnist, parseMnistClasses } from '../data/mnist.js';
 import { parseWeightInit } from '../layers/init.js';
-import { type Architecture, buildModel, lossName, mlpArchitecture } from '../model/architecture.js';
-import { assignWeights, loadModelInfo, type ModelInfo, type Preprocessing } from '../model/model_dir.js';
+import {
+  type Architecture,
+  buildModel,
+  deepCnnArchitecture,
+  lossName,
+  mlpArchitecture,
+  simpleCnnArchitecture,
+} from '../model/architecture.js';
+import {
+  asModelInput,
+  assignWeights,
+  loadModelInfo,
+  type ModelInfo,
+  modelState,
+  type Preprocessing,
+} from '../model/model_dir.js';
 import { loadSafetensors } from '../model/serialize.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import type { LrSchedule } from '../train/schedule.js';
 import { train } from '../train/trainer.js';
-import { ValueError } from '../util/errors.js';
+import { DataError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { numberOption, type OptionValues, parseCommand, printJson, runFolder } from './args.js';
 
@@ -23,9 +38,11 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --data <mnist|folder>   MNIST (built in) or a folder of class folders (root/<class>/*.png)  [mnist]
   --test-data <folder>    test images for a folder data set (same layout)
   --classes <list|all>    MNIST digits to learn, e.g. 0,1,2 or all                      [0,1,2]
-  --arch <widths>         layer widths, e.g. 784-500-100-10 (LeakyReLU between)          [784-500-100-<classes>]
+  --arch <arch>           layer widths such as 784-500-100-10 (LeakyReLU between), or a
+                          preset: simple-cnn, deep-cnn, deep-cnn-bn (with batch norm)     [784-500-100-<classes>]
+  --model-config <file>   the architecture as JSON: { inputShape, layers: [...], loss }
   --alpha <a>             LeakyReLU slope                                                [0.1]
-  --loss <sse|ce>         sum of squared errors (the seed's) or softmax cross-entropy    [sse]
+  --loss <sse|ce>         sum of squared errors (the seed's) or softmax cross-entropy    [sse; ce for CNN presets]
   --optimizer <name>      ${OPTIMIZER_NAMES.join(', ')}  [momentum]
   --lr <lr>               learning rate                                                  [0.01]
   --momentum <m>          momentum for momentum and nesterov                             [0.9]
@@ -53,6 +70,7 @@ const OPTIONS = {
   'test-data': { type: 'string' },
   classes: { type: 'string' },
   arch: { type: 'string' },
+  'model-config': { type: 'string' },
   alpha: { type: 'string' },
   loss: { type: 'string' },
   optimizer: { type: 'string' },
@@ -98,8 +116,9 @@ export function trainCommand(argv: string[]): number {
   const imgsz = numberOption('imgsz', args.imgsz, 28, { integer: true, min: 1 });
   const { trainSet, testSet } = loadData(args, imgsz);
   const classNames = trainSet.classNames;
-  const loss = lossName(args.loss ?? 'sse');
-  const architecture = resolveArchitecture(args, imgsz * imgsz, classNames.length, loss);
+  const architecture = resolveArchitecture(args, imgsz, classNames.length);
+  trainSet.x = asModelInput(trainSet.x, architecture);
+  testSet.x = asModelInput(testSet.x, architecture);
   const model = buildModel(architecture, { init: parseWeightInit(args.init ?? '0.01'), seed });
   const optimizer = createOptimizer(args.optimizer ?? 'momentum', {
     lr: numberOption('lr', args.lr, 0.01, { min: 0 }),
@@ -154,7 +173,7 @@ export function trainCommand(argv: string[]): number {
   if (result.stoppedEarly) log.write(`training stopped: ${result.stoppedEarly}\n`);
   // Score the kept model: the epoch with the best validation accuracy (the last one without validation).
   const bestFile = join(runDir, 'weights', 'best.safetensors');
-  assignWeights(model.params(), loadSafetensors(bestFile).tensors, bestFile);
+  assignWeights(modelState(model), loadSafetensors(bestFile).tensors, bestFile);
 
   const test = evaluate(model, testSet.x, testSet.labels, classNames.length);
   log.write(
@@ -194,20 +213,54 @@ function loadData(args: TrainArgs, imgsz: number): { trainSet: LabeledImages; te
   return { trainSet, testSet };
 }
 
-function resolveArchitecture(
-  args: TrainArgs,
-  inputs: number,
-  classes: number,
-  loss: Architecture['loss'],
-): Architecture {
-  const sizes = (args.arch ?? `${inputs}-500-100-${classes}`).split('-').map(Number);
-  const architecture = mlpArchitecture(sizes, loss, numberOption('alpha', args.alpha, 0.1));
-  if (sizes[0] !== inputs)
-    throw new ValueError(`--arch ${args.arch}: the input width must be ${inputs} (the image's pixels)`);
-  if (sizes[sizes.length - 1] !== classes) {
-    throw new ValueError(`--arch ${args.arch}: the output width must be ${classes}, the number of classes`);
+/** The architecture from --model-config, a --arch preset, or --arch widths; checked against the data. */
+function resolveArchitecture(args: TrainArgs, imgsz: number, classes: number): Architecture {
+  const where = args['model-config'] ?? `--arch ${args.arch}`;
+  let architecture: Architecture;
+  if (args['model-config'] !== undefined) {
+    if (args.arch !== undefined) throw new ValueError('give either --arch or --model-config, not both');
+    architecture = readArchitecture(args['model-config']);
+  } else if (args.arch !== undefined && ARCH_PRESETS[args.arch] !== undefined) {
+    if (imgsz !== 28) throw new ValueError(`--arch ${args.arch}: the preset takes 28×28 images`);
+    architecture = ARCH_PRESETS[args.arch](classes);
+  } else {
+    const sizes = (args.arch ?? `${imgsz * imgsz}-500-100-${classes}`).split('-').map(Number);
+    architecture = mlpArchitecture(sizes, 'sse', numberOption('alpha', args.alpha, 0.1));
+  }
+  if (args.loss !== undefined) architecture.loss = lossName(args.loss);
+  const pixels = architecture.inputShape.reduce((a, b) => a * b, 1);
+  if (pixels !== imgsz * imgsz) {
+    throw new ValueError(
+      `${where}: the input [${architecture.inputShape.join(', ')}] must hold the ${imgsz}×${imgsz} image's ${imgsz * imgsz} pixels`,
+    );
+  }
+  const outputs = buildModel(architecture).outputShape([1, ...architecture.inputShape]);
+  if (outputs.length !== 2 || outputs[1] !== classes) {
+    throw new ValueError(
+      `${where}: the output width must be ${classes}, the number of classes (the network gives [${outputs.join(', ')}])`,
+    );
   }
   return architecture;
+}
+
+const ARCH_PRESETS: Record<string, (classes: number) => Architecture> = {
+  'simple-cnn': simpleCnnArchitecture,
+  'deep-cnn': (classes) => deepCnnArchitecture(classes),
+  'deep-cnn-bn': (classes) => deepCnnArchitecture(classes, { batchNorm: true }),
+};
+
+function readArchitecture(file: string): Architecture {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DataError(`${file}: cannot read the model config: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Architecture;
+  } catch (error) {
+    throw new DataError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function subset(set: LabeledImages, indices: number[]): LabeledImages {

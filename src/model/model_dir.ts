@@ -96,8 +96,24 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
     );
   }
   const weightsFile = join(dir, info.weights);
-  assignWeights(model.params(), loadSafetensors(weightsFile).tensors, weightsFile);
+  assignWeights(modelState(model), loadSafetensors(weightsFile).tensors, weightsFile);
   return { model, info };
+}
+
+/**
+ * Views flat images [n, height·width] as the model's input [n, ...inputShape] (e.g. [n, 1, 28, 28] for
+ * a CNN), without copying; a size that does not fit is a ShapeError naming both shapes.
+ */
+export function asModelInput(x: Tensor, architecture: Architecture): Tensor {
+  return x.reshape([x.shape[0], ...architecture.inputShape]);
+}
+
+/**
+ * Everything a weights file holds for a model: the trained parameters (`W1, b1 …`) and the buffers
+ * that are not trained but belong to the model (batch norm's `runningMean2 …`), as live tensors.
+ */
+export function modelState(model: Sequential): Map<string, Tensor> {
+  return new Map([...model.params(), ...model.buffers()]);
 }
 
 /**

@@ -1,11 +1,10 @@
 // Training checkpoints: the weights, the optimizer's state, the PRNG state and the results so far, in
 // one safetensors file written atomically, so a run can stop anywhere and resume exactly.
 
-import { assignWeights } from '../model/model_dir.js';
+import { assignWeights, modelState } from '../model/model_dir.js';
 import type { Sequential } from '../model/sequential.js';
 import { loadSafetensors, saveSafetensors } from '../model/serialize.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { DataError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 
@@ -30,8 +29,8 @@ export interface TrainingState {
 const OPTIMIZER_PREFIX = 'optimizer.';
 
 /**
- * Writes weights (under their own keys, so the file also loads as plain weights), optimizer state
- * (`optimizer.velocity.W1` …), and the run state as metadata.
+ * Writes weights and buffers (under their own keys, so the file also loads as plain weights), optimizer
+ * state (`optimizer.velocity.W1` …), and the run state and PRNG states (shuffling, dropout) as metadata.
  */
 export function saveCheckpoint(
   file: string,
@@ -40,12 +39,13 @@ export function saveCheckpoint(
   rng: Random,
   state: TrainingState,
 ): void {
-  const tensors = new Map<string, Tensor>(model.params());
+  const tensors = modelState(model);
   for (const [key, tensor] of optimizer.state) tensors.set(`${OPTIMIZER_PREFIX}${key}`, tensor);
   saveSafetensors(file, tensors, {
     format: 'zerodl-checkpoint',
     state: JSON.stringify(state),
     rng: JSON.stringify(rng.getState()),
+    ...(model.random ? { dropoutRng: JSON.stringify(model.random.getState()) } : {}),
   });
 }
 
@@ -63,11 +63,18 @@ export function loadCheckpoint(
   if (metadata.format !== 'zerodl-checkpoint' || metadata.state === undefined || metadata.rng === undefined) {
     throw new DataError(`${file}: not a zerodl training checkpoint (no run state in its metadata)`);
   }
-  assignWeights(model.params(), tensors, file);
+  assignWeights(modelState(model), tensors, file);
   optimizer.state.clear();
   for (const [key, tensor] of tensors) {
     if (key.startsWith(OPTIMIZER_PREFIX)) optimizer.state.set(key.slice(OPTIMIZER_PREFIX.length), tensor);
   }
-  rng.setState(JSON.parse(metadata.rng).map((v: number | null) => v ?? Number.NaN));
+  rng.setState(parseRandomState(metadata.rng));
+  if (model.random && metadata.dropoutRng !== undefined)
+    model.random.setState(parseRandomState(metadata.dropoutRng));
   return JSON.parse(metadata.state) as TrainingState;
+}
+
+// JSON writes the generator's "no spare normal" NaN as null.
+function parseRandomState(text: string): number[] {
+  return JSON.parse(text).map((v: number | null) => v ?? Number.NaN);
 }

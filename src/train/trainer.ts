@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Batches, shuffledIndices } from '../data/batches.js';
 import type { LabeledImages } from '../data/datasets.js';
 import type { ModelInfo } from '../model/model_dir.js';
-import { saveModelInfo } from '../model/model_dir.js';
+import { modelState, saveModelInfo } from '../model/model_dir.js';
 import type { Sequential } from '../model/sequential.js';
 import { saveSafetensors } from '../model/serialize.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
@@ -100,11 +100,16 @@ export function train(options: TrainerOptions): TrainResult {
     try {
       for (const batch of batches.epoch(order)) {
         optimizer.lr = learningRate(schedule, epoch - 1 + step / stepsPerEpoch);
-        // model.gradient() in two halves, to keep the loss value for the progress line
-        const loss = model.loss(batch.x, batch.t);
-        model.backward(model.lossFunction.backward());
-        if (options.weightDecay) addWeightDecay(model, options.weightDecay);
-        optimizer.update(model.params(), model.grads());
+        let loss: number;
+        if (options.weightDecay) {
+          // gradient() in two halves, to add λ·W between the backward pass and the update
+          loss = model.loss(batch.x, batch.t);
+          model.backward(model.lossFunction.backward());
+          addWeightDecay(model, options.weightDecay);
+          optimizer.update(model.params(), model.grads());
+        } else {
+          loss = model.trainStep(batch.x, batch.t, optimizer);
+        }
         lossSum += model.lossFunction.reduction === 'sum' ? loss : loss * batch.size;
         step++;
         bar?.update(step, `loss ${(lossSum / (step * batchSize)).toFixed(4)}`);
@@ -135,7 +140,7 @@ export function train(options: TrainerOptions): TrainResult {
     const score = validation ? validation.accuracy : epoch;
     if (score > state.bestAccuracy || !existsSync(bestFile)) {
       state.bestAccuracy = score;
-      saveSafetensors(bestFile, model.params(), { format: 'zerodl-weights', epoch: String(epoch) });
+      saveSafetensors(bestFile, modelState(model), { format: 'zerodl-weights', epoch: String(epoch) });
     }
     saveCheckpoint(lastFile, model, optimizer, rng, state);
     writeResults(runDir, state.rows);
