@@ -61,7 +61,7 @@ const CASES: [string, number, number, number, number, number, number[]][] = [
   ['3×3, stride 2, pad 1, odd sizes', 3, 2, 3, 2, 1, [2, 3, 7, 5]],
   ['5×5, stride 1, pad 2', 1, 2, 5, 1, 2, [3, 1, 6, 5]],
   ['2×2, stride 2, no pad (odd size drops the last row)', 2, 2, 2, 2, 0, [2, 2, 5, 5]],
-  ['1×1 (columns are x itself)', 3, 4, 1, 1, 0, [2, 3, 3, 4]],
+  ['1×1', 3, 4, 1, 1, 0, [2, 3, 3, 4]],
   ['1×1, stride 2', 2, 3, 1, 2, 0, [2, 2, 5, 5]],
 ];
 

@@ -1,5 +1,5 @@
-// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe): per image, columns
-// [C·k·k, outH·outW] = im2col(x), y = W·columns + b; backward with two gemms and col2im.
+// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe): the whole batch's columns
+// [C·k·k, n·outH·outW] = im2col(x), y = W·columns + b in one gemm; backward with two gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -29,8 +29,10 @@ export interface Conv2dOptions {
 /**
  * Convolution `y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·s − p + ky, ox·s − p + kx]`
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
- * With columns = im2col(x[n]) this is `y[n] = W·columns + b`; backward is `dW = Σₙ dy[n]·columnsᵀ`,
- * `db = Σ dy`, `dx[n] = col2im(Wᵀ·dy[n])`.
+ * With the batch's patches side by side as columns = im2col(x) [C·k·k, n·outH·outW], this is one
+ * product `Y = W·columns + b` (Y is [F, n·outH·outW]: y with the batch and filter axes swapped);
+ * backward is `dW = dY·columnsᵀ`, `db = Σ dY`, `dx = col2im(Wᵀ·dY)`. One large product instead of one
+ * per image: with small images (MNIST's 28×28) per-image products are too small to run fast.
  *
  * @example
  * const conv = new Conv2d({ inChannels: 1, filters: 16, kernelSize: 3, pad: 1 });
@@ -44,9 +46,9 @@ export class Conv2d implements Layer {
   readonly pad: number;
   private x: Tensor | undefined;
   private y: Tensor | undefined;
-  /** The column matrices the last forward used (x itself for a direct 1×1 kernel). */
+  /** Y [F, n·outH·outW] (forward) and dY (backward): y and dy with the batch and filter axes swapped. */
+  private swapped: Tensor | undefined;
   private columns: Tensor | undefined;
-  private columnBuffer: Tensor | undefined;
   private dColumns: Tensor | undefined;
   private dx: Tensor | undefined;
 
@@ -104,52 +106,52 @@ export class Conv2d implements Layer {
     const patch = channels * kernelSize * kernelSize; // rows of columns = W's row length
     const pixels = outH * outW;
     const backend = getBackend();
-    const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    const columns = this.columnsOf(x, [n, patch, pixels]);
-    const bias = this.b.value.data;
+    const columns = reuseOrAllocate(this.columns, [patch, n * pixels]);
     for (let image = 0; image < n; image++) {
-      const at = image * patch * pixels;
-      if (columns !== x) {
-        // columns[image]: [C·k·k, outH·outW]
-        backend.im2col(
-          channels,
-          height,
-          width,
-          kernelSize,
-          this.stride,
-          this.pad,
-          x.data,
-          image * channels * height * width,
-          columns.data,
-          at,
-          pixels,
-        );
-      }
-      const yAt = image * filters * pixels;
-      for (let f = 0; f < filters; f++) y.data.fill(bias[f], yAt + f * pixels, yAt + (f + 1) * pixels);
-      // y[image]: [F, outH·outW] += W [F, C·k·k] · columns[image] [C·k·k, outH·outW]
-      backend.gemm(
-        false,
-        false,
-        filters,
-        pixels,
-        patch,
-        1,
-        this.W.value.data,
-        0,
-        patch,
+      // columns[:, image·outH·outW …] = the patches of x[image]: [C·k·k, outH·outW] with row stride n·outH·outW
+      backend.im2col(
+        channels,
+        height,
+        width,
+        kernelSize,
+        this.stride,
+        this.pad,
+        x.data,
+        image * channels * height * width,
         columns.data,
-        at,
-        pixels,
-        1,
-        y.data,
-        yAt,
-        pixels,
+        image * pixels,
+        n * pixels,
       );
     }
+    const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
+    // with one image, Y [F, outH·outW] is y itself
+    const swapped = n === 1 ? y : reuseOrAllocate(this.swapped, [filters, n * pixels]);
+    const bias = this.b.value.data;
+    for (let f = 0; f < filters; f++) swapped.data.fill(bias[f], f * n * pixels, (f + 1) * n * pixels);
+    // Y [F, n·outH·outW] += W [F, C·k·k] · columns [C·k·k, n·outH·outW]
+    backend.gemm(
+      false,
+      false,
+      filters,
+      n * pixels,
+      patch,
+      1,
+      this.W.value.data,
+      0,
+      patch,
+      columns.data,
+      0,
+      n * pixels,
+      1,
+      swapped.data,
+      0,
+      n * pixels,
+    );
+    if (n > 1) swapAxes(swapped.data, y.data, filters, n, pixels); // Y [F, n, outH·outW] → y [n, F, outH·outW]
     this.x = x;
     this.y = y;
     this.columns = columns;
+    if (n > 1) this.swapped = swapped;
     return y;
   }
 
@@ -180,92 +182,98 @@ export class Conv2d implements Layer {
     const { kernelSize } = this.options;
     const patch = channels * kernelSize * kernelSize;
     const pixels = outH * outW;
-    const imageSize = channels * height * width;
     const backend = getBackend();
+    // dY [F, n·outH·outW] from dy [n, F, outH·outW]; with one image they are the same array
+    let dySwapped = dy;
+    if (n > 1) {
+      dySwapped = reuseOrAllocate(this.swapped, [filters, n * pixels]);
+      swapAxes(dy.data, dySwapped.data, n, filters, pixels);
+      this.swapped = dySwapped;
+    }
     const db = this.b.grad.data;
-    db.fill(0);
-    for (let image = 0; image < n; image++) {
-      for (let f = 0; f < filters; f++) {
-        const start = (image * filters + f) * pixels;
-        let sum = 0;
-        for (let j = start; j < start + pixels; j++) sum += dy.data[j];
-        db[f] += sum;
-      }
+    for (let f = 0; f < filters; f++) {
+      let sum = 0;
+      for (let j = f * n * pixels; j < (f + 1) * n * pixels; j++) sum += dySwapped.data[j];
+      db[f] = sum;
     }
-    for (let image = 0; image < n; image++) {
-      // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columns[image]ᵀ [outH·outW, C·k·k]
-      backend.gemm(
-        false,
-        true,
-        filters,
-        patch,
-        pixels,
-        1,
-        dy.data,
-        image * filters * pixels,
-        pixels,
-        columns.data,
-        image * patch * pixels,
-        pixels,
-        image === 0 ? 0 : 1,
-        this.W.grad.data,
-        0,
-        patch,
-      );
-    }
-    if (n === 0) this.W.grad.data.fill(0);
+    // dW [F, C·k·k] = dY [F, n·outH·outW] · columnsᵀ [n·outH·outW, C·k·k]
+    backend.gemm(
+      false,
+      true,
+      filters,
+      patch,
+      n * pixels,
+      1,
+      dySwapped.data,
+      0,
+      n * pixels,
+      columns.data,
+      0,
+      n * pixels,
+      0,
+      this.W.grad.data,
+      0,
+      patch,
+    );
     if (!withDx) return undefined;
+    // dColumns [C·k·k, n·outH·outW] = Wᵀ [C·k·k, F] · dY [F, n·outH·outW]
+    const dColumns = reuseOrAllocate(this.dColumns, [patch, n * pixels]);
+    backend.gemm(
+      true,
+      false,
+      patch,
+      n * pixels,
+      filters,
+      1,
+      this.W.value.data,
+      0,
+      patch,
+      dySwapped.data,
+      0,
+      n * pixels,
+      0,
+      dColumns.data,
+      0,
+      n * pixels,
+    );
     const dx = reuseOrAllocate(this.dx, x.shape);
-    // 1×1, stride 1, pad 0: columns are x itself, so Wᵀ·dy is dx directly (as darknet skips im2col)
-    const direct = columns === x;
-    const dColumns = direct ? dx : reuseOrAllocate(this.dColumns, [patch, pixels]);
-    if (!direct) dx.data.fill(0);
+    dx.data.fill(0);
     for (let image = 0; image < n; image++) {
-      // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
-      backend.gemm(
-        true,
-        false,
-        patch,
-        pixels,
-        filters,
-        1,
-        this.W.value.data,
-        0,
-        patch,
-        dy.data,
-        image * filters * pixels,
-        pixels,
-        0,
+      backend.col2im(
+        channels,
+        height,
+        width,
+        kernelSize,
+        this.stride,
+        this.pad,
         dColumns.data,
-        direct ? image * patch * pixels : 0,
-        pixels,
+        image * pixels,
+        n * pixels,
+        dx.data,
+        image * channels * height * width,
       );
-      if (!direct) {
-        backend.col2im(
-          channels,
-          height,
-          width,
-          kernelSize,
-          this.stride,
-          this.pad,
-          dColumns.data,
-          0,
-          pixels,
-          dx.data,
-          image * imageSize,
-        );
-      }
     }
-    if (!direct) this.dColumns = dColumns;
+    this.dColumns = dColumns;
     this.dx = dx;
     return dx;
   }
+}
 
-  // The column matrices of every image, kept for backward's dW: [n, C·k·k, outH·outW]. A 1×1 kernel
-  // with stride 1 and no padding needs none: x's own [C, H·W] planes are its columns.
-  private columnsOf(x: Tensor, shape: number[]): Tensor {
-    if (this.options.kernelSize === 1 && this.stride === 1 && this.pad === 0) return x;
-    this.columnBuffer = reuseOrAllocate(this.columnBuffer, shape);
-    return this.columnBuffer;
+/**
+ * Copies a [rows, cols, length] array into [cols, rows, length]: contiguous runs of `length`, so each
+ * is a block copy.
+ */
+function swapAxes(
+  source: Float32Array,
+  target: Float32Array,
+  rows: number,
+  cols: number,
+  length: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const from = (r * cols + c) * length;
+      target.set(source.subarray(from, from + length), (c * rows + r) * length);
+    }
   }
 }
