@@ -30,6 +30,7 @@ export interface AnchorOptions {
 /** Which anchor record a zerodl workload compares with, and on which field. */
 const MATCHES: Record<string, { workload: string; dtype?: string; field: 'median_ms' | 'per_sample_us' }> = {
   seed_step_b1: { workload: 'train_step_b1', field: 'median_ms' },
+  seed_step_b1_two_line: { workload: 'train_step_b1', field: 'median_ms' },
   mlp_step_b100: { workload: 'train_step_b100', dtype: 'float32', field: 'median_ms' },
   mlp_infer_b1000: { workload: 'infer_b1000', dtype: 'float32', field: 'median_ms' },
   mnist3_epoch_b1: { workload: 'mnist3_epoch', field: 'per_sample_us' },

@@ -1,7 +1,9 @@
 // The benchmark command: zerodl's workloads on the selected backend at 1 and 2 threads, then the numpy
 // and PyTorch anchors in the same run, printed as a table with ratios (or JSON lines with --json).
-//   node --expose-gc dist/bench/run.js [--json] [--quick] [--threads 1,2] [--no-anchors] [--anchors DIR]
+//   node --expose-gc dist/bench/run.js [--json] [--json-file FILE] [--quick] [--threads 1,2]
+//                                      [--no-anchors] [--anchors DIR]
 
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,8 @@ import {
 
 interface Options {
   json: boolean;
+  /** Also write the JSON lines here (the table still goes to stdout). */
+  jsonFile: string | undefined;
   quick: boolean;
   threads: number[];
   anchors: string | undefined;
@@ -35,6 +39,7 @@ function parseOptions(argv: string[]): Options {
   const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const options: Options = {
     json: false,
+    jsonFile: undefined,
     quick: false,
     threads: [1, 2],
     anchors: process.env.ZERODL_ANCHORS ?? join(repo, '..', 'shared', 'anchors', 'python'),
@@ -42,6 +47,7 @@ function parseOptions(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') options.json = true;
+    else if (arg === '--json-file') options.jsonFile = argv[++i];
     else if (arg === '--quick') options.quick = true;
     else if (arg === '--no-anchors') options.anchors = undefined;
     else if (arg === '--anchors') options.anchors = argv[++i];
@@ -94,6 +100,7 @@ function main(): void {
     // Batch-1 work is below the parallel threshold: one run, at the first thread count, is enough.
     if (first) {
       add(benchTrainStep(context, data, 1));
+      add(benchTrainStep(context, data, 1, 'twoLine'));
       add(benchEpoch(context, data));
       add(benchHeapGrowth(context, data, 10000, () => wasm?.heap.byteLength ?? 0));
     }
@@ -121,13 +128,14 @@ function main(): void {
     notes.push(...anchors.notes);
   }
   for (const result of results) result.vs = ratiosFor(result, anchorRecords);
-  if (options.json) {
-    for (const result of results) console.log(JSON.stringify(result));
-    for (const record of anchorRecords) console.log(JSON.stringify({ source: 'anchor', ...record }));
-    for (const note of notes) console.log(JSON.stringify({ note }));
-  } else {
-    printTable(results, notes);
-  }
+  const lines = [
+    ...results.map((result) => JSON.stringify(result)),
+    ...anchorRecords.map((record) => JSON.stringify({ source: 'anchor', ...record })),
+    ...notes.map((note) => JSON.stringify({ note })),
+  ];
+  if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, `${lines.join('\n')}\n`);
+  if (options.json) for (const line of lines) console.log(line);
+  else printTable(results, notes);
 }
 
 function printTable(results: Result[], notes: string[]): void {
@@ -167,7 +175,7 @@ function extraNote(result: Result): string {
   if (result.workload === 'mnist3_epoch_b1')
     return ` (test acc ${result.test_acc}, ${result.per_sample_us} µs/sample)`;
   if (result.workload === 'heap_growth_seed_b1') {
-    return `${result.steps} steps: heap ${result.heap_growth_bytes} B, array buffers ${result.array_buffer_growth_bytes} B, wasm ${result.wasm_memory_growth_bytes} B${result.gc_exposed ? '' : ' (run with --expose-gc for exact heap figures)'}`;
+    return `${result.steps} steps: heap ${result.heap_growth_bytes} B, array buffers ${result.array_buffer_growth_bytes} B, wasm ${result.wasm_memory_growth_bytes} B; ${result.allocated_bytes_per_step} B allocated per step, ${result.collections_during_steps} GCs${result.gc_exposed ? '' : ' (run with --expose-gc for exact heap figures)'}`;
   }
   return '';
 }

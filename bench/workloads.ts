@@ -1,6 +1,7 @@
 // zerodl's benchmark workloads: GEMM shapes of the seed network, its training step at batch 1 and 100,
 // inference at batch 1000, one MNIST 0/1/2 epoch at batch 1, and a heap-growth check.
 
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Backend } from '../src/backend/backend.js';
 import { Batches } from '../src/data/batches.js';
 import { loadMnist } from '../src/data/mnist.js';
@@ -111,7 +112,13 @@ function rows(source: Tensor, start: number, size: number): Tensor {
   return out;
 }
 
+/** zerodl's training step (fusing the first layer's update at batch 1). */
 function trainStep(net: Sequential, optimizer: Momentum, x: Tensor, t: Tensor): void {
+  net.trainStep(x, t, optimizer);
+}
+
+/** The seed's two-line step, with the gradients stored: `update(params(), gradient(x, t))`. */
+function twoLineStep(net: Sequential, optimizer: Momentum, x: Tensor, t: Tensor): void {
   optimizer.update(net.params(), net.gradient(x, t));
 }
 
@@ -119,7 +126,12 @@ function trainStep(net: Sequential, optimizer: Momentum, x: Tensor, t: Tensor): 
  * The seed's training step (threeLayerNet, SSE, Momentum lr 0.01, momentum 0.9) at a batch size,
  * cycling over distinct batches prepared beforehand, as the anchors do.
  */
-export function benchTrainStep(context: BenchContext, data: Mnist3, batch: number): Result {
+export function benchTrainStep(
+  context: BenchContext,
+  data: Mnist3,
+  batch: number,
+  step: 'trainStep' | 'twoLine' = 'trainStep',
+): Result {
   const net = threeLayerNet();
   // The summed SSE diverges at batch 100 with lr 0.01; the anchors use 0.01/100 (same cost per step).
   const optimizer = new Momentum({ lr: batch === 1 ? 0.01 : 0.01 / batch, momentum: 0.9 });
@@ -127,14 +139,16 @@ export function benchTrainStep(context: BenchContext, data: Mnist3, batch: numbe
   const xs = Array.from({ length: count }, (_, i) => rows(data.x, i * batch, batch));
   const ts = Array.from({ length: count }, (_, i) => rows(data.t, i * batch, batch));
   let next = 0;
+  const run = step === 'trainStep' ? trainStep : twoLineStep;
   const timing = measure(
     () => {
-      trainStep(net, optimizer, xs[next], ts[next]);
+      run(net, optimizer, xs[next], ts[next]);
       next = (next + 1) % count;
     },
     { targetS: context.targetS },
   );
-  return record(context, batch === 1 ? 'seed_step_b1' : `mlp_step_b${batch}`, timing, { batch });
+  const name = batch === 1 ? 'seed_step_b1' : `mlp_step_b${batch}`;
+  return record(context, step === 'trainStep' ? name : `${name}_two_line`, timing, { batch });
 }
 
 /** Inference (`predict`) on the first 1000 test images. */
@@ -188,19 +202,30 @@ export function benchHeapGrowth(
   for (let i = 0; i < count; i++) trainStep(net, optimizer, xs[i], ts[i]);
   const gc = (globalThis as { gc?: () => void }).gc;
   const snapshot = () => {
-    gc?.();
     const usage = process.memoryUsage();
     return { heap: usage.heapUsed, arrayBuffers: usage.arrayBuffers, wasm: wasmBytes() };
   };
+  gc?.();
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => {
+    collections += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const before = snapshot();
   const start = performance.now();
   for (let i = 0; i < steps; i++) trainStep(net, optimizer, xs[i % count], ts[i % count]);
   const wallMs = performance.now() - start;
+  // Without a collection in between, the heap's growth is what the steps allocated.
+  const allocated = snapshot().heap - before.heap;
+  gc?.();
   const after = snapshot();
+  observer.disconnect();
   const timing = { medianMs: wallMs / steps, minMs: wallMs / steps, reps: 1, inner: steps };
   return record(context, 'heap_growth_seed_b1', timing, {
     steps,
     gc_exposed: gc !== undefined,
+    allocated_bytes_per_step: round(allocated / steps),
+    collections_during_steps: collections,
     heap_growth_bytes: after.heap - before.heap,
     array_buffer_growth_bytes: after.arrayBuffers - before.arrayBuffers,
     wasm_memory_growth_bytes: after.wasm - before.wasm,

@@ -21,8 +21,10 @@ export interface GemmContext {
 }
 
 /**
- * C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as `Backend.gemm`. Arrays outside
- * wasm memory are copied into scratch space first (correct, but slower: keep tensors in wasm memory).
+ * C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as `Backend.gemm`, except that the
+ * one-row streaming kernel skips zeros of A (as reference BLAS skips zeros of B), so 0·Inf there gives
+ * 0, not NaN. Arrays outside wasm memory are copied into scratch space first (correct, but slower:
+ * keep tensors in wasm memory).
  */
 export function wasmGemm(
   context: GemmContext,

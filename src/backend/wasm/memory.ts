@@ -19,7 +19,10 @@ export class WasmMemoryError extends Error {
  * Allocates Float32Arrays inside a WebAssembly.Memory. Blocks whose array has been garbage-collected
  * are reused by later allocations of the same size class. The engine does not see wasm memory as
  * memory pressure, so before the memory grows the heap asks for a full collection (Node) and takes
- * back every block whose array is gone: memory stays near the live tensors' size.
+ * back every block whose array is gone. Arrays made during the current synchronous run stay alive
+ * until it returns to the event loop (WeakRef semantics): a loop that allocates fresh tensors on
+ * every iteration without yielding grows memory; layers and optimizers reuse theirs, so training
+ * steps do not.
  *
  * Views: a shared memory keeps old views valid (at their old length) when it grows; an ordinary one
  * detaches them, so tensors are only placed here when the memory is shared. A `subarray` of a tensor's
