@@ -2,3 +2,4 @@
 
 export * from './elementwise';
 export * from './gemm';
+export * from './im2col';

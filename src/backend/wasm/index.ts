@@ -2,9 +2,9 @@
 // allocated in wasm memory and a thread pool for large products.
 
 import type { Backend } from '../backend.js';
-import { col2im, im2col } from '../reference/im2col.js';
 import { wasmElementwise } from './elementwise.js';
 import { wasmGemm } from './gemm.js';
+import { wasmIm2col } from './im2col.js';
 import { WasmHeap } from './memory.js';
 import { loadWasmRuntime, simdSupported, type WasmRuntime } from './module.js';
 import { ThreadPool } from './thread_pool.js';
@@ -51,9 +51,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heap,
     threads: pool.threads,
     gemm: (...args) => wasmGemm(context, ...args),
-    // The reference im2col/col2im for now: memory-bound copies, cheap beside the gemm they feed.
-    im2col,
-    col2im,
+    ...wasmIm2col(runtime.kernels, heap),
     ...wasmElementwise(runtime.kernels, heap),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),

@@ -2,9 +2,10 @@
 // memory that is shared (threads possible) where SharedArrayBuffer exists, ordinary otherwise.
 
 import type { ElementwiseKernels } from './elementwise.js';
+import type { Im2colKernels } from './im2col.js';
 
 /** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
-export interface WasmKernels extends ElementwiseKernels {
+export interface WasmKernels extends ElementwiseKernels, Im2colKernels {
   setupPacked(
     transA: number,
     transB: number,
