@@ -290,8 +290,9 @@ function packBBlock(kb: i32, colBlock: i32): void {
 
 // C[4×8] = alpha·(A panel · B panel) + beta·C, with beta = 0 ignoring C's old contents. Eight f32x4
 // accumulators plus two B vectors and one A splat fit V8's 15 xmm registers without spilling; the k
-// loop is left for TurboFan to unroll (a hand unroll spilled).
-function microKernel(
+// loop is left for TurboFan to unroll (a hand unroll spilled). Inlined into computeChunk: as a call it
+// ran at 0.77 of the bare loop's speed, inlined at 0.9 (measured side by side).
+@inline function microKernel(
   aPanel: usize, bPanel: usize, kc: i32, c: usize, ldc: i32,
   rows: i32, cols: i32, alpha: f32, beta: f32, tile: usize,
 ): void {
