@@ -47,6 +47,7 @@ const J_COL_BLOCKS: i32 = 18;
 const J_K_BLOCKS: i32 = 19;
 const J_M_PAD: i32 = 20;
 const J_N_PAD: i32 = 21;
+const J_KC: i32 = 22;
 
 @inline function getI(field: i32): i32 {
   return load<i32>(JOB_ADDRESS + (<u32>field << 2));
@@ -101,7 +102,11 @@ export function setupPacked(
   setI(J_COL_BLOCKS, colBlocks);
   setI(J_MC, roundUp((m + rowBlocks - 1) / rowBlocks, MR));
   setI(J_NC, roundUp((n + colBlocks - 1) / colBlocks, NR));
-  setI(J_K_BLOCKS, (k + KC - 1) / KC);
+  // Even k blocks too: 784 = 4 × 196 rather than 3 × 256 + 16, whose last block would pay a whole
+  // pass over C for 16 steps of k.
+  const kBlocks = (k + KC - 1) / KC;
+  setI(J_K_BLOCKS, kBlocks);
+  setI(J_KC, (k + kBlocks - 1) / kBlocks);
   setI(J_M_PAD, roundUp(m, MR));
   setI(J_N_PAD, roundUp(n, NR));
 }
@@ -137,6 +142,7 @@ export function computeChunk(chunk: i32, thread: i32): void {
   const mPad = getI(J_M_PAD);
   const nPad = getI(J_N_PAD);
   const kBlocks = getI(J_K_BLOCKS);
+  const kcBlock = getI(J_KC);
   const alpha = getF(J_ALPHA);
   const beta = getF(J_BETA);
   const c = getI(J_C);
@@ -149,8 +155,8 @@ export function computeChunk(chunk: i32, thread: i32): void {
   const i1 = min(m, i0 + mc);
   const j1 = min(n, j0 + nc);
   for (let kb = 0; kb < kBlocks; kb++) {
-    const p0 = kb * KC;
-    const kc = min(KC, k - p0);
+    const p0 = kb * kcBlock;
+    const kc = min(kcBlock, k - p0);
     // Later k blocks accumulate onto what the first one wrote.
     const betaBlock: f32 = kb == 0 ? beta : 1;
     const aBlock = packA + ((p0 * mPad) << 2);
@@ -185,8 +191,9 @@ function packABlock(kb: i32, rowBlock: i32): void {
   const lda = getI(J_LDA);
   const mc = getI(J_MC);
   const mPad = getI(J_M_PAD);
-  const p0 = kb * KC;
-  const kc = min(KC, k - p0);
+  const kcBlock = getI(J_KC);
+  const p0 = kb * kcBlock;
+  const kc = min(kcBlock, k - p0);
   const i0 = rowBlock * mc;
   const i1 = min(mPad, i0 + mc);
   const block = getI(J_PACK_A) + ((p0 * mPad) << 2);
@@ -239,8 +246,9 @@ function packBBlock(kb: i32, colBlock: i32): void {
   const ldb = getI(J_LDB);
   const nc = getI(J_NC);
   const nPad = getI(J_N_PAD);
-  const p0 = kb * KC;
-  const kc = min(KC, k - p0);
+  const kcBlock = getI(J_KC);
+  const p0 = kb * kcBlock;
+  const kc = min(kcBlock, k - p0);
   const j0 = colBlock * nc;
   const j1 = min(nPad, j0 + nc);
   const block = getI(J_PACK_B) + ((p0 * nPad) << 2);
