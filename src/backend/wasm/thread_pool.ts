@@ -40,13 +40,29 @@ export function takePart(kernels: WasmKernels, control: Int32Array, thread: numb
     Atomics.add(control, PACK_DONE, 1);
     chunk = Atomics.add(control, PACK_CLAIM, 1);
   }
-  while (Atomics.load(control, PACK_DONE) < packTotal) {
-    // Another thread is finishing a pack chunk that this one's compute chunks read.
-  }
+  // Another thread may be finishing a pack chunk that this one's compute chunks read.
+  waitUntilAtLeast(control, PACK_DONE, packTotal);
   for (let chunk = Atomics.add(control, COMPUTE_CLAIM, 1); chunk < computeTotal; ) {
     kernels.computeChunk(chunk, thread);
     Atomics.add(control, COMPUTE_DONE, 1);
     chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
+  }
+}
+
+/** How long a thread waits for another's chunk before concluding that the other thread has died. */
+const STALL_LIMIT_MS = 30_000;
+
+// Spins until control[index] ≥ target. A worker that crashed can never finish its chunk: after
+// STALL_LIMIT_MS this throws rather than hanging the process.
+function waitUntilAtLeast(control: Int32Array, index: number, target: number): void {
+  if (Atomics.load(control, index) >= target) return;
+  const start = performance.now();
+  for (let spins = 1; Atomics.load(control, index) < target; spins++) {
+    if ((spins & 0xfffff) === 0 && performance.now() - start > STALL_LIMIT_MS) {
+      throw new Error(
+        `wasm backend: a worker thread has not finished its part for ${STALL_LIMIT_MS / 1000} s`,
+      );
+    }
   }
 }
 
@@ -100,9 +116,7 @@ export class ThreadPool {
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     takePart(kernels, control, 0);
-    while (Atomics.load(control, COMPUTE_DONE) < computeTotal) {
-      // A worker is finishing its last chunk.
-    }
+    waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
