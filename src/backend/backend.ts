@@ -62,6 +62,21 @@ export interface Backend {
     image: Float32Array,
     imageOffset: number,
   ): void;
+  /**
+   * Max pooling of `planes` H×W planes stored one after another (NCHW's n·c): y gets each k×k window's
+   * maximum (windows clipped to the plane, so padding never wins) and argmax its flat index into x.
+   */
+  maxPool2d(
+    planes: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+    x: Float32Array,
+    y: Float32Array,
+    argmax: Int32Array,
+  ): void;
 
   /** y = x > 0 ? x : alpha·x elementwise (x and y the same length; y may be x). */
   leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void;

@@ -156,3 +156,45 @@ export function checkOuterUpdateArguments(
     );
   }
 }
+
+/**
+ * Checks maxPool2d's sizes against its arrays before any memory is touched, and returns the output
+ * size. Throws a ShapeError naming the numbers.
+ */
+export function checkMaxPoolArguments(
+  planes: number,
+  height: number,
+  width: number,
+  kernelSize: number,
+  stride: number,
+  pad: number,
+  x: Float32Array,
+  y: Float32Array,
+  argmax: Int32Array,
+): { outH: number; outW: number } {
+  for (const [name, value, minimum] of [
+    ['planes', planes, 0],
+    ['height', height, 1],
+    ['width', width, 1],
+    ['kernelSize', kernelSize, 1],
+    ['stride', stride, 1],
+    ['pad', pad, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < minimum)
+      throw new ShapeError(`maxPool2d: ${name} = ${value} must be a whole number >= ${minimum}`);
+  }
+  // pad < kernelSize keeps every clipped window non-empty (layers allow at most kernelSize / 2)
+  if (pad >= kernelSize || height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
+    throw new ShapeError(
+      `maxPool2d: a ${kernelSize}×${kernelSize} window with pad ${pad} does not fit a ${height}×${width} plane`,
+    );
+  }
+  const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
+  const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+  if (x.length !== planes * height * width || y.length !== planes * outH * outW || argmax.length !== y.length) {
+    throw new ShapeError(
+      `maxPool2d: expected x of ${planes * height * width}, y and argmax of ${planes * outH * outW} elements, received ${x.length}, ${y.length}, ${argmax.length}`,
+    );
+  }
+  return { outH, outW };
+}

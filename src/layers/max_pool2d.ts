@@ -1,7 +1,8 @@
 // Max pooling on NCHW images: y = the largest value in each k×k window (padding never wins);
 // backward sends each dy to the input element that was the maximum (first one on ties).
 
-import { assertSameShape, reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
+import { getBackend } from '../backend/backend.js';
+import { assertSameShape, reuseOrAllocate, Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import type { Layer, Mode, Param } from './layer.js';
 import { checkWindowOptions, windowOutputShape } from './window.js';
@@ -30,7 +31,9 @@ export class MaxPool2d implements Layer {
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
   /** For every output element, the flat index in x of its window's maximum. */
-  private argmax = new Int32Array(0);
+  private argmax: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Where argmax lives: a tensor's storage, kept because it is reclaimed once its array is collected. */
+  private argmaxStorage: Tensor | undefined;
 
   constructor(options: PoolOptions) {
     this.kernelSize = options.kernelSize;
@@ -47,37 +50,15 @@ export class MaxPool2d implements Layer {
   forward(x: Tensor, _mode: Mode): Tensor {
     const [n, channels, outH, outW] = this.outputShape(x.shape);
     const [, , height, width] = x.shape;
-    const { kernelSize: k, stride, pad } = this;
     const y = reuseOrAllocate(this.y, [n, channels, outH, outW]);
-    if (this.argmax.length !== y.size) this.argmax = new Int32Array(y.size);
-    const argmax = this.argmax;
-    const input = x.data;
-    const output = y.data;
-    let out = 0;
-    for (let plane = 0; plane < n * channels; plane++) {
-      const base = plane * height * width;
-      for (let oy = 0; oy < outH; oy++) {
-        const y0 = Math.max(0, oy * stride - pad);
-        const y1 = Math.min(height, oy * stride - pad + k);
-        for (let ox = 0; ox < outW; ox++) {
-          const x0 = Math.max(0, ox * stride - pad);
-          const x1 = Math.min(width, ox * stride - pad + k);
-          let best = base + y0 * width + x0;
-          let bestValue = input[best];
-          for (let iy = y0; iy < y1; iy++) {
-            const row = base + iy * width;
-            for (let i = row + x0; i < row + x1; i++) {
-              if (input[i] > bestValue) {
-                best = i;
-                bestValue = input[i];
-              }
-            }
-          }
-          argmax[out] = best;
-          output[out++] = bestValue;
-        }
-      }
+    if (this.argmaxStorage?.size !== y.size) {
+      // int32 indices in a tensor's storage, so that they live where tensors do (wasm memory)
+      const storage = new Tensor([y.size]);
+      this.argmax = new Int32Array(storage.data.buffer, storage.data.byteOffset, y.size);
+      this.argmaxStorage = storage;
     }
+    const { kernelSize, stride, pad } = this;
+    getBackend().maxPool2d(n * channels, height, width, kernelSize, stride, pad, x.data, y.data, this.argmax);
     this.x = x;
     this.y = y;
     return y;

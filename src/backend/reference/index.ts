@@ -11,6 +11,7 @@ import {
 } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
+import { maxPool2d } from './pool.js';
 
 /** The plain-TypeScript backend (always available; the specification for the others). */
 export const referenceBackend: Backend = {
@@ -18,6 +19,7 @@ export const referenceBackend: Backend = {
   gemm,
   im2col,
   col2im,
+  maxPool2d,
   leakyRelu,
   leakyReluBackward,
   sumRows,

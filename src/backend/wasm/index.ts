@@ -7,6 +7,7 @@ import { wasmGemm } from './gemm.js';
 import { wasmIm2col } from './im2col.js';
 import { WasmHeap } from './memory.js';
 import { loadWasmRuntime, simdSupported, type WasmRuntime } from './module.js';
+import { wasmPool } from './pool.js';
 import { ThreadPool } from './thread_pool.js';
 
 /** The wasm backend plus what it owns: its heap (where tensors should live) and its threads. */
@@ -52,6 +53,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     threads: pool.threads,
     gemm: (...args) => wasmGemm(context, ...args),
     ...wasmIm2col(runtime.kernels, heap),
+    ...wasmPool(runtime.kernels, heap),
     ...wasmElementwise(runtime.kernels, heap),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),

@@ -3,9 +3,10 @@
 
 import type { ElementwiseKernels } from './elementwise.js';
 import type { Im2colKernels } from './im2col.js';
+import type { PoolKernels } from './pool.js';
 
 /** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
-export interface WasmKernels extends ElementwiseKernels, Im2colKernels {
+export interface WasmKernels extends ElementwiseKernels, Im2colKernels, PoolKernels {
   setupPacked(
     transA: number,
     transB: number,

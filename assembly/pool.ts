@@ -1,0 +1,92 @@
+// Max pooling for the wasm backend: the loops of src/backend/reference/pool.ts (the specification),
+// four output columns at a time with SIMD compares and selects where windows lie inside the plane
+// (which element wins is unpredictable, so branches would mispredict). Pointers are byte addresses.
+
+/** y = the maximum of each k×k window (clipped to the plane) of `planes` H×W planes; argmax its index into x. */
+export function maxPool2d(
+  planes: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  x: usize,
+  y: usize,
+  argmax: usize,
+): void {
+  const outH = (height + 2 * pad - kernelSize) / stride + 1;
+  const outW = (width + 2 * pad - kernelSize) / stride + 1;
+  // output columns whose windows need no clipping: ox·stride − pad ≥ 0 and ox·stride − pad + k ≤ width
+  const inside0 = min(outW, (pad + stride - 1) / stride);
+  const inside1 = max(inside0, min(outW, (width + pad - kernelSize) / stride + 1));
+  const laneSteps = i32x4(0, stride, 2 * stride, 3 * stride);
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * height * width;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(0, oy * stride - pad);
+      const y1 = min(height, oy * stride - pad + kernelSize);
+      const out = <usize>((plane * outH + oy) * outW);
+      let ox = 0;
+      for (; ox < inside0; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
+      for (; ox + 4 <= inside1; ox += 4) {
+        const first = base + y0 * width + ox * stride - pad; // window (ox)'s top-left pixel
+        let bestIndex = i32x4.add(i32x4.splat(first), laneSteps);
+        let best = gather(x, bestIndex);
+        for (let iy = y0; iy < y1; iy++) {
+          for (let kx = 0; kx < kernelSize; kx++) {
+            const index = i32x4.add(i32x4.splat(base + iy * width + ox * stride - pad + kx), laneSteps);
+            const value = gather(x, index);
+            const better = f32x4.gt(value, best);
+            best = v128.bitselect(value, best, better);
+            bestIndex = v128.bitselect(index, bestIndex, better);
+          }
+        }
+        v128.store(y + ((out + <usize>ox) << 2), best);
+        v128.store(argmax + ((out + <usize>ox) << 2), bestIndex);
+      }
+      for (; ox < outW; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
+    }
+  }
+}
+
+// x at four element indices.
+// @ts-ignore: decorator
+@inline
+function gather(x: usize, index: v128): v128 {
+  let value = f32x4.splat(load<f32>(x + (<usize>i32x4.extract_lane(index, 0) << 2)));
+  value = f32x4.replace_lane(value, 1, load<f32>(x + (<usize>i32x4.extract_lane(index, 1) << 2)));
+  value = f32x4.replace_lane(value, 2, load<f32>(x + (<usize>i32x4.extract_lane(index, 2) << 2)));
+  return f32x4.replace_lane(value, 3, load<f32>(x + (<usize>i32x4.extract_lane(index, 3) << 2)));
+}
+
+// One output element, its window clipped to the plane: the reference loop.
+function poolOne(
+  x: usize,
+  y: usize,
+  argmax: usize,
+  base: i32,
+  width: i32,
+  y0: i32,
+  y1: i32,
+  ox: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  out: usize,
+): void {
+  const x0 = max(0, ox * stride - pad);
+  const x1 = min(width, ox * stride - pad + kernelSize);
+  let best = base + y0 * width + x0;
+  let bestValue = load<f32>(x + (<usize>best << 2));
+  for (let iy = y0; iy < y1; iy++) {
+    const row = base + iy * width;
+    for (let i = row + x0; i < row + x1; i++) {
+      const value = load<f32>(x + (<usize>i << 2));
+      const better = value > bestValue;
+      best = select<i32>(i, best, better);
+      bestValue = select<f32>(value, bestValue, better);
+    }
+  }
+  store<i32>(argmax + ((out + <usize>ox) << 2), best);
+  store<f32>(y + ((out + <usize>ox) << 2), bestValue);
+}
