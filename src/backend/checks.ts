@@ -191,7 +191,11 @@ export function checkMaxPoolArguments(
   }
   const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
   const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
-  if (x.length !== planes * height * width || y.length !== planes * outH * outW || argmax.length !== y.length) {
+  if (
+    x.length !== planes * height * width ||
+    y.length !== planes * outH * outW ||
+    argmax.length !== y.length
+  ) {
     throw new ShapeError(
       `maxPool2d: expected x of ${planes * height * width}, y and argmax of ${planes * outH * outW} elements, received ${x.length}, ${y.length}, ${argmax.length}`,
     );
