@@ -32,17 +32,27 @@ export function useDefaultBackend(settings: BackendSettings = settingsFromEnviro
   if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
     throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
   }
-  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) {
-    setBackend(referenceBackend);
-    setFloat32Allocator(undefined);
-    return referenceBackend;
+  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return useReference();
+  const threads = parseThreads(settings.threads);
+  try {
+    wasmBackend ??= createWasmBackend({ threads });
+  } catch (error) {
+    // Asked for by name, a missing wasm backend is an error; chosen automatically, the reference
+    // backend stands in (e.g. a platform that cannot read the .wasm file synchronously).
+    if (choice === 'wasm' || error instanceof ValueError) throw error;
+    return useReference();
   }
-  wasmBackend ??= createWasmBackend({ threads: parseThreads(settings.threads) });
   setBackend(wasmBackend);
   // With ordinary (non-shared) memory, growth would detach tensor views: tensors then stay in
   // JavaScript memory and the kernels copy them in.
   setFloat32Allocator(wasmBackend.runtime.shared ? wasmBackend.allocate : undefined);
   return wasmBackend;
+}
+
+function useReference(): Backend {
+  setBackend(referenceBackend);
+  setFloat32Allocator(undefined);
+  return referenceBackend;
 }
 
 function settingsFromEnvironment(): BackendSettings {
