@@ -62,6 +62,7 @@ const CASES: [string, number, number, number, number, number, number[]][] = [
   ['5×5, stride 1, pad 2', 1, 2, 5, 1, 2, [3, 1, 6, 5]],
   ['2×2, stride 2, no pad (odd size drops the last row)', 2, 2, 2, 2, 0, [2, 2, 5, 5]],
   ['1×1', 3, 4, 1, 1, 0, [2, 3, 3, 4]],
+  ['3×3, stride 2, pad 1, batch 1', 2, 3, 3, 2, 1, [1, 2, 6, 5]],
   ['1×1, stride 2', 2, 3, 1, 2, 0, [2, 2, 5, 5]],
 ];
 
@@ -102,6 +103,40 @@ describe('Conv2d', () => {
     conv.backwardParams(dy);
     assert.deepEqual(conv.W.grad.data, dW.data);
     assert.deepEqual(conv.b.grad.data, db.data);
+  });
+
+  it('splits large batches into chunks of images (here 2 + 1) with the results of one image at a time', () => {
+    // 3 channels, 3×3 kernel, 90×90: the columns of two images fill the ~2 MB chunk budget
+    const conv = randomConv(3, 2, 3, 1, 1);
+    const x = Tensor.randn([3, 3, 90, 90], new Random(5));
+    const y = conv.forward(x, 'train').clone();
+    assertClose(y.data, directConvolution(conv, x), { rtol: 1e-4, atol: 1e-4, what: 'chunked forward' });
+    const dy = Tensor.randn(y.shape, new Random(6));
+    const dx = conv.backward(dy).clone();
+    const [dW, db] = [conv.W.grad.clone(), conv.b.grad.clone()];
+    const imageSize = 3 * 90 * 90;
+    const outSize = 2 * 90 * 90;
+    const summedW = new Float64Array(dW.size);
+    const summedB = new Float64Array(db.size);
+    for (let image = 0; image < 3; image++) {
+      const one = new Tensor([1, 3, 90, 90], x.data.slice(image * imageSize, (image + 1) * imageSize));
+      conv.forward(one, 'train');
+      const oneDy = new Tensor([1, 2, 90, 90], dy.data.slice(image * outSize, (image + 1) * outSize));
+      const oneDx = conv.backward(oneDy);
+      assertClose(dx.data.subarray(image * imageSize, (image + 1) * imageSize), oneDx.data, {
+        rtol: 1e-5,
+        atol: 1e-6,
+        what: `dx of image ${image}`,
+      });
+      conv.W.grad.data.forEach((g, i) => {
+        summedW[i] += g;
+      });
+      conv.b.grad.data.forEach((g, i) => {
+        summedB[i] += g;
+      });
+    }
+    assertClose(dW.data, summedW, { rtol: 1e-4, atol: 1e-4, what: 'dW' });
+    assertClose(db.data, summedB, { rtol: 1e-4, atol: 1e-4, what: 'db' });
   });
 
   it('names the layer and the shapes when the kernel does not fit or the channels differ', () => {

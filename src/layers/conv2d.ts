@@ -1,5 +1,5 @@
-// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe): the whole batch's columns
-// [C·k·k, n·outH·outW] = im2col(x), y = W·columns + b in one gemm; backward with two gemms and col2im.
+// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe): a chunk of images' columns
+// [C·k·k, m·outH·outW] = im2col(x), y = W·columns + b in one gemm; backward with two gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -29,10 +29,11 @@ export interface Conv2dOptions {
 /**
  * Convolution `y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·s − p + ky, ox·s − p + kx]`
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
- * With the batch's patches side by side as columns = im2col(x) [C·k·k, n·outH·outW], this is one
- * product `Y = W·columns + b` (Y is [F, n·outH·outW]: y with the batch and filter axes swapped);
- * backward is `dW = dY·columnsᵀ`, `db = Σ dY`, `dx = col2im(Wᵀ·dY)`. One large product instead of one
- * per image: with small images (MNIST's 28×28) per-image products are too small to run fast.
+ * With the patches of m images side by side as columns = im2col(x) [C·k·k, m·outH·outW], this is one
+ * product `Y = W·columns + b` (Y is [F, m·outH·outW]: y with the image and filter axes swapped);
+ * backward is `dW = Σ dY·columnsᵀ`, `db = Σ dY`, `dx = col2im(Wᵀ·dY)`. Images go m at a time, m chosen
+ * so the columns (about 2 MB) stay in cache: large enough for an efficient product, small enough that
+ * the columns never travel to memory. Backward recomputes them (as darknet) instead of keeping them.
  *
  * @example
  * const conv = new Conv2d({ inChannels: 1, filters: 16, kernelSize: 3, pad: 1 });
@@ -46,7 +47,7 @@ export class Conv2d implements Layer {
   readonly pad: number;
   private x: Tensor | undefined;
   private y: Tensor | undefined;
-  /** Y [F, n·outH·outW] (forward) and dY (backward): y and dy with the batch and filter axes swapped. */
+  /** Y [F, m·outH·outW] (forward) and dY (backward) of one chunk: the image and filter axes swapped. */
   private swapped: Tensor | undefined;
   private columns: Tensor | undefined;
   private dColumns: Tensor | undefined;
@@ -101,57 +102,43 @@ export class Conv2d implements Layer {
 
   forward(x: Tensor, _mode: Mode): Tensor {
     const [n, filters, outH, outW] = this.outputShape(x.shape);
-    const [, channels, height, width] = x.shape;
-    const { kernelSize } = this.options;
-    const patch = channels * kernelSize * kernelSize; // rows of columns = W's row length
     const pixels = outH * outW;
+    const { patch, chunk } = this.chunking(x.shape, pixels);
     const backend = getBackend();
-    const columns = reuseOrAllocate(this.columns, [patch, n * pixels]);
-    for (let image = 0; image < n; image++) {
-      // columns[:, image·outH·outW …] = the patches of x[image]: [C·k·k, outH·outW] with row stride n·outH·outW
-      backend.im2col(
-        channels,
-        height,
-        width,
-        kernelSize,
-        this.stride,
-        this.pad,
-        x.data,
-        image * channels * height * width,
-        columns.data,
-        image * pixels,
-        n * pixels,
-      );
-    }
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    // with one image, Y [F, outH·outW] is y itself
-    const swapped = n === 1 ? y : reuseOrAllocate(this.swapped, [filters, n * pixels]);
     const bias = this.b.value.data;
-    for (let f = 0; f < filters; f++) swapped.data.fill(bias[f], f * n * pixels, (f + 1) * n * pixels);
-    // Y [F, n·outH·outW] += W [F, C·k·k] · columns [C·k·k, n·outH·outW]
-    backend.gemm(
-      false,
-      false,
-      filters,
-      n * pixels,
-      patch,
-      1,
-      this.W.value.data,
-      0,
-      patch,
-      columns.data,
-      0,
-      n * pixels,
-      1,
-      swapped.data,
-      0,
-      n * pixels,
-    );
-    if (n > 1) swapAxes(swapped.data, y.data, filters, n, pixels); // Y [F, n, outH·outW] → y [n, F, outH·outW]
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const columns = this.im2col(x, start, count, pixels);
+      // Y [F, m·outH·outW]; for one image it is y[start] itself
+      const target = count === 1 ? y : this.swappedBuffer(filters, chunk * pixels);
+      const at = count === 1 ? start * filters * pixels : 0;
+      for (let f = 0; f < filters; f++)
+        target.data.fill(bias[f], at + f * count * pixels, at + (f + 1) * count * pixels);
+      // Y [F, m·outH·outW] += W [F, C·k·k] · columns [C·k·k, m·outH·outW]
+      backend.gemm(
+        false,
+        false,
+        filters,
+        count * pixels,
+        patch,
+        1,
+        this.W.value.data,
+        0,
+        patch,
+        columns.data,
+        0,
+        count * pixels,
+        1,
+        target.data,
+        at,
+        count * pixels,
+      );
+      // Y [F, m, outH·outW] → y[start …] [m, F, outH·outW]
+      if (count > 1) swapAxes(target.data, 0, y.data, start * filters * pixels, filters, count, pixels);
+    }
     this.x = x;
     this.y = y;
-    this.columns = columns;
-    if (n > 1) this.swapped = swapped;
     return y;
   }
 
@@ -169,9 +156,8 @@ export class Conv2d implements Layer {
   }
 
   private gradients(dy: Tensor, withDx: boolean): Tensor | undefined {
-    const { x, columns } = this;
-    if (x === undefined || columns === undefined)
-      throw new Error(`${this.label}: backward called before forward`);
+    const x = this.x;
+    if (x === undefined) throw new Error(`${this.label}: backward called before forward`);
     const [n, filters, outH, outW] = this.outputShape(x.shape);
     if (!sameShape(dy.shape, [n, filters, outH, outW])) {
       throw new ShapeError(
@@ -180,100 +166,144 @@ export class Conv2d implements Layer {
     }
     const [, channels, height, width] = x.shape;
     const { kernelSize } = this.options;
-    const patch = channels * kernelSize * kernelSize;
     const pixels = outH * outW;
+    const { patch, chunk } = this.chunking(x.shape, pixels);
     const backend = getBackend();
-    // dY [F, n·outH·outW] from dy [n, F, outH·outW]; with one image they are the same array
-    let dySwapped = dy;
-    if (n > 1) {
-      dySwapped = reuseOrAllocate(this.swapped, [filters, n * pixels]);
-      swapAxes(dy.data, dySwapped.data, n, filters, pixels);
-      this.swapped = dySwapped;
-    }
     const db = this.b.grad.data;
-    for (let f = 0; f < filters; f++) {
-      let sum = 0;
-      for (let j = f * n * pixels; j < (f + 1) * n * pixels; j++) sum += dySwapped.data[j];
-      db[f] = sum;
+    db.fill(0);
+    this.W.grad.data.fill(0);
+    const dx = withDx ? reuseOrAllocate(this.dx, x.shape) : undefined;
+    dx?.data.fill(0);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const columns = this.im2col(x, start, count, pixels);
+      // dY [F, m·outH·outW] from dy[start …] [m, F, outH·outW]; for one image they are the same
+      const dY = count === 1 ? dy : this.swappedBuffer(filters, chunk * pixels);
+      const at = count === 1 ? start * filters * pixels : 0;
+      if (count > 1) swapAxes(dy.data, start * filters * pixels, dY.data, 0, count, filters, pixels);
+      for (let f = 0; f < filters; f++) {
+        let sum = 0;
+        for (let j = at + f * count * pixels; j < at + (f + 1) * count * pixels; j++) sum += dY.data[j];
+        db[f] += sum;
+      }
+      // dW [F, C·k·k] += dY [F, m·outH·outW] · columnsᵀ [m·outH·outW, C·k·k]
+      backend.gemm(
+        false,
+        true,
+        filters,
+        patch,
+        count * pixels,
+        1,
+        dY.data,
+        at,
+        count * pixels,
+        columns.data,
+        0,
+        count * pixels,
+        1,
+        this.W.grad.data,
+        0,
+        patch,
+      );
+      if (dx === undefined) continue;
+      // dColumns [C·k·k, m·outH·outW] = Wᵀ [C·k·k, F] · dY [F, m·outH·outW]
+      const dColumns = reuseOrAllocate(this.dColumns, [patch, chunk * pixels]);
+      this.dColumns = dColumns;
+      backend.gemm(
+        true,
+        false,
+        patch,
+        count * pixels,
+        filters,
+        1,
+        this.W.value.data,
+        0,
+        patch,
+        dY.data,
+        at,
+        count * pixels,
+        0,
+        dColumns.data,
+        0,
+        count * pixels,
+      );
+      for (let image = 0; image < count; image++) {
+        const imageAt = (start + image) * channels * height * width;
+        backend.col2im(
+          channels,
+          height,
+          width,
+          kernelSize,
+          this.stride,
+          this.pad,
+          dColumns.data,
+          image * pixels,
+          count * pixels,
+          dx.data,
+          imageAt,
+        );
+      }
     }
-    // dW [F, C·k·k] = dY [F, n·outH·outW] · columnsᵀ [n·outH·outW, C·k·k]
-    backend.gemm(
-      false,
-      true,
-      filters,
-      patch,
-      n * pixels,
-      1,
-      dySwapped.data,
-      0,
-      n * pixels,
-      columns.data,
-      0,
-      n * pixels,
-      0,
-      this.W.grad.data,
-      0,
-      patch,
-    );
-    if (!withDx) return undefined;
-    // dColumns [C·k·k, n·outH·outW] = Wᵀ [C·k·k, F] · dY [F, n·outH·outW]
-    const dColumns = reuseOrAllocate(this.dColumns, [patch, n * pixels]);
-    backend.gemm(
-      true,
-      false,
-      patch,
-      n * pixels,
-      filters,
-      1,
-      this.W.value.data,
-      0,
-      patch,
-      dySwapped.data,
-      0,
-      n * pixels,
-      0,
-      dColumns.data,
-      0,
-      n * pixels,
-    );
-    const dx = reuseOrAllocate(this.dx, x.shape);
-    dx.data.fill(0);
-    for (let image = 0; image < n; image++) {
-      backend.col2im(
+    if (dx !== undefined) this.dx = dx;
+    return dx;
+  }
+
+  // Patch rows, and how many images go in one chunk: about 2^19 floats (2 MB) of columns.
+  private chunking(shape: readonly number[], pixels: number): { patch: number; chunk: number } {
+    const { kernelSize } = this.options;
+    const patch = shape[1] * kernelSize * kernelSize;
+    return { patch, chunk: Math.max(1, Math.min(shape[0], Math.floor(2 ** 19 / (patch * pixels)))) };
+  }
+
+  // columns [C·k·k, m·outH·outW] for images start … start + count − 1, in a buffer reused across calls.
+  private im2col(x: Tensor, start: number, count: number, pixels: number): Tensor {
+    const [, channels, height, width] = x.shape;
+    const { patch, chunk } = this.chunking(x.shape, pixels);
+    const columns = reuseOrAllocate(this.columns, [patch, chunk * pixels]);
+    this.columns = columns;
+    const { kernelSize } = this.options;
+    for (let image = 0; image < count; image++) {
+      // columns[:, image·outH·outW …] = the patches of x[start + image], rows count·outH·outW apart
+      getBackend().im2col(
         channels,
         height,
         width,
         kernelSize,
         this.stride,
         this.pad,
-        dColumns.data,
+        x.data,
+        (start + image) * channels * height * width,
+        columns.data,
         image * pixels,
-        n * pixels,
-        dx.data,
-        image * channels * height * width,
+        count * pixels,
       );
     }
-    this.dColumns = dColumns;
-    this.dx = dx;
-    return dx;
+    return columns;
+  }
+
+  private swappedBuffer(filters: number, columns: number): Tensor {
+    this.swapped = reuseOrAllocate(this.swapped, [filters, columns]);
+    return this.swapped;
   }
 }
 
 /**
- * Copies a [rows, cols, length] array into [cols, rows, length]: contiguous runs of `length`, so each
- * is a block copy.
+ * Copies a [rows, cols, length] block at `sourceOffset` into [cols, rows, length] at `targetOffset`:
+ * contiguous runs of `length`, so each is a block copy.
  */
 function swapAxes(
   source: Float32Array,
+  sourceOffset: number,
   target: Float32Array,
+  targetOffset: number,
   rows: number,
   cols: number,
   length: number,
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const from = (r * cols + c) * length;
-      target.set(source.subarray(from, from + length), (c * rows + r) * length);
+      const from = sourceOffset + (r * cols + c) * length;
+      target.set(source.subarray(from, from + length), targetOffset + (c * rows + r) * length);
     }
   }
 }
