@@ -4,6 +4,7 @@
 //   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--seconds S]
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,9 +79,10 @@ function main(): void {
   if (args.includes('--torch')) runTorch(threads, results);
 }
 
-// Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio.
+// Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio,
+// on the OpenBLAS the anchors' setup.sh extracts when present (as bench/anchors.ts does).
 function runTorch(threads: number, zerodl: Record<string, number>): void {
-  const script = join(
+  const anchors = join(
     dirname(fileURLToPath(import.meta.url)),
     '..',
     '..',
@@ -88,9 +90,17 @@ function runTorch(threads: number, zerodl: Record<string, number>): void {
     'shared',
     'anchors',
     'python',
-    'torch_cnn.py',
   );
-  const run = spawnSync('/usr/bin/python3', [script, String(threads)], { encoding: 'utf8' });
+  const openblas = join(anchors, 'deps/root/usr/lib/x86_64-linux-gnu/openblas-openmp');
+  const env = existsSync(join(openblas, 'libblas.so.3'))
+    ? { ...process.env, LD_LIBRARY_PATH: openblas }
+    : process.env;
+  if (env === process.env)
+    console.error("PyTorch runs on Debian's reference BLAS: run the anchors' setup.sh for OpenBLAS");
+  const run = spawnSync('/usr/bin/python3', [join(anchors, 'torch_cnn.py'), String(threads)], {
+    encoding: 'utf8',
+    env,
+  });
   if (run.status !== 0) {
     console.error(`PyTorch anchor skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`);
     return;
