@@ -39,9 +39,9 @@ export class BatchNorm implements Layer {
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
-  private xHat: Tensor | undefined;
-  /** 1/√(σ² + ε) per channel, of the statistics the last forward used. */
-  private readonly inverseStd: Float32Array;
+  /** μ and 1/√(σ² + ε) per channel, of the statistics the last forward used. */
+  private readonly mean: Float64Array;
+  private readonly inverseStd: Float64Array;
   private lastMode: Mode | undefined;
 
   constructor(options: BatchNormOptions) {
@@ -60,7 +60,8 @@ export class BatchNorm implements Layer {
     this.runningMean = new Tensor([features]);
     this.runningVar = new Tensor([features]);
     this.runningVar.data.fill(1);
-    this.inverseStd = new Float32Array(features);
+    this.mean = new Float64Array(features);
+    this.inverseStd = new Float64Array(features);
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -82,46 +83,49 @@ export class BatchNorm implements Layer {
       );
     }
     const y = reuseOrAllocate(this.y, x.shape);
-    const xHat = reuseOrAllocate(this.xHat, x.shape);
-    const gamma = this.gamma.value.data;
-    const beta = this.beta.value.data;
+    const input = x.data;
+    const output = y.data;
     for (let c = 0; c < features; c++) {
       let mean = this.runningMean.data[c];
       let variance = this.runningVar.data[c];
       if (mode === 'train') {
+        // one pass for Σx and Σx² (float64 sums: Σx² − m·mean² loses nothing that matters here)
         let sum = 0;
-        for (let s = 0; s < n; s++)
-          for (let i = 0; i < plane; i++) sum += x.data[(s * features + c) * plane + i];
-        mean = sum / count;
         let squares = 0;
         for (let s = 0; s < n; s++) {
-          for (let i = 0; i < plane; i++) squares += (x.data[(s * features + c) * plane + i] - mean) ** 2;
+          const start = (s * features + c) * plane;
+          for (let i = start; i < start + plane; i++) {
+            sum += input[i];
+            squares += input[i] * input[i];
+          }
         }
-        variance = squares / count;
+        mean = sum / count;
+        const deviations = Math.max(0, squares - count * mean * mean); // Σ(x − mean)²
+        variance = deviations / count;
         const m = this.momentum;
         this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean;
-        this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + (m * squares) / (count - 1);
+        this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + (m * deviations) / (count - 1);
       }
       const inverseStd = 1 / Math.sqrt(variance + this.eps);
+      this.mean[c] = mean;
       this.inverseStd[c] = inverseStd;
+      // y = γ·(x − mean)·inverseStd + β = scale·x + shift
+      const scale = this.gamma.value.data[c] * inverseStd;
+      const shift = this.beta.value.data[c] - scale * mean;
       for (let s = 0; s < n; s++) {
-        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
-          xHat.data[i] = (x.data[i] - mean) * inverseStd;
-          y.data[i] = gamma[c] * xHat.data[i] + beta[c];
-        }
+        const start = (s * features + c) * plane;
+        for (let i = start; i < start + plane; i++) output[i] = scale * input[i] + shift;
       }
     }
     this.x = x;
     this.y = y;
-    this.xHat = xHat;
     this.lastMode = mode;
     return y;
   }
 
   backward(dy: Tensor): Tensor {
-    const { x, xHat } = this;
-    if (x === undefined || xHat === undefined)
-      throw new Error(`${this.label}: backward called before forward`);
+    const x = this.x;
+    if (x === undefined) throw new Error(`${this.label}: backward called before forward`);
     if (!sameShape(dy.shape, x.shape)) {
       throw new ShapeError(
         `${this.label}: backward expected dy ${formatShape(x.shape)}, received ${formatShape(dy.shape)}`,
@@ -129,26 +133,37 @@ export class BatchNorm implements Layer {
     }
     const { n, features, plane, count } = layout(x.shape);
     const dx = reuseOrAllocate(this.dx, x.shape);
-    const gamma = this.gamma.value.data;
+    const input = x.data;
+    const upstream = dy.data;
+    const output = dx.data;
     for (let c = 0; c < features; c++) {
+      const mean = this.mean[c];
+      const inverseStd = this.inverseStd[c];
+      // x̂ = (x − mean)·inverseStd is recomputed here rather than stored by forward
       let dBeta = 0;
-      let dGamma = 0;
+      let dyDotX = 0;
       for (let s = 0; s < n; s++) {
-        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
-          dBeta += dy.data[i];
-          dGamma += dy.data[i] * xHat.data[i];
+        const start = (s * features + c) * plane;
+        for (let i = start; i < start + plane; i++) {
+          dBeta += upstream[i];
+          dyDotX += upstream[i] * input[i];
         }
       }
+      const dGamma = (dyDotX - mean * dBeta) * inverseStd; // Σ dy·x̂
       this.beta.grad.data[c] = dBeta;
       this.gamma.grad.data[c] = dGamma;
-      const scale = gamma[c] * this.inverseStd[c];
+      const scale = this.gamma.value.data[c] * inverseStd;
       for (let s = 0; s < n; s++) {
-        for (let i = (s * features + c) * plane; i < (s * features + c + 1) * plane; i++) {
+        const start = (s * features + c) * plane;
+        if (this.lastMode === 'train') {
+          // dx = γ/(m·σ̂)·(m·dy − dβ − x̂·dγ)
+          for (let i = start; i < start + plane; i++) {
+            const xHat = (input[i] - mean) * inverseStd;
+            output[i] = (scale / count) * (count * upstream[i] - dBeta - xHat * dGamma);
+          }
+        } else {
           // in eval mode μ and σ² are constants, so x̂ is affine in x and dx is dy scaled
-          dx.data[i] =
-            this.lastMode === 'train'
-              ? (scale / count) * (count * dy.data[i] - dBeta - xHat.data[i] * dGamma)
-              : scale * dy.data[i];
+          for (let i = start; i < start + plane; i++) output[i] = scale * upstream[i];
         }
       }
     }
