@@ -117,3 +117,38 @@ export function momentumOuterUpdate(
     }
   }
 }
+
+/**
+ * Adam with the bias correction folded into lr: m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²;
+ * w −= lr·m / (√v + epsilon), over n elements.
+ */
+export function adamUpdate(
+  w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32,
+): void {
+  const b1 = f32x4.splat(beta1);
+  const c1 = f32x4.splat(1 - beta1);
+  const b2 = f32x4.splat(beta2);
+  const c2 = f32x4.splat(1 - beta2);
+  const vl = f32x4.splat(lr);
+  const ve = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    const grad = v128.load(g + offset);
+    const mean = f32x4.add(f32x4.mul(b1, v128.load(m + offset)), f32x4.mul(c1, grad));
+    const square = f32x4.add(f32x4.mul(b2, v128.load(v + offset)), f32x4.mul(c2, f32x4.mul(grad, grad)));
+    v128.store(m + offset, mean);
+    v128.store(v + offset, square);
+    const step = f32x4.div(f32x4.mul(vl, mean), f32x4.add(f32x4.sqrt(square), ve));
+    v128.store(w + offset, f32x4.sub(v128.load(w + offset), step));
+  }
+  for (; i < n; i++) {
+    const offset = <usize>i << 2;
+    const grad = load<f32>(g + offset);
+    const mean = beta1 * load<f32>(m + offset) + (1 - beta1) * grad;
+    const square = beta2 * load<f32>(v + offset) + (1 - beta2) * grad * grad;
+    store<f32>(m + offset, mean);
+    store<f32>(v + offset, square);
+    store<f32>(w + offset, load<f32>(w + offset) - (lr * mean) / (Mathf.sqrt(square) + epsilon));
+  }
+}

@@ -103,6 +103,21 @@ export interface Backend {
     momentum: number,
   ): void;
 
+  /**
+   * Adam in place with the bias correction folded into `lr`: m = β₁m + (1 − β₁)g;
+   * v = β₂v + (1 − β₂)g²; w −= lr·m / (√v + epsilon).
+   */
+  adamUpdate(
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
+
   /** Plain SGD in place: w −= lr·g. */
   sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void;
 }

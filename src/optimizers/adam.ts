@@ -1,6 +1,7 @@
 // Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980): moving averages m, v of g and g²,
 // with bias correction folded into the step size, lrₜ = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ).
 
+import { getBackend } from '../backend/backend.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 const EPSILON = 1e-7;
@@ -37,13 +38,8 @@ export class Adam extends BaseOptimizer {
   }
 
   protected step(key: string, w: Float32Array, g: Float32Array): void {
-    const { beta1, beta2, correctedLr } = this;
     const m = this.slot('m', key, w.length);
     const v = this.slot('v', key, w.length);
-    for (let i = 0; i < w.length; i++) {
-      m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-      w[i] -= (correctedLr * m[i]) / (Math.sqrt(v[i]) + EPSILON);
-    }
+    getBackend().adamUpdate(w, m, v, g, this.correctedLr, this.beta1, this.beta2, EPSILON);
   }
 }

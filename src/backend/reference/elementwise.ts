@@ -60,6 +60,26 @@ export function momentumOuterUpdate(
   }
 }
 
+/** m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·m / (√v + epsilon). */
+export function adamUpdate(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+): void {
+  checkSameLengths('adamUpdate', w, m, v);
+  checkSameLengths('adamUpdate', w, g);
+  for (let i = 0; i < w.length; i++) {
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+    w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + epsilon);
+  }
+}
+
 /** w −= lr·g. */
 export function sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
   checkSameLengths('sgdUpdate', w, g);

@@ -2,6 +2,7 @@
 
 import type { Backend } from '../backend.js';
 import {
+  adamUpdate,
   leakyRelu,
   leakyReluBackward,
   momentumOuterUpdate,
@@ -25,5 +26,6 @@ export const referenceBackend: Backend = {
   sumRows,
   momentumUpdate,
   momentumOuterUpdate,
+  adamUpdate,
   sgdUpdate,
 };

@@ -55,6 +55,13 @@ describe('wasm elementwise kernels agree with the reference', () => {
     compare('leakyReluBackward', 3, (backend, [x, dy, dx]) => backend.leakyReluBackward(x, dy, dx, 0.1)));
   it('momentumUpdate', () =>
     compare('momentumUpdate', 3, (backend, [w, v, g]) => backend.momentumUpdate(w, v, g, 0.01, 0.9)));
+  it('adamUpdate', () =>
+    compare('adamUpdate', 4, (backend, [w, m, v, g]) => {
+      v.forEach((value, i) => {
+        v[i] = value * value; // a second moment is never negative
+      });
+      backend.adamUpdate(w, m, v, g, 0.001, 0.9, 0.999, 1e-7);
+    }));
   it('sgdUpdate', () => compare('sgdUpdate', 2, (backend, [w, g]) => backend.sgdUpdate(w, g, 0.05)));
   it('momentumOuterUpdate on rows × cols around the SIMD width', () => {
     const rng = new Random(13);

@@ -21,6 +21,17 @@ export interface ElementwiseKernels {
     lr: number,
     momentum: number,
   ): void;
+  adamUpdate(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
   sgdUpdate(w: number, g: number, n: number, lr: number): void;
 }
 
@@ -79,6 +90,34 @@ export function wasmElementwise(kernels: ElementwiseKernels, heap: WasmHeap) {
         );
       } else {
         reference.momentumOuterUpdate(w, v, x, dy, lr, momentum);
+      }
+    },
+    adamUpdate(
+      w: Float32Array,
+      m: Float32Array,
+      v: Float32Array,
+      g: Float32Array,
+      lr: number,
+      beta1: number,
+      beta2: number,
+      epsilon: number,
+    ): void {
+      checkSameLengths('adamUpdate', w, m, v);
+      checkSameLengths('adamUpdate', w, g);
+      if (inWasm(w, m, v) && heap.contains(g)) {
+        kernels.adamUpdate(
+          w.byteOffset,
+          m.byteOffset,
+          v.byteOffset,
+          g.byteOffset,
+          w.length,
+          lr,
+          beta1,
+          beta2,
+          epsilon,
+        );
+      } else {
+        reference.adamUpdate(w, m, v, g, lr, beta1, beta2, epsilon);
       }
     },
     sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
