@@ -92,7 +92,7 @@ export function wasmGemm(
       scratch,
       scratch + packABytes,
     );
-    if (pool.threads > 1 && 2 * m * n * k >= PARALLEL_FLOPS) pool.runPacked(kernels);
+    if (2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers()) pool.runPacked(kernels);
     else kernels.runPacked();
   }
   if (copyC && memory !== undefined) {

@@ -49,6 +49,10 @@ export function takePart(kernels: WasmKernels, control: Int32Array, thread: numb
   }
 }
 
+/** Large products run on one thread after a parallel one stalled on a descheduled worker. */
+const BACKOFF_CALLS = 32;
+const MAX_BACKOFF_CALLS = 1024;
+
 /** How long a thread waits for another's chunk before concluding that the other thread has died. */
 const STALL_LIMIT_MS = 30_000;
 
@@ -77,6 +81,9 @@ function waitUntilAtLeast(control: Int32Array, index: number, target: number): v
 export class ThreadPool {
   readonly threads: number;
   private readonly control: Int32Array;
+  /** Large products still to run on one thread after a stalled parallel one (see useWorkers). */
+  private backoff = 0;
+  private nextBackoff = BACKOFF_CALLS / 2;
   private readonly workers: { terminate(): Promise<number> }[] = [];
 
   constructor(runtime: WasmRuntime, threads: number) {
@@ -97,9 +104,23 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * Whether the next large product should be shared with the workers: not for a while after one in
+   * which the main thread waited longer for a worker than it computed itself. That happens when
+   * another process holds the second core and the worker is descheduled in the middle of a chunk;
+   * one thread is then faster.
+   */
+  useWorkers(): boolean {
+    if (this.threads === 1) return false;
+    if (this.backoff === 0) return true;
+    this.backoff--;
+    return false;
+  }
+
   /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
   runPacked(kernels: WasmKernels): void {
     const control = this.control;
+    const start = performance.now();
     for (let w = 1; w < this.threads; w++) {
       while (Atomics.compareExchange(control, STATE + w, IDLE, WRITING) !== IDLE) {
         // Worker w is leaving the previous job (its chunks are done; it is only returning).
@@ -115,8 +136,15 @@ export class ThreadPool {
     for (let w = 1; w < this.threads; w++) Atomics.store(control, STATE + w, IDLE);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
+    const posted = performance.now();
     takePart(kernels, control, 0);
+    const ownPartDone = performance.now();
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
+    const waited = posted - start + (performance.now() - ownPartDone);
+    // Stalls that repeat (a core busy for long) back off for longer, up to MAX_BACKOFF_CALLS.
+    const stalled = waited > ownPartDone - posted;
+    this.nextBackoff = stalled ? Math.min(2 * this.nextBackoff, MAX_BACKOFF_CALLS) : BACKOFF_CALLS;
+    this.backoff = stalled ? this.nextBackoff : 0;
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
