@@ -55,6 +55,7 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --init <he|xavier|std>  weight init: he, xavier, or a standard deviation such as 0.01   [0.01]
   --epochs <n>            passes over the training set                                   [1]
   --batch <n>             mini-batch size                                                [1]
+  --augment-shift <px>    move each training image by up to ±px pixels (CNNs)            [0]
   --val <fraction>        share of the training set held out for validation             [0.05]
   --imgsz <n>             image side for folder data sets                                [28]
   --seed <n>              seeds weights, split and shuffling                             [0]
@@ -86,6 +87,7 @@ const OPTIONS = {
   epochs: { type: 'string' },
   batch: { type: 'string' },
   val: { type: 'string' },
+  'augment-shift': { type: 'string' },
   imgsz: { type: 'string' },
   seed: { type: 'string' },
   project: { type: 'string' },
@@ -157,6 +159,7 @@ export function trainCommand(argv: string[]): number {
     batchSize: numberOption('batch', args.batch, 1, { integer: true, min: 1 }),
     seed,
     weightDecay: numberOption('weight-decay', args['weight-decay'], 0, { min: 0 }),
+    augmentShift: numberOption('augment-shift', args['augment-shift'], 0, { integer: true, min: 0 }),
     schedule: {
       kind: (args.schedule ?? 'constant') as LrSchedule['kind'],
       finalFraction: numberOption('lrf', args.lrf, 0.01, { min: 0 }),
