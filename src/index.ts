@@ -1,8 +1,13 @@
 // The public API of zerodl (Node.js): tensors, backends, layers, losses, optimizers, models, data
 // loading and training.
 
+import { useDefaultBackend } from './backend/select.js';
+
 export { type Backend, getBackend, setBackend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
+export { type BackendSettings, useDefaultBackend } from './backend/select.js';
+export { createWasmBackend, type WasmBackend, wasmBackendAvailable } from './backend/wasm/index.js';
+export { RandomShift } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export {
   type ImageFile,
@@ -23,11 +28,19 @@ export {
 export { loadMnist, type MnistOptions, parseMnistClasses } from './data/mnist.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
+export { AvgPool2d } from './layers/avg_pool2d.js';
+export { BatchNorm, type BatchNormOptions } from './layers/batch_norm.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { Flatten } from './layers/flatten.js';
+export { GlobalAvgPool } from './layers/global_avg_pool.js';
 export { initStd, initWeights, parseWeightInit, type WeightInit } from './layers/init.js';
-export type { Layer, Mode, Param } from './layers/layer.js';
+export type { Layer, Mode, NamedTensor, Param } from './layers/layer.js';
 export { LeakyRelu } from './layers/leaky_relu.js';
+export { MaxPool2d, type PoolOptions } from './layers/max_pool2d.js';
 export { Relu } from './layers/relu.js';
 export { Sigmoid } from './layers/sigmoid.js';
+export { Softmax } from './layers/softmax.js';
 export type { Loss } from './losses/loss.js';
 export { SoftmaxCrossEntropy } from './losses/softmax_cross_entropy.js';
 export { SumSquaredError } from './losses/sum_squared_error.js';
@@ -36,9 +49,11 @@ export {
   type BuildOptions,
   buildModel,
   createLoss,
+  deepCnnArchitecture,
   type LayerSpec,
   type LossName,
   mlpArchitecture,
+  simpleCnnArchitecture,
 } from './model/architecture.js';
 export {
   loadModelDir,
@@ -64,7 +79,12 @@ export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoin
 export { type Evaluation, evaluate } from './train/evaluate.js';
 export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
 export { ProgressBar } from './train/progress.js';
+export { type LrSchedule, learningRate } from './train/schedule.js';
 export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
 export { writeFileAtomic } from './util/atomic_file.js';
 export { DataError, NumericError, ShapeError, ValueError } from './util/errors.js';
 export { Random } from './util/random.js';
+
+// The WebAssembly SIMD backend where the runtime has it, the reference backend otherwise
+// (ZERODL_BACKEND=reference|wasm and ZERODL_THREADS override): importing zerodl is enough.
+useDefaultBackend();
