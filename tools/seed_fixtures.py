@@ -10,12 +10,12 @@ It also records that the article's classes fail at batch 4 (numpy refuses the in
 
 Run: python3 tools/seed_fixtures.py   (numpy only; the output is committed)
 """
-import json
 import os
-import struct
 from collections import OrderedDict
 
 import numpy as np
+
+from fixture_io import write_safetensors
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'seed_three_layer.safetensors')
 
@@ -178,24 +178,6 @@ def run(prefix, kind, init, x, t, tensors, metadata):
         nn.update_func()
     for key, value in nn.params.items():
         tensors[prefix + 'after3.' + key] = value
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
-    offset = 0
-    blobs = []
-    for name, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype='<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(array.shape), 'data_offsets': [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(',', ':')).encode()
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def main():

@@ -16,10 +16,11 @@ Run: /usr/bin/python3 tools/torch_layer_fixtures.py   (PyTorch 1.13, Debian's py
 """
 import json
 import os
-import struct
 from collections import OrderedDict
 
 import torch
+
+from fixture_io import write_safetensors
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'torch_layers.safetensors')
 torch.manual_seed(0)
@@ -157,31 +158,14 @@ def cnn_case():
     cases['cnn'] = {'loss1': losses[0], 'loss2': losses[1], 'lr': 0.1, 'momentum': 0.9}
 
 
-def write_safetensors(path, metadata):
-    header = {'__metadata__': metadata}
-    offset = 0
-    blobs = []
-    for name, value in tensors.items():
-        data = value.float().contiguous().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(value.shape), 'data_offsets': [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(',', ':')).encode()
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
-
 def main():
     conv_cases()
     pool_cases()
     batch_norm_cases()
     small_cases()
     cnn_case()
-    write_safetensors(OUT, {'generator': 'tools/torch_layer_fixtures.py', 'torch': torch.__version__,
+    write_safetensors(OUT, {name: value.float().contiguous().numpy() for name, value in tensors.items()},
+                      {'generator': 'tools/torch_layer_fixtures.py', 'torch': torch.__version__,
                             'cases': json.dumps(cases)})
     print(f'wrote {len(tensors)} tensors, {os.path.getsize(OUT)} bytes to {os.path.relpath(OUT)}')
 
