@@ -51,7 +51,7 @@ export function takePart(kernels: WasmKernels, control: Int32Array, thread: numb
 
 /** Large products run on one thread after a parallel one stalled on a descheduled worker. */
 const BACKOFF_CALLS = 32;
-const MAX_BACKOFF_CALLS = 1024;
+const MAX_BACKOFF_CALLS = 256;
 
 /** How long a thread waits for another's chunk before concluding that the other thread has died. */
 const STALL_LIMIT_MS = 30_000;
