@@ -6,7 +6,13 @@ import { useDefaultBackend } from './backend/select.js';
 export { type Backend, getBackend, setBackend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { type BackendSettings, useDefaultBackend } from './backend/select.js';
-export { createWasmBackend, type WasmBackend, wasmBackendAvailable } from './backend/wasm/index.js';
+export {
+  createWasmBackend,
+  type WasmBackend,
+  type WasmBackendOptions,
+  wasmBackendAvailable,
+} from './backend/wasm/index.js';
+export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomShift } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export {
@@ -74,6 +80,7 @@ export { BaseOptimizer, type Grads, type Optimizer, type Params } from './optimi
 export { RmsProp } from './optimizers/rmsprop.js';
 export { Sgd } from './optimizers/sgd.js';
 export { oneHot } from './tensor/one_hot.js';
+export { type Float32Allocator, setFloat32Allocator } from './tensor/storage.js';
 export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';
 export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { type Evaluation, evaluate } from './train/evaluate.js';

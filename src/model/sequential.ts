@@ -126,11 +126,18 @@ export class Sequential {
    * first layer with parameters and the optimizer allow it (Affine at batch 1 with Momentum or Sgd), that
    * layer's weight gradient xᵀ·dy goes straight into the update and is never stored, which saves a
    * write and a read of the largest array of the step; `grads()` then holds a stale value for it.
+   * `adjustGrads` runs between the backward pass and the update (weight decay adds λ·W there); it turns
+   * the fused path off, since it needs every gradient stored.
    *
    * @example
    * for (const batch of batches.epoch(order)) net.trainStep(batch.x, batch.t, optimizer);
    */
-  trainStep(x: Tensor, t: Tensor, optimizer: Optimizer): number {
+  trainStep(
+    x: Tensor,
+    t: Tensor,
+    optimizer: Optimizer,
+    adjustGrads?: (params: Params, grads: Grads) => void,
+  ): number {
     const loss = this.loss(x, t);
     let d = this.lossFunction.backward();
     const first = this.firstWithParams;
@@ -138,6 +145,7 @@ export class Sequential {
     const firstLayer = this.layers[first];
     this.fusedKey = undefined;
     if (
+      adjustGrads === undefined &&
       optimizer.updateOuter !== undefined &&
       firstLayer?.backwardParamsFused?.(d, this.fusedUpdate(optimizer))
     ) {
@@ -147,6 +155,7 @@ export class Sequential {
     }
     if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
     else firstLayer?.backward(d);
+    adjustGrads?.(this.paramMap, this.gradMap);
     optimizer.update(this.paramMap, this.gradMap);
     return loss;
   }

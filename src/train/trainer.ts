@@ -10,7 +10,7 @@ import type { ModelInfo } from '../model/model_dir.js';
 import { modelState, saveModelInfo } from '../model/model_dir.js';
 import type { Sequential } from '../model/sequential.js';
 import { saveSafetensors } from '../model/serialize.js';
-import type { Optimizer } from '../optimizers/optimizer.js';
+import type { Grads, Optimizer, Params } from '../optimizers/optimizer.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { NumericError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -89,6 +89,9 @@ export function train(options: TrainerOptions): TrainResult {
   const log = options.log === undefined ? process.stderr : options.log;
   const batches = new Batches(options.train.x, options.train.labels, { batchSize, classes });
   const shifter = options.augmentShift ? new RandomShift(options.augmentShift) : undefined;
+  const lambda = options.weightDecay ?? 0;
+  const decay =
+    lambda > 0 ? (params: Params, grads: Grads) => addWeightDecay(params, grads, lambda) : undefined;
   const started = performance.now();
   let stoppedEarly: string | undefined;
 
@@ -105,16 +108,7 @@ export function train(options: TrainerOptions): TrainResult {
       for (const batch of batches.epoch(order)) {
         optimizer.lr = learningRate(schedule, epoch - 1 + step / stepsPerEpoch);
         shifter?.apply(batch.x, rng); // the batch is a copy: the data set itself is never changed
-        let loss: number;
-        if (options.weightDecay) {
-          // gradient() in two halves, to add λ·W between the backward pass and the update
-          loss = model.loss(batch.x, batch.t);
-          model.backward(model.lossFunction.backward());
-          addWeightDecay(model, options.weightDecay);
-          optimizer.update(model.params(), model.grads());
-        } else {
-          loss = model.trainStep(batch.x, batch.t, optimizer);
-        }
+        const loss = model.trainStep(batch.x, batch.t, optimizer, decay);
         lossSum += model.lossFunction.reduction === 'sum' ? loss : loss * batch.size;
         step++;
         bar?.update(step, `loss ${(lossSum / (step * batchSize)).toFixed(4)}`);
@@ -166,10 +160,9 @@ export function train(options: TrainerOptions): TrainResult {
   };
 }
 
-/** g ← g + λ·W for every weight tensor (keys W1, W2, …); biases are not decayed. */
-function addWeightDecay(model: Sequential, lambda: number): void {
-  const grads = model.grads();
-  for (const [key, W] of model.params()) {
+/** g ← g + λ·W for every weight tensor (keys W1, W2, …); biases and batch-norm scales are not decayed. */
+function addWeightDecay(params: Params, grads: Grads, lambda: number): void {
+  for (const [key, W] of params) {
     if (!key.startsWith('W')) continue;
     const g = grads.get(key)?.data;
     if (g === undefined) continue;
