@@ -80,24 +80,11 @@ export class Affine implements Layer {
     const bias = this.b.value.data;
     for (let row = 0; row < n; row++) y.data.set(bias, row * outFeatures); // y = b (broadcast over rows)
     // y[n, out] += x[n, in] · W[in, out]
-    getBackend().gemm(
-      false,
-      false,
-      n,
-      outFeatures,
-      inFeatures,
-      1,
-      x.data,
-      0,
-      inFeatures,
-      this.W.value.data,
-      0,
-      outFeatures,
-      1,
-      y.data,
-      0,
-      outFeatures,
-    );
+    // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+    getBackend().gemm(false, false, n, outFeatures, inFeatures,
+      1, x.data, 0, inFeatures,
+      this.W.value.data, 0, outFeatures,
+      1, y.data, 0, outFeatures);
     this.x = x;
     this.y = y;
     return y;
@@ -109,24 +96,11 @@ export class Affine implements Layer {
     const { inFeatures, outFeatures } = this.options;
     const dx = reuseOrAllocateMatrix(this.dx, n, inFeatures);
     // dx[n, in] = dy[n, out] · Wᵀ[out, in]
-    getBackend().gemm(
-      false,
-      true,
-      n,
-      inFeatures,
-      outFeatures,
-      1,
-      dy.data,
-      0,
-      outFeatures,
-      this.W.value.data,
-      0,
-      outFeatures,
-      0,
-      dx.data,
-      0,
-      inFeatures,
-    );
+    // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+    getBackend().gemm(false, true, n, inFeatures, outFeatures,
+      1, dy.data, 0, outFeatures,
+      this.W.value.data, 0, outFeatures,
+      0, dx.data, 0, inFeatures);
     this.dx = dx;
     return dx;
   }
@@ -163,24 +137,11 @@ export class Affine implements Layer {
     }
     const backend = getBackend();
     // dW[in, out] = xᵀ[in, n] · dy[n, out]
-    backend.gemm(
-      true,
-      false,
-      inFeatures,
-      outFeatures,
-      n,
-      1,
-      x.data,
-      0,
-      inFeatures,
-      dy.data,
-      0,
-      outFeatures,
-      0,
-      this.W.grad.data,
-      0,
-      outFeatures,
-    );
+    // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+    backend.gemm(true, false, inFeatures, outFeatures, n,
+      1, x.data, 0, inFeatures,
+      dy.data, 0, outFeatures,
+      0, this.W.grad.data, 0, outFeatures);
     backend.sumRows(dy.data, n, outFeatures, this.b.grad.data); // db[out] = Σₙ dy[n, out]
   }
 

@@ -116,24 +116,11 @@ export class Conv2d implements Layer {
       for (let f = 0; f < filters; f++)
         target.data.fill(bias[f], at + f * count * pixels, at + (f + 1) * count * pixels);
       // Y [F, m·outH·outW] += W [F, C·k·k] · columns [C·k·k, m·outH·outW]
-      backend.gemm(
-        false,
-        false,
-        filters,
-        count * pixels,
-        patch,
-        1,
-        this.W.value.data,
-        0,
-        patch,
-        columns.data,
-        0,
-        count * pixels,
-        1,
-        target.data,
-        at,
-        count * pixels,
-      );
+      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+      backend.gemm(false, false, filters, count * pixels, patch,
+        1, this.W.value.data, 0, patch,
+        columns.data, 0, count * pixels,
+        1, target.data, at, count * pixels);
       // Y [F, m, outH·outW] → y[start …] [m, F, outH·outW]
       if (count > 1) swapAxes(target.data, 0, y.data, start * filters * pixels, filters, count, pixels);
     }
@@ -187,46 +174,20 @@ export class Conv2d implements Layer {
         db[f] += sum;
       }
       // dW [F, C·k·k] += dY [F, m·outH·outW] · columnsᵀ [m·outH·outW, C·k·k]
-      backend.gemm(
-        false,
-        true,
-        filters,
-        patch,
-        count * pixels,
-        1,
-        dY.data,
-        at,
-        count * pixels,
-        columns.data,
-        0,
-        count * pixels,
-        1,
-        this.W.grad.data,
-        0,
-        patch,
-      );
+      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+      backend.gemm(false, true, filters, patch, count * pixels,
+        1, dY.data, at, count * pixels,
+        columns.data, 0, count * pixels,
+        1, this.W.grad.data, 0, patch);
       if (dx === undefined) continue;
       // dColumns [C·k·k, m·outH·outW] = Wᵀ [C·k·k, F] · dY [F, m·outH·outW]
       const dColumns = reuseOrAllocate(this.dColumns, [patch, chunk * pixels]);
       this.dColumns = dColumns;
-      backend.gemm(
-        true,
-        false,
-        patch,
-        count * pixels,
-        filters,
-        1,
-        this.W.value.data,
-        0,
-        patch,
-        dY.data,
-        at,
-        count * pixels,
-        0,
-        dColumns.data,
-        0,
-        count * pixels,
-      );
+      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+      backend.gemm(true, false, patch, count * pixels, filters,
+        1, this.W.value.data, 0, patch,
+        dY.data, at, count * pixels,
+        0, dColumns.data, 0, count * pixels);
       for (let image = 0; image < count; image++) {
         const imageAt = (start + image) * channels * height * width;
         backend.col2im(

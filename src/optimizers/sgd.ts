@@ -20,24 +20,11 @@ export class Sgd extends BaseOptimizer {
   updateOuter(_key: string, w: Tensor, x: Float32Array, dy: Float32Array): void {
     checkHyperparameter(this.label, 'lr', this.lr, 0);
     // w[in, out] += −lr · xᵀ[in, 1] · dy[1, out]
-    getBackend().gemm(
-      true,
-      false,
-      x.length,
-      dy.length,
-      1,
-      -this.lr,
-      x,
-      0,
-      x.length,
-      dy,
-      0,
-      dy.length,
-      1,
-      w.data,
-      0,
-      dy.length,
-    );
+    // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+    getBackend().gemm(true, false, x.length, dy.length, 1,
+      -this.lr, x, 0, x.length,
+      dy, 0, dy.length,
+      1, w.data, 0, dy.length);
   }
 
   protected step(_key: string, w: Float32Array, g: Float32Array): void {
