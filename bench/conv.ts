@@ -1,7 +1,7 @@
 // The convolution benchmark of issue 5: a tiny YOLO-like CNN on 8×1×96×96 (conv3×3(16) → LeakyReLU →
 // maxpool2 → conv3×3(32) → … → affine(6·6·13), SSE, Momentum). Prints JSON lines; --torch also runs
 // the PyTorch anchor (../shared/anchors/python/torch_cnn.py) at the same thread count.
-//   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--seconds S]
+//   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--anchors DIR] [--seconds S]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,21 +76,17 @@ function main(): void {
     console.log(JSON.stringify(line));
   }
   if (!Number.isFinite(sink)) throw new Error('conv bench: the network produced a non-finite value');
-  if (args.includes('--torch')) runTorch(threads, results);
+  const anchorsAt = args.indexOf('--anchors');
+  if (args.includes('--torch')) runTorch(threads, results, anchorsAt >= 0 ? args[anchorsAt + 1] : undefined);
 }
 
 // Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio,
 // on the OpenBLAS the anchors' setup.sh extracts when present (as bench/anchors.ts does).
-function runTorch(threads: number, zerodl: Record<string, number>): void {
-  const anchors = join(
-    dirname(fileURLToPath(import.meta.url)),
-    '..',
-    '..',
-    '..',
-    'shared',
-    'anchors',
-    'python',
-  );
+function runTorch(threads: number, zerodl: Record<string, number>, anchorsDir: string | undefined): void {
+  // Default: the team's anchors beside the repository; --anchors DIR for a copy where setup.sh has run.
+  const anchors =
+    anchorsDir ??
+    join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'anchors', 'python');
   const openblas = join(anchors, 'deps/root/usr/lib/x86_64-linux-gnu/openblas-openmp');
   const env = existsSync(join(openblas, 'libblas.so.3'))
     ? { ...process.env, LD_LIBRARY_PATH: openblas }
