@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../util/random.js';
 import { oneHot } from './one_hot.js';
-import { Tensor } from './tensor.js';
+import { reuseOrAllocate, Tensor } from './tensor.js';
 
 describe('Tensor', () => {
   it('holds a shape and a row-major Float32Array', () => {
@@ -34,6 +34,19 @@ describe('Tensor', () => {
     const copy = x.clone();
     copy.data[0] = 1;
     assert.equal(x.data[0], 7);
+  });
+
+  it('reuseOrAllocate keeps a buffer of the same shape, views larger storage for a smaller shape, grows otherwise', () => {
+    const big = reuseOrAllocate(undefined, [500, 4]);
+    assert.equal(reuseOrAllocate(big, [500, 4]), big);
+    const small = reuseOrAllocate(big, [128, 4]);
+    assert.deepEqual(small.shape, [128, 4]);
+    assert.equal(small.storage, big.storage, 'a view of the same allocation');
+    const again = reuseOrAllocate(small, [500, 4]);
+    assert.equal(again.storage, big.storage, 'back to the larger size without allocating');
+    const bigger = reuseOrAllocate(again, [600, 4]);
+    assert.notEqual(bigger.storage, big.storage);
+    assert.equal(bigger.size, 2400);
   });
 
   it('draws the same values for the same seed', () => {

@@ -15,8 +15,14 @@ import { allocateFloat32 } from './storage.js';
 export class Tensor {
   readonly shape: number[];
   readonly data: Float32Array;
+  /**
+   * The whole allocation `data` is a prefix of (usually `data` itself). A layer buffer that shrinks —
+   * a batch of 128 after an evaluation batch of 500 — becomes a view of its old storage instead of a
+   * new allocation (see `reuseOrAllocate`), and this reference keeps that storage alive.
+   */
+  readonly storage: Float32Array;
 
-  constructor(shape: readonly number[], data?: Float32Array) {
+  constructor(shape: readonly number[], data?: Float32Array, storage?: Float32Array) {
     for (const dim of shape) {
       if (!Number.isInteger(dim) || dim < 0) {
         throw new ShapeError(
@@ -32,6 +38,7 @@ export class Tensor {
     }
     this.shape = [...shape];
     this.data = data ?? allocateFloat32(size);
+    this.storage = storage ?? this.data;
   }
 
   /** A tensor of zeros. */
@@ -97,7 +104,7 @@ export class Tensor {
     if (shapeSize(shape) !== this.size) {
       throw new ShapeError(`Tensor.reshape: cannot view ${formatShape(this.shape)} as ${formatShape(shape)}`);
     }
-    return new Tensor(shape, this.data);
+    return new Tensor(shape, this.data, this.storage);
   }
 
   /** A copy with its own data. */
@@ -166,10 +173,19 @@ export function reuseOrAllocateMatrix(existing: Tensor | undefined, rows: number
     existing.shape[0] === rows &&
     existing.shape[1] === cols
     ? existing
-    : new Tensor([rows, cols]);
+    : reuseOrAllocate(existing, [rows, cols]);
 }
 
-/** Returns `existing` when it already has `shape`, otherwise a new zero tensor: layers reuse their buffers. */
+/**
+ * A buffer of `shape` for a layer: `existing` when it already has that shape, a view of its storage
+ * when that is large enough, otherwise a new zero tensor. The contents are whatever was there before:
+ * callers overwrite them. Reusing storage matters: training and evaluation alternate batch sizes every
+ * epoch, and fresh buffers each time would pile up in wasm memory within one synchronous run.
+ */
 export function reuseOrAllocate(existing: Tensor | undefined, shape: readonly number[]): Tensor {
-  return existing !== undefined && sameShape(existing.shape, shape) ? existing : new Tensor(shape);
+  if (existing === undefined) return new Tensor(shape);
+  if (sameShape(existing.shape, shape)) return existing;
+  const size = shapeSize(shape);
+  if (existing.storage.length >= size) return new Tensor(shape, existing.storage.subarray(0, size), existing.storage);
+  return new Tensor(shape);
 }
