@@ -186,6 +186,7 @@ export function reuseOrAllocate(existing: Tensor | undefined, shape: readonly nu
   if (existing === undefined) return new Tensor(shape);
   if (sameShape(existing.shape, shape)) return existing;
   const size = shapeSize(shape);
-  if (existing.storage.length >= size) return new Tensor(shape, existing.storage.subarray(0, size), existing.storage);
+  if (existing.storage.length >= size)
+    return new Tensor(shape, existing.storage.subarray(0, size), existing.storage);
   return new Tensor(shape);
 }
