@@ -35,6 +35,8 @@ export type Shape =
 export interface Figure {
   width: number;
   height: number;
+  /** What the figure shows, for the SVG's <title> (read by screen readers). */
+  title: string;
   shapes: Shape[];
 }
 
@@ -72,12 +74,13 @@ export function renderPng(figure: Figure): Uint8Array {
  * `textWidth` fit in both renderers.
  *
  * @example
- * renderSvg({ width: 50, height: 20, shapes: [] }); // '<svg xmlns="http://www.w3.org/2000/svg" …'
+ * renderSvg({ width: 50, height: 20, title: 'empty', shapes: [] }); // '<svg xmlns="http://www.w3.org/2000/svg" …'
  */
 export function renderSvg(figure: Figure): string {
   const { width, height } = figure;
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace">`,
+    `<title>${escapeXml(figure.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
   ];
   for (const shape of figure.shapes) lines.push(svgElement(shape));

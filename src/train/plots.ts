@@ -165,7 +165,7 @@ export function resultsPlot(rows: readonly EpochResult[]): PlotImage {
     [{ label: 'val accuracy', color: ACCURACY, values: rows.map((row) => row.valAccuracy) }],
     [0, 1],
   );
-  return render({ width: RESULTS_WIDTH, height: RESULTS_HEIGHT, shapes });
+  return render({ width: RESULTS_WIDTH, height: RESULTS_HEIGHT, title, shapes });
 }
 
 function resultsTitle(rows: readonly EpochResult[]): string {
@@ -360,7 +360,7 @@ export function confusionMatrixPlot(
   });
   shapes.push(text('predicted', (grid.left + grid.right) / 2, namesBottom + 26, { align: 'middle' }));
   shapes.push(text('true', left + 27, (grid.top + grid.bottom) / 2, { align: 'middle', rotate: true }));
-  return render({ width, height, shapes });
+  return render({ width, height, title, shapes });
 }
 
 /** Interpolates the Blues ramp at t ∈ [0, 1]. */
