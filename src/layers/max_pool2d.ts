@@ -2,7 +2,7 @@
 // backward sends each dy to the input element that was the maximum (first one on ties).
 
 import { getBackend } from '../backend/backend.js';
-import { assertSameShape, reuseOrAllocate, Tensor } from '../tensor/tensor.js';
+import { assertSameShape, reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import type { Layer, Mode, Param } from './layer.js';
 import { checkWindowOptions, windowOutputShape } from './window.js';
@@ -53,7 +53,8 @@ export class MaxPool2d implements Layer {
     const y = reuseOrAllocate(this.y, [n, channels, outH, outW]);
     if (this.argmaxStorage?.size !== y.size) {
       // int32 indices in a tensor's storage, so that they live where tensors do (wasm memory)
-      const storage = new Tensor([y.size]);
+      // (reusing the old storage when it is large enough, as layer buffers do when the batch shrinks)
+      const storage = reuseOrAllocate(this.argmaxStorage, [y.size]);
       this.argmax = new Int32Array(storage.data.buffer, storage.data.byteOffset, y.size);
       this.argmaxStorage = storage;
     }
