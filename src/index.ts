@@ -13,7 +13,7 @@ export {
   wasmBackendAvailable,
 } from './backend/wasm/index.js';
 export { WasmMemoryError } from './backend/wasm/memory.js';
-export { RandomShift } from './data/augment.js';
+export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export {
   type ImageFile,

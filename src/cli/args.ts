@@ -40,13 +40,18 @@ export function numberOption(
   flag: string,
   text: string | undefined,
   fallback: number,
-  { integer = false, min = Number.NEGATIVE_INFINITY } = {},
+  { integer = false, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY } = {},
 ): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
+  const bad = text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value));
+  if (bad || value < min || value > max) {
+    const bounds = [
+      min > Number.NEGATIVE_INFINITY ? `>= ${min}` : '',
+      max < Number.POSITIVE_INFINITY ? `<= ${max}` : '',
+    ].filter(Boolean);
     throw new ValueError(
-      `--${flag} must be ${integer ? 'a whole number' : 'a number'}${min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : ''}, got '${text}'`,
+      `--${flag} must be ${integer ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}, got '${text}'`,
     );
   }
   return value;

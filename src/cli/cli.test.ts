@@ -267,6 +267,10 @@ describe('zerodl CLI', () => {
       );
       assert.match(zerodl('train', '--optimizer', 'lion').stderr, /unknown optimizer 'lion'/);
       assert.match(
+        zerodl('train', '--augment-degrees', '270').stderr,
+        /--augment-degrees must be a number >= 0 and <= 180, got '270'/,
+      );
+      assert.match(
         zerodl('train', '--arch', '784-500-10').stderr,
         /output width must be 3, the number of classes/,
       );

@@ -55,7 +55,9 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --init <he|xavier|std>  weight init: he, xavier, or a standard deviation such as 0.01   [0.01]
   --epochs <n>            passes over the training set                                   [1]
   --batch <n>             mini-batch size                                                [1]
-  --augment-shift <px>    move each training image by up to ±px pixels (CNNs)            [0]
+  --augment-shift <px>    move each training image by up to ±px whole pixels (CNNs)      [0]
+  --augment-degrees <d>   rotate each training image by up to ±d degrees                  [0]
+  --augment-scale <s>     scale each training image by a factor in [1 − s, 1 + s]         [0]
   --val <fraction>        share of the training set held out for validation             [0.05]
   --imgsz <n>             image side for folder data sets                                [28]
   --seed <n>              seeds weights, split and shuffling                             [0]
@@ -88,6 +90,8 @@ const OPTIONS = {
   batch: { type: 'string' },
   val: { type: 'string' },
   'augment-shift': { type: 'string' },
+  'augment-degrees': { type: 'string' },
+  'augment-scale': { type: 'string' },
   imgsz: { type: 'string' },
   seed: { type: 'string' },
   project: { type: 'string' },
@@ -159,7 +163,11 @@ export function trainCommand(argv: string[]): number {
     batchSize: numberOption('batch', args.batch, 1, { integer: true, min: 1 }),
     seed,
     weightDecay: numberOption('weight-decay', args['weight-decay'], 0, { min: 0 }),
-    augmentShift: numberOption('augment-shift', args['augment-shift'], 0, { integer: true, min: 0 }),
+    augment: {
+      shift: numberOption('augment-shift', args['augment-shift'], 0, { integer: true, min: 0 }),
+      degrees: numberOption('augment-degrees', args['augment-degrees'], 0, { min: 0, max: 180 }),
+      scale: numberOption('augment-scale', args['augment-scale'], 0, { min: 0, max: 0.99 }),
+    },
     schedule: {
       kind: (args.schedule ?? 'constant') as LrSchedule['kind'],
       finalFraction: numberOption('lrf', args.lrf, 0.01, { min: 0 }),

@@ -3,7 +3,7 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RandomShift } from '../data/augment.js';
+import { RandomAffine, type RandomAffineOptions } from '../data/augment.js';
 import { Batches, shuffledIndices } from '../data/batches.js';
 import type { LabeledImages } from '../data/datasets.js';
 import type { ModelInfo } from '../model/model_dir.js';
@@ -32,8 +32,8 @@ export interface TrainerOptions {
   seed: number;
   /** L2 weight decay λ: adds λ·W to the gradient of every weight `W1, W2, …` (not biases). */
   weightDecay?: number;
-  /** Move each training image by up to ±shift pixels (images [n, c, h, w] only); default 0. */
-  augmentShift?: number;
+  /** Random shifts, rotations and scaling of each training image ([n, c, h, w] only); default none. */
+  augment?: RandomAffineOptions;
   /** How the learning rate changes over the run (default: constant at the optimizer's lr). */
   schedule?: Omit<LrSchedule, 'lr' | 'epochs'>;
   /** The run folder (runs/train/<name>): results.csv, plots, weights/{last,best}.safetensors, model.json. */
@@ -88,7 +88,7 @@ export function train(options: TrainerOptions): TrainResult {
   saveModelInfo(runDir, { ...options.modelInfo, weights: 'weights/best.safetensors' });
   const log = options.log === undefined ? process.stderr : options.log;
   const batches = new Batches(options.train.x, options.train.labels, { batchSize, classes });
-  const shifter = options.augmentShift ? new RandomShift(options.augmentShift) : undefined;
+  const augmenter = new RandomAffine(options.augment ?? {});
   const lambda = options.weightDecay ?? 0;
   const decay =
     lambda > 0 ? (params: Params, grads: Grads) => addWeightDecay(params, grads, lambda) : undefined;
@@ -107,7 +107,7 @@ export function train(options: TrainerOptions): TrainResult {
     try {
       for (const batch of batches.epoch(order)) {
         optimizer.lr = learningRate(schedule, epoch - 1 + step / stepsPerEpoch);
-        shifter?.apply(batch.x, rng); // the batch is a copy: the data set itself is never changed
+        if (!augmenter.identity) augmenter.apply(batch.x, rng); // a copy: the data set never changes
         const loss = model.trainStep(batch.x, batch.t, optimizer, decay);
         lossSum += model.lossFunction.reduction === 'sum' ? loss : loss * batch.size;
         step++;
