@@ -210,9 +210,19 @@ function packABlock(kb: i32, rowBlock: i32): void {
         dst += 16;
       }
     } else if (rows == MR) {
+      // Stored A is m×k: 4 depths of the 4 rows at a time, a 4×4 transpose in registers.
       let r0 = ptr(a, i * lda + p0);
       const step = <usize>lda << 2;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4x4Store(
+          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
+          dst, 16,
+        );
+        r0 += 16;
+        dst += 64;
+      }
+      for (; p < kc; p++) {
         store<f32>(dst, load<f32>(r0));
         store<f32>(dst, load<f32>(r0 + step), 4);
         store<f32>(dst, load<f32>(r0 + 2 * step), 8);
@@ -265,8 +275,36 @@ function packBBlock(kb: i32, colBlock: i32): void {
         src += step;
         dst += 32;
       }
+    } else if (transB && cols == NR) {
+      // Stored B is n×k: 4 depths of the 8 stored rows at a time, two 4×4 transposes in registers
+      // (columns 0–3 of the panel, then 4–7).
+      let r0 = ptr(b, j * ldb + p0);
+      const r4 = <usize>(ldb << 4);
+      const step = <usize>ldb << 2;
+      let dst = panel;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4x4Store(
+          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
+          dst, 32,
+        );
+        const r1 = r0 + r4;
+        transpose4x4Store(
+          v128.load(r1), v128.load(r1 + step), v128.load(r1 + 2 * step), v128.load(r1 + 3 * step),
+          dst + 16, 32,
+        );
+        r0 += 16;
+        dst += 128;
+      }
+      for (; p < kc; p++) {
+        for (let col = 0; col < NR; col++) {
+          store<f32>(dst + (<usize>col << 2), load<f32>(r0 + <usize>col * step));
+        }
+        r0 += 4;
+        dst += 32;
+      }
     } else if (transB) {
-      // Stored B is n×k: read each stored row contiguously, write it down one column of the panel.
+      // Edge panel of stored B (n×k): read each stored row contiguously, write it down one column.
       for (let col = 0; col < NR; col++) {
         let dst = panel + (<usize>col << 2);
         if (col < cols) {
@@ -294,6 +332,19 @@ function packBBlock(kb: i32, colBlock: i32): void {
       }
     }
   }
+}
+
+// Stores the transpose of the 4×4 block whose rows are x0..x3: its row q, (x0[q], x1[q], x2[q], x3[q]),
+// goes to dst + q·stride bytes.
+@inline function transpose4x4Store(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
+  const low01 = f32x4.shuffle(x0, x1, 0, 4, 1, 5); // x0[0] x1[0] x0[1] x1[1]
+  const high01 = f32x4.shuffle(x0, x1, 2, 6, 3, 7); // x0[2] x1[2] x0[3] x1[3]
+  const low23 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const high23 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(low01, low23, 0, 1, 4, 5));
+  v128.store(dst + stride, f32x4.shuffle(low01, low23, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, f32x4.shuffle(high01, high23, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, f32x4.shuffle(high01, high23, 2, 3, 6, 7));
 }
 
 // C[4×8] = alpha·(A panel · B panel) + beta·C, with beta = 0 ignoring C's old contents. Eight f32x4
