@@ -95,13 +95,7 @@ export function setupPacked(
   setI(J_LDC, ldc);
   setI(J_PACK_A, packA);
   setI(J_PACK_B, packB);
-  // Even blocks (rather than MC-sized ones and a small remainder) balance the chunks between threads.
-  const rowBlocks = (m + MC - 1) / MC;
-  const colBlocks = (n + NC - 1) / NC;
-  setI(J_ROW_BLOCKS, rowBlocks);
-  setI(J_COL_BLOCKS, colBlocks);
-  setI(J_MC, roundUp((m + rowBlocks - 1) / rowBlocks, MR));
-  setI(J_NC, roundUp((n + colBlocks - 1) / colBlocks, NR));
+  setBlocks((m + MC - 1) / MC, (n + NC - 1) / NC);
   // Even k blocks too: 784 = 4 × 196 rather than 3 × 256 + 16, whose last block would pay a whole
   // pass over C for 16 steps of k.
   const kBlocks = (k + KC - 1) / KC;
@@ -109,6 +103,46 @@ export function setupPacked(
   setI(J_KC, (k + kBlocks - 1) / kBlocks);
   setI(J_M_PAD, roundUp(m, MR));
   setI(J_N_PAD, roundUp(n, NR));
+}
+
+// Splits C into about rowBlocks × colBlocks even blocks (rather than MC-sized ones and a small
+// remainder), which balances the chunks between threads; the counts are re-derived after rounding the
+// block sizes up to whole panels.
+function setBlocks(rowBlocks: i32, colBlocks: i32): void {
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const mc = roundUp((m + rowBlocks - 1) / rowBlocks, MR);
+  const nc = roundUp((n + colBlocks - 1) / colBlocks, NR);
+  setI(J_MC, mc);
+  setI(J_NC, nc);
+  setI(J_ROW_BLOCKS, (m + mc - 1) / mc);
+  setI(J_COL_BLOCKS, (n + nc - 1) / nc);
+}
+
+/** Smallest blocks of C a split for threads makes: below them the micro-kernel's loads dominate. */
+const MIN_SPLIT_ROWS: i32 = 16;
+const MIN_SPLIT_COLS: i32 = 32;
+
+/**
+ * Splits the current job's C into at least `chunks` compute chunks where the blocks stay at least
+ * MIN_SPLIT_ROWS × MIN_SPLIT_COLS, so that threads can share a mid-size product (100×100 C: 2 chunks
+ * by default) and a descheduled thread holds up only a small part. Call after setupPacked.
+ */
+export function splitForThreads(chunks: i32): void {
+  let rowBlocks = getI(J_ROW_BLOCKS);
+  let colBlocks = getI(J_COL_BLOCKS);
+  const m = getI(J_M);
+  const n = getI(J_N);
+  while (rowBlocks * colBlocks < chunks) {
+    const rows = m / (rowBlocks + 1);
+    const cols = n / (colBlocks + 1);
+    // Split the dimension whose blocks are larger relative to their minimum.
+    if (rows >= MIN_SPLIT_ROWS && rows * MIN_SPLIT_COLS >= cols * MIN_SPLIT_ROWS) rowBlocks++;
+    else if (cols >= MIN_SPLIT_COLS) colBlocks++;
+    else if (rows >= MIN_SPLIT_ROWS) rowBlocks++;
+    else break;
+  }
+  setBlocks(rowBlocks, colBlocks);
 }
 
 /** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
@@ -365,7 +399,9 @@ function packBBlock(kb: i32, colBlock: i32): void {
   let c31 = f32x4.splat(0);
   let ap = aPanel;
   let bp = bPanel;
-  for (let p = 0; p < kc; p++) {
+  // The A pointer doubles as the loop counter: one add fewer per step of k.
+  const aEnd = aPanel + ((<usize>kc) << 4);
+  while (ap < aEnd) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = v128.load32_splat(ap);

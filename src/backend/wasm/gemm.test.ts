@@ -179,6 +179,8 @@ describe('wasm gemm agrees with the reference gemm', () => {
       [130, 150, 120],
       [97, 257, 301],
       [512, 17, 300],
+      [100, 100, 500], // split into 4 × 2 chunks for the threads
+      [33, 700, 200], // split mostly along the columns
     ]) {
       for (const [transA, transB] of [
         [false, false],

@@ -12,6 +12,13 @@ const STREAMING_ROWS = 8;
 const STREAMING_DEPTH = 4;
 /** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
 const PARALLEL_FLOPS = 4e6;
+/** Compute chunks per thread a parallel product is split into at least (when C is large enough). */
+const CHUNKS_PER_THREAD = 4;
+
+/** The packed path's export that module.ts's WasmKernels does not list yet (assembly/gemm.ts). */
+interface SplitKernel {
+  splitForThreads(chunks: number): void;
+}
 
 /** The pieces gemm works with: kernels, where tensors live, and the threads. */
 export interface GemmContext {
@@ -92,8 +99,12 @@ export function wasmGemm(
       scratch,
       scratch + packABytes,
     );
-    if (2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers()) pool.runPacked(kernels);
-    else kernels.runPacked();
+    if (2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers()) {
+      (kernels as WasmKernels & SplitKernel).splitForThreads(CHUNKS_PER_THREAD * pool.threads);
+      pool.runPacked(kernels);
+    } else {
+      kernels.runPacked();
+    }
   }
   if (copyC && memory !== undefined) {
     const cElement = cAddress / 4;
