@@ -48,6 +48,14 @@ const J_K_BLOCKS: i32 = 19;
 const J_M_PAD: i32 = 20;
 const J_N_PAD: i32 = 21;
 const J_KC: i32 = 22;
+/** PACKED_JOB or STREAMING_JOB: what computeChunk runs. */
+const J_KIND: i32 = 23;
+/** Columns of C (or, split along k, depths) per chunk of a streaming job. */
+const J_CHUNK_SIZE: i32 = 24;
+/** Where a streaming job split along k writes its partial products (0: split into columns). */
+const J_PARTIALS: i32 = 25;
+const PACKED_JOB: i32 = 0;
+const STREAMING_JOB: i32 = 1;
 
 @inline function getI(field: i32): i32 {
   return load<i32>(JOB_ADDRESS + (<u32>field << 2));
@@ -80,6 +88,7 @@ export function setupPacked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, packA: i32, packB: i32,
 ): void {
+  setI(J_KIND, PACKED_JOB);
   setI(J_TRANS_A, transA);
   setI(J_TRANS_B, transB);
   setI(J_M, m);
@@ -145,14 +154,107 @@ export function splitForThreads(chunks: i32): void {
   setBlocks(rowBlocks, colBlocks);
 }
 
+/**
+ * Describes a streaming-path product (see gemmSmall) split into chunks that threads can share, e.g.
+ * 1×9216 · 9216×256, whose 9.4 MB of B one core streams more slowly than two. It has no pack chunks;
+ * run it like a packed job. With `partials` = 0 the chunks are column ranges of C, `chunkSize` wide (a
+ * multiple of 8): for stored-transposed B (each chunk reads whole stored rows) or k ≤ 4. Otherwise
+ * they are depth ranges of `chunkSize` (B rows read whole and in order, as one thread would), each
+ * writing its m×n partial product at `partials` (ceil(k / chunkSize)·m·n floats); finishSplitK() then
+ * sums them into C.
+ */
+export function setupStreaming(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, chunkSize: i32, partials: i32,
+): void {
+  setI(J_KIND, STREAMING_JOB);
+  setI(J_TRANS_A, transA);
+  setI(J_TRANS_B, transB);
+  setI(J_M, m);
+  setI(J_N, n);
+  setI(J_K, k);
+  setF(J_ALPHA, alpha);
+  setI(J_A, a);
+  setI(J_LDA, lda);
+  setI(J_B, b);
+  setI(J_LDB, ldb);
+  setF(J_BETA, beta);
+  setI(J_C, c);
+  setI(J_LDC, ldc);
+  setI(J_CHUNK_SIZE, chunkSize);
+  setI(J_PARTIALS, partials);
+}
+
 /** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
 export function packChunks(): i32 {
+  if (getI(J_KIND) == STREAMING_JOB) return 0;
   return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + getI(J_COL_BLOCKS));
 }
 
 /** Number of compute chunks of the current job: one per (row block, column block) of C. */
 export function computeChunks(): i32 {
+  if (getI(J_KIND) == STREAMING_JOB) {
+    const size = getI(J_CHUNK_SIZE);
+    return ((getI(J_PARTIALS) == 0 ? getI(J_N) : getI(J_K)) + size - 1) / size;
+  }
   return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS);
+}
+
+// One chunk of a streaming job: columns [j0, j0 + size) of C, reading B's columns (or stored rows,
+// when transposed) of that range only; or, split along k, the partial product of depths
+// [p0, p0 + size): op(A)[:, p0:p0+size] · B[p0:p0+size, :] (m×n) into its own slot of the partials.
+function streamingChunk(chunk: i32): void {
+  const transA = getI(J_TRANS_A);
+  const transB = getI(J_TRANS_B);
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const k = getI(J_K);
+  const lda = getI(J_LDA);
+  const ldb = getI(J_LDB);
+  const size = getI(J_CHUNK_SIZE);
+  const partials = getI(J_PARTIALS);
+  if (partials == 0) {
+    const j0 = chunk * size;
+    const b = getI(J_B) + ((transB ? j0 * ldb : j0) << 2);
+    gemmSmall(
+      transA, transB, m, min(size, n - j0), k, getF(J_ALPHA),
+      getI(J_A), lda, b, ldb, getF(J_BETA), getI(J_C) + (j0 << 2), getI(J_LDC),
+    );
+    return;
+  }
+  const p0 = chunk * size;
+  // A[i][p] lives at a + (i·strideI + p·strideP) floats (see gemmSmall); B is not transposed here.
+  const a = getI(J_A) + ((transA ? p0 * lda : p0) << 2);
+  const b = getI(J_B) + ((p0 * ldb) << 2);
+  const partial = partials + ((chunk * m * n) << 2);
+  gemmSmall(transA, 0, m, n, min(size, k - p0), 1, a, lda, b, ldb, 0, partial, n);
+}
+
+/** C = alpha·(sum of the partial products) + beta·C, after a streaming job split along k has run. */
+export function finishSplitK(): void {
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const c = getI(J_C);
+  const ldc = getI(J_LDC);
+  const alpha = getF(J_ALPHA);
+  const beta = getF(J_BETA);
+  const partials = getI(J_PARTIALS);
+  const chunks = computeChunks();
+  const partialBytes = <usize>(m * n) << 2;
+  for (let i = 0; i < m; i++) {
+    const row = ptr(c, i * ldc);
+    const first = ptr(partials, i * n);
+    for (let j = 0; j < n; j++) {
+      const offset = <usize>j << 2;
+      let sum: f32 = 0;
+      let at = first + offset;
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        sum += load<f32>(at);
+        at += partialBytes;
+      }
+      update1(row + offset, sum, alpha, beta);
+    }
+  }
 }
 
 /** Packs one chunk: rows of A or columns of B for one k block. */
@@ -167,6 +269,10 @@ export function packChunk(chunk: i32): void {
 
 /** Computes one rows×columns block of C over the whole k range; `thread` picks the edge tile scratch. */
 export function computeChunk(chunk: i32, thread: i32): void {
+  if (getI(J_KIND) == STREAMING_JOB) {
+    streamingChunk(chunk);
+    return;
+  }
   const colBlocks = getI(J_COL_BLOCKS);
   const mc = getI(J_MC);
   const nc = getI(J_NC);

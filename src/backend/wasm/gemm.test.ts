@@ -204,6 +204,38 @@ describe('wasm gemm agrees with the reference gemm', () => {
     }
   });
 
+  it('on two threads on the streaming path (few rows or k ≤ 4), split into column ranges', () => {
+    const rng = new Random(8);
+    for (const [m, n, k] of [
+      [1, 300, 7000], // like the conv net's 1×9216 · 9216×256
+      [5, 301, 3001],
+      [8, 77, 9000], // n not a multiple of the 32-column chunks
+      [100, 7001, 3], // k ≤ 4 streams too
+    ]) {
+      for (const [transA, transB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        for (const beta of [0, 1]) {
+          const test: Case = {
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha: 0.5,
+            beta,
+            offsets: [3, 1, 2],
+            pads: [1, 2, 3],
+          };
+          checkCase(twoThreads, rng, test, true);
+        }
+      }
+    }
+  });
+
   it('ignores C (even NaN) when beta = 0, and scales C when k = 0 or alpha = 0', () => {
     const a = oneThread.allocate(12 * 5);
     const b = oneThread.allocate(5 * 12);
