@@ -599,9 +599,11 @@ export function gemmSmall(
   store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
 }
 
-// One row of C, accumulated in place (it stays in L1) while B's rows stream past. Zeros of A are
-// skipped, as reference BLAS skips zeros of B: a batch-1 MNIST input is about 80% zeros. (So a zero
-// times an Inf or NaN in B contributes 0 here rather than NaN.)
+// One row of C, accumulated in place (it stays in L1) while B's rows stream past, four rows of B per
+// pass over C (one load and one store of C per 16 multiply-adds instead of per 4). Zeros of A are
+// skipped, as reference BLAS skips zeros of B: a batch-1 MNIST input is about 80% zeros, so the rows of
+// B that meet a nonzero of A are gathered four at a time. (So a zero times an Inf or NaN in B
+// contributes 0 here rather than NaN.)
 function streamRow1(
   aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
 ): void {
@@ -616,21 +618,78 @@ function streamRow1(
     store<f32>(at, beta == 0 ? 0 : beta * load<f32>(at));
   }
   const aStep = <usize>strideP << 2;
+  const bStep = <usize>ldb << 2;
+  // Scales alpha·A[p] ≠ 0 and their rows of B gathered so far (at most three wait here).
+  let scale0: f32 = 0;
+  let scale1: f32 = 0;
+  let scale2: f32 = 0;
+  let row0: usize = 0;
+  let row1: usize = 0;
+  let row2: usize = 0;
+  let gathered = 0;
   let ap = aRow;
+  let bRow = <usize>b;
   for (let p = 0; p < k; p++) {
     const scale = alpha * load<f32>(ap);
+    if (scale != 0) {
+      if (gathered == 0) {
+        scale0 = scale;
+        row0 = bRow;
+        gathered = 1;
+      } else if (gathered == 1) {
+        scale1 = scale;
+        row1 = bRow;
+        gathered = 2;
+      } else if (gathered == 2) {
+        scale2 = scale;
+        row2 = bRow;
+        gathered = 3;
+      } else {
+        addRows4(cRow, n, scale0, row0, scale1, row1, scale2, row2, scale, bRow);
+        gathered = 0;
+      }
+    }
     ap += aStep;
-    if (scale == 0) continue;
-    const va = f32x4.splat(scale);
-    const bRow = ptr(b, p * ldb);
-    for (let j = 0; j < n4; j += 4) {
-      const offset = <usize>j << 2;
-      v128.store(cRow + offset, f32x4.add(v128.load(cRow + offset), f32x4.mul(va, v128.load(bRow + offset))));
-    }
-    for (let j = n4; j < n; j++) {
-      const offset = <usize>j << 2;
-      store<f32>(cRow + offset, load<f32>(cRow + offset) + scale * load<f32>(bRow + offset));
-    }
+    bRow += bStep;
+  }
+  if (gathered > 0) addRow(cRow, n, scale0, row0);
+  if (gathered > 1) addRow(cRow, n, scale1, row1);
+  if (gathered > 2) addRow(cRow, n, scale2, row2);
+}
+
+// c[0:n] += s·r[0:n] (rows of n floats at byte addresses).
+function addRow(c: usize, n: i32, s: f32, r: usize): void {
+  const v = f32x4.splat(s);
+  const n4 = n & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const offset = <usize>j << 2;
+    v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.mul(v, v128.load(r + offset))));
+  }
+  for (let j = n4; j < n; j++) {
+    const offset = <usize>j << 2;
+    store<f32>(c + offset, load<f32>(c + offset) + s * load<f32>(r + offset));
+  }
+}
+
+// c[0:n] += s0·r0[0:n] + s1·r1[0:n] + s2·r2[0:n] + s3·r3[0:n] (rows of n floats at byte addresses).
+function addRows4(
+  c: usize, n: i32, s0: f32, r0: usize, s1: f32, r1: usize, s2: f32, r2: usize, s3: f32, r3: usize,
+): void {
+  const v0 = f32x4.splat(s0);
+  const v1 = f32x4.splat(s1);
+  const v2 = f32x4.splat(s2);
+  const v3 = f32x4.splat(s3);
+  const n4 = n & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const offset = <usize>j << 2;
+    const sum01 = f32x4.add(f32x4.mul(v0, v128.load(r0 + offset)), f32x4.mul(v1, v128.load(r1 + offset)));
+    const sum23 = f32x4.add(f32x4.mul(v2, v128.load(r2 + offset)), f32x4.mul(v3, v128.load(r3 + offset)));
+    v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.add(sum01, sum23)));
+  }
+  for (let j = n4; j < n; j++) {
+    const offset = <usize>j << 2;
+    const sum = s0 * load<f32>(r0 + offset) + s1 * load<f32>(r1 + offset) + (s2 * load<f32>(r2 + offset) + s3 * load<f32>(r3 + offset));
+    store<f32>(c + offset, load<f32>(c + offset) + sum);
   }
 }
 

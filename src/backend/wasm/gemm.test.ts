@@ -236,6 +236,32 @@ describe('wasm gemm agrees with the reference gemm', () => {
     }
   });
 
+  it('on the one-row streaming path with mostly-zero A (zeros skipped, nonzeros gathered by four)', () => {
+    const rng = new Random(9);
+    for (const [k, n] of [
+      [784, 500],
+      [97, 33],
+      [13, 7],
+    ]) {
+      for (const zeros of [0.8, 0.5, 1]) {
+        const a = oneThread.allocate(k);
+        for (let p = 0; p < k; p++) a[p] = rng.uniform() < zeros ? 0 : rng.randn();
+        const b = oneThread.allocate(k * n);
+        for (let i = 0; i < b.length; i++) b[i] = rng.randn();
+        const c = oneThread.allocate(n).fill(1);
+        const expected = Float32Array.from(c);
+        referenceGemm(false, false, 1, n, k, 1.5, a, 0, k, b, 0, n, 0.5, expected, 0, n); // [1,k]·[k,n]
+        oneThread.gemm(false, false, 1, n, k, 1.5, a, 0, k, b, 0, n, 0.5, c, 0, n);
+        for (let j = 0; j < n; j++) {
+          assert.ok(
+            Math.abs(c[j] - expected[j]) <= 1e-4 * (1 + Math.abs(expected[j])),
+            `k ${k} n ${n} C[${j}]`,
+          );
+        }
+      }
+    }
+  });
+
   it('ignores C (even NaN) when beta = 0, and scales C when k = 0 or alpha = 0', () => {
     const a = oneThread.allocate(12 * 5);
     const b = oneThread.allocate(5 * 12);
