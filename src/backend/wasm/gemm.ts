@@ -8,7 +8,11 @@ import type { ThreadPool } from './thread_pool.js';
 
 /** At most this many rows of C: stream B in place (packing would cost more than it saves). */
 const STREAMING_ROWS = 8;
-/** At most this deep (k): stream too; e.g. dW = xᵀ·dy at batch 1 is an outer product, k = 1. */
+/**
+ * At most this deep (k): stream too when B is not transposed; e.g. dW = xᵀ·dy at batch 1 is an outer
+ * product, k = 1. (With B transposed the streaming kernel takes dot products, slow for tiny k: the
+ * packed kernel runs dx = dy·Wᵀ of a 3-output layer, 100×3 · 3×100, about 5× faster.)
+ */
 const STREAMING_DEPTH = 4;
 /** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
 const PARALLEL_FLOPS = 4e6;
@@ -79,7 +83,7 @@ export function wasmGemm(
   if (m === 0 || n === 0) return;
   const { heap, pool } = context;
   const kernels = context.kernels as ThreadedGemmKernels;
-  const packed = m > STREAMING_ROWS && k > STREAMING_DEPTH && alpha !== 0;
+  const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0;
   const parallel = k > 0 && alpha !== 0 && 2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers();
   // A parallel streaming product with few rows and B not transposed is split along k, so that each
   // thread reads whole rows of B in order; its chunks' m×n partial products need scratch space.
