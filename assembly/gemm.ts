@@ -48,6 +48,14 @@ const J_K_BLOCKS: i32 = 19;
 const J_M_PAD: i32 = 20;
 const J_N_PAD: i32 = 21;
 const J_KC: i32 = 22;
+/** PACKED_JOB or STREAMING_JOB: what computeChunk runs. */
+const J_KIND: i32 = 23;
+/** Columns of C (or, split along k, depths) per chunk of a streaming job. */
+const J_CHUNK_SIZE: i32 = 24;
+/** Where a streaming job split along k writes its partial products (0: split into columns). */
+const J_PARTIALS: i32 = 25;
+const PACKED_JOB: i32 = 0;
+const STREAMING_JOB: i32 = 1;
 
 @inline function getI(field: i32): i32 {
   return load<i32>(JOB_ADDRESS + (<u32>field << 2));
@@ -80,6 +88,7 @@ export function setupPacked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, packA: i32, packB: i32,
 ): void {
+  setI(J_KIND, PACKED_JOB);
   setI(J_TRANS_A, transA);
   setI(J_TRANS_B, transB);
   setI(J_M, m);
@@ -95,13 +104,7 @@ export function setupPacked(
   setI(J_LDC, ldc);
   setI(J_PACK_A, packA);
   setI(J_PACK_B, packB);
-  // Even blocks (rather than MC-sized ones and a small remainder) balance the chunks between threads.
-  const rowBlocks = (m + MC - 1) / MC;
-  const colBlocks = (n + NC - 1) / NC;
-  setI(J_ROW_BLOCKS, rowBlocks);
-  setI(J_COL_BLOCKS, colBlocks);
-  setI(J_MC, roundUp((m + rowBlocks - 1) / rowBlocks, MR));
-  setI(J_NC, roundUp((n + colBlocks - 1) / colBlocks, NR));
+  setBlocks((m + MC - 1) / MC, (n + NC - 1) / NC);
   // Even k blocks too: 784 = 4 × 196 rather than 3 × 256 + 16, whose last block would pay a whole
   // pass over C for 16 steps of k.
   const kBlocks = (k + KC - 1) / KC;
@@ -111,14 +114,147 @@ export function setupPacked(
   setI(J_N_PAD, roundUp(n, NR));
 }
 
+// Splits C into about rowBlocks × colBlocks even blocks (rather than MC-sized ones and a small
+// remainder), which balances the chunks between threads; the counts are re-derived after rounding the
+// block sizes up to whole panels.
+function setBlocks(rowBlocks: i32, colBlocks: i32): void {
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const mc = roundUp((m + rowBlocks - 1) / rowBlocks, MR);
+  const nc = roundUp((n + colBlocks - 1) / colBlocks, NR);
+  setI(J_MC, mc);
+  setI(J_NC, nc);
+  setI(J_ROW_BLOCKS, (m + mc - 1) / mc);
+  setI(J_COL_BLOCKS, (n + nc - 1) / nc);
+}
+
+/** Smallest blocks of C a split for threads makes: below them the micro-kernel's loads dominate. */
+const MIN_SPLIT_ROWS: i32 = 16;
+const MIN_SPLIT_COLS: i32 = 32;
+
+/**
+ * Splits the current job's C into at least `chunks` compute chunks where the blocks stay at least
+ * MIN_SPLIT_ROWS × MIN_SPLIT_COLS, so that threads can share a mid-size product (100×100 C: 2 chunks
+ * by default) and a descheduled thread holds up only a small part. Call after setupPacked.
+ */
+export function splitForThreads(chunks: i32): void {
+  let rowBlocks = getI(J_ROW_BLOCKS);
+  let colBlocks = getI(J_COL_BLOCKS);
+  const m = getI(J_M);
+  const n = getI(J_N);
+  while (rowBlocks * colBlocks < chunks) {
+    const rows = m / (rowBlocks + 1);
+    const cols = n / (colBlocks + 1);
+    // Split the dimension whose blocks are larger relative to their minimum.
+    if (rows >= MIN_SPLIT_ROWS && rows * MIN_SPLIT_COLS >= cols * MIN_SPLIT_ROWS) rowBlocks++;
+    else if (cols >= MIN_SPLIT_COLS) colBlocks++;
+    else if (rows >= MIN_SPLIT_ROWS) rowBlocks++;
+    else break;
+  }
+  setBlocks(rowBlocks, colBlocks);
+}
+
+/**
+ * Describes a streaming-path product (see gemmSmall) split into chunks that threads can share, e.g.
+ * 1×9216 · 9216×256, whose 9.4 MB of B one core streams more slowly than two. It has no pack chunks;
+ * run it like a packed job. With `partials` = 0 the chunks are column ranges of C, `chunkSize` wide (a
+ * multiple of 8): for stored-transposed B (each chunk reads whole stored rows) or k ≤ 4. Otherwise
+ * they are depth ranges of `chunkSize` (B rows read whole and in order, as one thread would), each
+ * writing its m×n partial product at `partials` (ceil(k / chunkSize)·m·n floats); finishSplitK() then
+ * sums them into C.
+ */
+export function setupStreaming(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, chunkSize: i32, partials: i32,
+): void {
+  setI(J_KIND, STREAMING_JOB);
+  setI(J_TRANS_A, transA);
+  setI(J_TRANS_B, transB);
+  setI(J_M, m);
+  setI(J_N, n);
+  setI(J_K, k);
+  setF(J_ALPHA, alpha);
+  setI(J_A, a);
+  setI(J_LDA, lda);
+  setI(J_B, b);
+  setI(J_LDB, ldb);
+  setF(J_BETA, beta);
+  setI(J_C, c);
+  setI(J_LDC, ldc);
+  setI(J_CHUNK_SIZE, chunkSize);
+  setI(J_PARTIALS, partials);
+}
+
 /** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
 export function packChunks(): i32 {
+  if (getI(J_KIND) == STREAMING_JOB) return 0;
   return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + getI(J_COL_BLOCKS));
 }
 
 /** Number of compute chunks of the current job: one per (row block, column block) of C. */
 export function computeChunks(): i32 {
+  if (getI(J_KIND) == STREAMING_JOB) {
+    const size = getI(J_CHUNK_SIZE);
+    return ((getI(J_PARTIALS) == 0 ? getI(J_N) : getI(J_K)) + size - 1) / size;
+  }
   return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS);
+}
+
+// One chunk of a streaming job: columns [j0, j0 + size) of C, reading B's columns (or stored rows,
+// when transposed) of that range only; or, split along k, the partial product of depths
+// [p0, p0 + size): op(A)[:, p0:p0+size] · B[p0:p0+size, :] (m×n) into its own slot of the partials.
+function streamingChunk(chunk: i32): void {
+  const transA = getI(J_TRANS_A);
+  const transB = getI(J_TRANS_B);
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const k = getI(J_K);
+  const lda = getI(J_LDA);
+  const ldb = getI(J_LDB);
+  const size = getI(J_CHUNK_SIZE);
+  const partials = getI(J_PARTIALS);
+  if (partials == 0) {
+    const j0 = chunk * size;
+    const b = getI(J_B) + ((transB ? j0 * ldb : j0) << 2);
+    gemmSmall(
+      transA, transB, m, min(size, n - j0), k, getF(J_ALPHA),
+      getI(J_A), lda, b, ldb, getF(J_BETA), getI(J_C) + (j0 << 2), getI(J_LDC),
+    );
+    return;
+  }
+  const p0 = chunk * size;
+  // A[i][p] lives at a + (i·strideI + p·strideP) floats (see gemmSmall); B is not transposed here.
+  const a = getI(J_A) + ((transA ? p0 * lda : p0) << 2);
+  const b = getI(J_B) + ((p0 * ldb) << 2);
+  const partial = partials + ((chunk * m * n) << 2);
+  gemmSmall(transA, 0, m, n, min(size, k - p0), 1, a, lda, b, ldb, 0, partial, n);
+}
+
+/** C = alpha·(sum of the partial products) + beta·C, after a streaming job split along k has run. */
+export function finishSplitK(): void {
+  const m = getI(J_M);
+  const n = getI(J_N);
+  const c = getI(J_C);
+  const ldc = getI(J_LDC);
+  const alpha = getF(J_ALPHA);
+  const beta = getF(J_BETA);
+  const partials = getI(J_PARTIALS);
+  const chunks = computeChunks();
+  const partialBytes = <usize>(m * n) << 2;
+  for (let i = 0; i < m; i++) {
+    const row = ptr(c, i * ldc);
+    const first = ptr(partials, i * n);
+    for (let j = 0; j < n; j++) {
+      const offset = <usize>j << 2;
+      let sum: f32 = 0;
+      let at = first + offset;
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        sum += load<f32>(at);
+        at += partialBytes;
+      }
+      update1(row + offset, sum, alpha, beta);
+    }
+  }
 }
 
 /** Packs one chunk: rows of A or columns of B for one k block. */
@@ -133,6 +269,10 @@ export function packChunk(chunk: i32): void {
 
 /** Computes one rows×columns block of C over the whole k range; `thread` picks the edge tile scratch. */
 export function computeChunk(chunk: i32, thread: i32): void {
+  if (getI(J_KIND) == STREAMING_JOB) {
+    streamingChunk(chunk);
+    return;
+  }
   const colBlocks = getI(J_COL_BLOCKS);
   const mc = getI(J_MC);
   const nc = getI(J_NC);
@@ -210,9 +350,19 @@ function packABlock(kb: i32, rowBlock: i32): void {
         dst += 16;
       }
     } else if (rows == MR) {
+      // Stored A is m×k: 4 depths of the 4 rows at a time, a 4×4 transpose in registers.
       let r0 = ptr(a, i * lda + p0);
       const step = <usize>lda << 2;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4x4Store(
+          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
+          dst, 16,
+        );
+        r0 += 16;
+        dst += 64;
+      }
+      for (; p < kc; p++) {
         store<f32>(dst, load<f32>(r0));
         store<f32>(dst, load<f32>(r0 + step), 4);
         store<f32>(dst, load<f32>(r0 + 2 * step), 8);
@@ -265,8 +415,36 @@ function packBBlock(kb: i32, colBlock: i32): void {
         src += step;
         dst += 32;
       }
+    } else if (transB && cols == NR) {
+      // Stored B is n×k: 4 depths of the 8 stored rows at a time, two 4×4 transposes in registers
+      // (columns 0–3 of the panel, then 4–7).
+      let r0 = ptr(b, j * ldb + p0);
+      const r4 = <usize>(ldb << 4);
+      const step = <usize>ldb << 2;
+      let dst = panel;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4x4Store(
+          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
+          dst, 32,
+        );
+        const r1 = r0 + r4;
+        transpose4x4Store(
+          v128.load(r1), v128.load(r1 + step), v128.load(r1 + 2 * step), v128.load(r1 + 3 * step),
+          dst + 16, 32,
+        );
+        r0 += 16;
+        dst += 128;
+      }
+      for (; p < kc; p++) {
+        for (let col = 0; col < NR; col++) {
+          store<f32>(dst + (<usize>col << 2), load<f32>(r0 + <usize>col * step));
+        }
+        r0 += 4;
+        dst += 32;
+      }
     } else if (transB) {
-      // Stored B is n×k: read each stored row contiguously, write it down one column of the panel.
+      // Edge panel of stored B (n×k): read each stored row contiguously, write it down one column.
       for (let col = 0; col < NR; col++) {
         let dst = panel + (<usize>col << 2);
         if (col < cols) {
@@ -296,6 +474,19 @@ function packBBlock(kb: i32, colBlock: i32): void {
   }
 }
 
+// Stores the transpose of the 4×4 block whose rows are x0..x3: its row q, (x0[q], x1[q], x2[q], x3[q]),
+// goes to dst + q·stride bytes.
+@inline function transpose4x4Store(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
+  const low01 = f32x4.shuffle(x0, x1, 0, 4, 1, 5); // x0[0] x1[0] x0[1] x1[1]
+  const high01 = f32x4.shuffle(x0, x1, 2, 6, 3, 7); // x0[2] x1[2] x0[3] x1[3]
+  const low23 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const high23 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(low01, low23, 0, 1, 4, 5));
+  v128.store(dst + stride, f32x4.shuffle(low01, low23, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, f32x4.shuffle(high01, high23, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, f32x4.shuffle(high01, high23, 2, 3, 6, 7));
+}
+
 // C[4×8] = alpha·(A panel · B panel) + beta·C, with beta = 0 ignoring C's old contents. Eight f32x4
 // accumulators plus two B vectors and one A splat fit V8's 15 xmm registers without spilling; the k
 // loop is left for TurboFan to unroll (a hand unroll spilled). Inlined into computeChunk: as a call it
@@ -314,7 +505,9 @@ function packBBlock(kb: i32, colBlock: i32): void {
   let c31 = f32x4.splat(0);
   let ap = aPanel;
   let bp = bPanel;
-  for (let p = 0; p < kc; p++) {
+  // The A pointer doubles as the loop counter: one add fewer per step of k.
+  const aEnd = aPanel + ((<usize>kc) << 4);
+  while (ap < aEnd) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = v128.load32_splat(ap);
@@ -406,9 +599,11 @@ export function gemmSmall(
   store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
 }
 
-// One row of C, accumulated in place (it stays in L1) while B's rows stream past. Zeros of A are
-// skipped, as reference BLAS skips zeros of B: a batch-1 MNIST input is about 80% zeros. (So a zero
-// times an Inf or NaN in B contributes 0 here rather than NaN.)
+// One row of C, accumulated in place (it stays in L1) while B's rows stream past, four rows of B per
+// pass over C (one load and one store of C per 16 multiply-adds instead of per 4). Zeros of A are
+// skipped, as reference BLAS skips zeros of B: a batch-1 MNIST input is about 80% zeros, so the rows of
+// B that meet a nonzero of A are gathered four at a time. (So a zero times an Inf or NaN in B
+// contributes 0 here rather than NaN.)
 function streamRow1(
   aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
 ): void {
@@ -423,21 +618,78 @@ function streamRow1(
     store<f32>(at, beta == 0 ? 0 : beta * load<f32>(at));
   }
   const aStep = <usize>strideP << 2;
+  const bStep = <usize>ldb << 2;
+  // Scales alpha·A[p] ≠ 0 and their rows of B gathered so far (at most three wait here).
+  let scale0: f32 = 0;
+  let scale1: f32 = 0;
+  let scale2: f32 = 0;
+  let row0: usize = 0;
+  let row1: usize = 0;
+  let row2: usize = 0;
+  let gathered = 0;
   let ap = aRow;
+  let bRow = <usize>b;
   for (let p = 0; p < k; p++) {
     const scale = alpha * load<f32>(ap);
+    if (scale != 0) {
+      if (gathered == 0) {
+        scale0 = scale;
+        row0 = bRow;
+        gathered = 1;
+      } else if (gathered == 1) {
+        scale1 = scale;
+        row1 = bRow;
+        gathered = 2;
+      } else if (gathered == 2) {
+        scale2 = scale;
+        row2 = bRow;
+        gathered = 3;
+      } else {
+        addRows4(cRow, n, scale0, row0, scale1, row1, scale2, row2, scale, bRow);
+        gathered = 0;
+      }
+    }
     ap += aStep;
-    if (scale == 0) continue;
-    const va = f32x4.splat(scale);
-    const bRow = ptr(b, p * ldb);
-    for (let j = 0; j < n4; j += 4) {
-      const offset = <usize>j << 2;
-      v128.store(cRow + offset, f32x4.add(v128.load(cRow + offset), f32x4.mul(va, v128.load(bRow + offset))));
-    }
-    for (let j = n4; j < n; j++) {
-      const offset = <usize>j << 2;
-      store<f32>(cRow + offset, load<f32>(cRow + offset) + scale * load<f32>(bRow + offset));
-    }
+    bRow += bStep;
+  }
+  if (gathered > 0) addRow(cRow, n, scale0, row0);
+  if (gathered > 1) addRow(cRow, n, scale1, row1);
+  if (gathered > 2) addRow(cRow, n, scale2, row2);
+}
+
+// c[0:n] += s·r[0:n] (rows of n floats at byte addresses).
+function addRow(c: usize, n: i32, s: f32, r: usize): void {
+  const v = f32x4.splat(s);
+  const n4 = n & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const offset = <usize>j << 2;
+    v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.mul(v, v128.load(r + offset))));
+  }
+  for (let j = n4; j < n; j++) {
+    const offset = <usize>j << 2;
+    store<f32>(c + offset, load<f32>(c + offset) + s * load<f32>(r + offset));
+  }
+}
+
+// c[0:n] += s0·r0[0:n] + s1·r1[0:n] + s2·r2[0:n] + s3·r3[0:n] (rows of n floats at byte addresses).
+function addRows4(
+  c: usize, n: i32, s0: f32, r0: usize, s1: f32, r1: usize, s2: f32, r2: usize, s3: f32, r3: usize,
+): void {
+  const v0 = f32x4.splat(s0);
+  const v1 = f32x4.splat(s1);
+  const v2 = f32x4.splat(s2);
+  const v3 = f32x4.splat(s3);
+  const n4 = n & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const offset = <usize>j << 2;
+    const sum01 = f32x4.add(f32x4.mul(v0, v128.load(r0 + offset)), f32x4.mul(v1, v128.load(r1 + offset)));
+    const sum23 = f32x4.add(f32x4.mul(v2, v128.load(r2 + offset)), f32x4.mul(v3, v128.load(r3 + offset)));
+    v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.add(sum01, sum23)));
+  }
+  for (let j = n4; j < n; j++) {
+    const offset = <usize>j << 2;
+    const sum = s0 * load<f32>(r0 + offset) + s1 * load<f32>(r1 + offset) + (s2 * load<f32>(r2 + offset) + s3 * load<f32>(r3 + offset));
+    store<f32>(c + offset, load<f32>(c + offset) + sum);
   }
 }
 

@@ -1,7 +1,8 @@
 // The benchmark command: zerodl's workloads on the selected backend at 1 and 2 threads, then the numpy
 // and PyTorch anchors in the same run, printed as a table with ratios (or JSON lines with --json).
 //   node --expose-gc dist/bench/run.js [--json] [--json-file FILE] [--quick] [--threads 1,2]
-//                                      [--no-anchors] [--anchors DIR]
+//                                      [--no-anchors] [--anchors DIR] [--only PREFIX]
+// --only PREFIX runs just the workloads whose name starts with PREFIX (e.g. --only gemm, --only mlp_).
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -33,6 +34,8 @@ interface Options {
   quick: boolean;
   threads: number[];
   anchors: string | undefined;
+  /** Run only the workloads whose name starts with this (all when undefined). */
+  only: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -43,6 +46,7 @@ function parseOptions(argv: string[]): Options {
     quick: false,
     threads: [1, 2],
     anchors: process.env.ZERODL_ANCHORS ?? join(repo, '..', 'shared', 'anchors', 'python'),
+    only: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -51,10 +55,11 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--quick') options.quick = true;
     else if (arg === '--no-anchors') options.anchors = undefined;
     else if (arg === '--anchors') options.anchors = argv[++i];
+    else if (arg === '--only') options.only = argv[++i];
     else if (arg === '--threads') options.threads = (argv[++i] ?? '').split(',').map(Number);
     else
       throw new Error(
-        `bench: unknown argument '${arg}' (use --json --quick --threads 1,2 --no-anchors --anchors DIR)`,
+        `bench: unknown argument '${arg}' (use --json --quick --threads 1,2 --no-anchors --anchors DIR --only PREFIX)`,
       );
   }
   if (options.threads.some((t) => !Number.isInteger(t) || t < 1))
@@ -82,9 +87,19 @@ function main(): void {
   const options = parseOptions(process.argv.slice(2));
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const targetS = options.quick ? 0.3 : 1;
-  const data = loadMnist3();
+  const wanted = (workload: string) => options.only === undefined || workload.startsWith(options.only);
+  const needsData = [
+    'mlp_step_b100',
+    'mlp_infer_b1000',
+    'seed_step_b1',
+    'mnist3_epoch_b1',
+    'heap_growth_seed_b1',
+  ];
+  const data = needsData.some(wanted) ? loadMnist3() : undefined;
   const results: Result[] = [];
-  const add = (result: Result) => {
+  const add = (run: () => Result, workload: string) => {
+    if (!wanted(workload)) return;
+    const result = run();
     results.push(result);
     progress(`  ${result.workload} ${result.backend} ${result.threads}t: ${result.median_ms} ms`);
   };
@@ -94,15 +109,20 @@ function main(): void {
     setFloat32Allocator(wasm?.runtime.shared ? wasm.allocate : undefined);
     const context: BenchContext = { backend, threads, targetS, loadavg: loads };
     progress(`zerodl on ${backend.name}, ${threads} thread(s), load ${loads().join(' ')}`);
-    for (const shape of GEMM_SHAPES) add(benchGemm(context, shape));
-    add(benchTrainStep(context, data, 100));
-    add(benchInfer(context, data));
-    // Batch-1 work is below the parallel threshold: one run, at the first thread count, is enough.
-    if (first) {
-      add(benchTrainStep(context, data, 1));
-      add(benchTrainStep(context, data, 1, 'twoLine'));
-      add(benchEpoch(context, data));
-      add(benchHeapGrowth(context, data, 10000, () => wasm?.heap.byteLength ?? 0));
+    for (const shape of GEMM_SHAPES) add(() => benchGemm(context, shape), shape.name);
+    if (data !== undefined) {
+      add(() => benchTrainStep(context, data, 100), 'mlp_step_b100');
+      add(() => benchInfer(context, data), 'mlp_infer_b1000');
+      // Batch-1 work is below the parallel threshold: one run, at the first thread count, is enough.
+      if (first) {
+        add(() => benchTrainStep(context, data, 1), 'seed_step_b1');
+        add(() => benchTrainStep(context, data, 1, 'twoLine'), 'seed_step_b1_two_line');
+        add(() => benchEpoch(context, data), 'mnist3_epoch_b1');
+        add(
+          () => benchHeapGrowth(context, data, 10000, () => wasm?.heap.byteLength ?? 0),
+          'heap_growth_seed_b1',
+        );
+      }
     }
     first = false;
   }

@@ -179,6 +179,8 @@ describe('wasm gemm agrees with the reference gemm', () => {
       [130, 150, 120],
       [97, 257, 301],
       [512, 17, 300],
+      [100, 100, 500], // split into 4 × 2 chunks for the threads
+      [33, 700, 200], // split mostly along the columns
     ]) {
       for (const [transA, transB] of [
         [false, false],
@@ -198,6 +200,64 @@ describe('wasm gemm agrees with the reference gemm', () => {
           pads: [1, 2, 3],
         };
         checkCase(twoThreads, rng, test, true);
+      }
+    }
+  });
+
+  it('on two threads on the streaming path (few rows or k ≤ 4), split into column ranges', () => {
+    const rng = new Random(8);
+    for (const [m, n, k] of [
+      [1, 300, 7000], // like the conv net's 1×9216 · 9216×256
+      [5, 301, 3001],
+      [8, 77, 9000], // n not a multiple of the 32-column chunks
+      [100, 7001, 3], // k ≤ 4 streams too
+    ]) {
+      for (const [transA, transB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        for (const beta of [0, 1]) {
+          const test: Case = {
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha: 0.5,
+            beta,
+            offsets: [3, 1, 2],
+            pads: [1, 2, 3],
+          };
+          checkCase(twoThreads, rng, test, true);
+        }
+      }
+    }
+  });
+
+  it('on the one-row streaming path with mostly-zero A (zeros skipped, nonzeros gathered by four)', () => {
+    const rng = new Random(9);
+    for (const [k, n] of [
+      [784, 500],
+      [97, 33],
+      [13, 7],
+    ]) {
+      for (const zeros of [0.8, 0.5, 1]) {
+        const a = oneThread.allocate(k);
+        for (let p = 0; p < k; p++) a[p] = rng.uniform() < zeros ? 0 : rng.randn();
+        const b = oneThread.allocate(k * n);
+        for (let i = 0; i < b.length; i++) b[i] = rng.randn();
+        const c = oneThread.allocate(n).fill(1);
+        const expected = Float32Array.from(c);
+        referenceGemm(false, false, 1, n, k, 1.5, a, 0, k, b, 0, n, 0.5, expected, 0, n); // [1,k]·[k,n]
+        oneThread.gemm(false, false, 1, n, k, 1.5, a, 0, k, b, 0, n, 0.5, c, 0, n);
+        for (let j = 0; j < n; j++) {
+          assert.ok(
+            Math.abs(c[j] - expected[j]) <= 1e-4 * (1 + Math.abs(expected[j])),
+            `k ${k} n ${n} C[${j}]`,
+          );
+        }
       }
     }
   });

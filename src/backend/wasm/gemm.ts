@@ -1,5 +1,5 @@
 // The wasm backend's gemm: validates, finds (or copies in) the operands in wasm memory, and picks the
-// streaming kernel (few rows), the one-thread packed kernel or the thread pool.
+// streaming kernel (few rows), the one-thread packed kernel or the thread pool (for both kernels).
 
 import { checkGemmArguments } from '../checks.js';
 import type { WasmHeap } from './memory.js';
@@ -8,10 +8,48 @@ import type { ThreadPool } from './thread_pool.js';
 
 /** At most this many rows of C: stream B in place (packing would cost more than it saves). */
 const STREAMING_ROWS = 8;
-/** At most this deep (k): stream too; e.g. dW = xᵀ·dy at batch 1 is an outer product, k = 1. */
+/**
+ * At most this deep (k): stream too when B is not transposed; e.g. dW = xᵀ·dy at batch 1 is an outer
+ * product, k = 1. (With B transposed the streaming kernel takes dot products, slow for tiny k: the
+ * packed kernel runs dx = dy·Wᵀ of a 3-output layer, 100×3 · 3×100, about 5× faster.)
+ */
 const STREAMING_DEPTH = 4;
 /** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
 const PARALLEL_FLOPS = 4e6;
+/**
+ * Compute chunks per thread a parallel product is split into at least (when C is large enough): the
+ * thread that finishes first waits at most one chunk for the other, so finer is better; 32 chunks
+ * instead of one cost under 1% on one thread (measured on the bench shapes).
+ */
+const CHUNKS_PER_THREAD = 8;
+
+/** Columns of C per chunk when threads share a streaming product (a multiple of 8, the kernel's width). */
+const STREAMING_CHUNK_COLS = 32;
+/** Depth chunks per thread when threads share a streaming product along k. */
+const STREAMING_DEPTH_CHUNKS_PER_THREAD = 4;
+
+/** The gemm exports that module.ts's WasmKernels does not list yet (assembly/gemm.ts). */
+interface ThreadedGemmKernels extends WasmKernels {
+  splitForThreads(chunks: number): void;
+  setupStreaming(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    chunkSize: number,
+    partials: number,
+  ): void;
+  finishSplitK(): void;
+}
 
 /** The pieces gemm works with: kernels, where tensors live, and the threads. */
 export interface GemmContext {
@@ -47,11 +85,20 @@ export function wasmGemm(
 ): void {
   checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
-  const { kernels, heap, pool } = context;
-  const packed = m > STREAMING_ROWS && k > STREAMING_DEPTH && alpha !== 0;
-  // Scratch: [packed A | packed B | copies of foreign A, B, C], each 64-byte aligned.
+  const { heap, pool } = context;
+  const kernels = context.kernels as ThreadedGemmKernels;
+  const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0;
+  const parallel = k > 0 && alpha !== 0 && 2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers();
+  // A parallel streaming product with few rows and B not transposed is split along k, so that each
+  // thread reads whole rows of B in order; its chunks' m×n partial products need scratch space.
+  const streamingDepth =
+    parallel && !packed && !transB && k > STREAMING_DEPTH
+      ? Math.ceil(k / (STREAMING_DEPTH_CHUNKS_PER_THREAD * pool.threads) / 4) * 4
+      : 0;
+  const partialsBytes = streamingDepth > 0 ? align(Math.ceil(k / streamingDepth) * m * n * 4) : 0;
+  // Scratch: [packed A | packed B or partial products | copies of foreign A, B, C], 64-byte aligned.
   const packABytes = packed ? align(Math.ceil(m / 4) * 4 * k * 4) : 0;
-  const packBBytes = packed ? align(k * Math.ceil(n / 8) * 8 * 4) : 0;
+  const packBBytes = packed ? align(k * Math.ceil(n / 8) * 8 * 4) : partialsBytes;
   const aSpan = k === 0 ? 0 : span(transA ? k : m, transA ? m : k, lda);
   const bSpan = k === 0 ? 0 : span(transB ? n : k, transB ? k : n, ldb);
   const cSpan = span(m, n, ldc);
@@ -73,7 +120,50 @@ export function wasmGemm(
   if (k === 0 || alpha === 0) {
     kernels.scaleC(m, n, beta, cAddress, ldc);
   } else if (!packed) {
-    kernels.gemmSmall(tA, tB, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
+    if (streamingDepth > 0) {
+      // e.g. 1×9216 · 9216×256: each thread streams whole rows of B for its ranges of k.
+      kernels.setupStreaming(
+        tA,
+        tB,
+        m,
+        n,
+        k,
+        alpha,
+        aAddress,
+        lda,
+        bAddress,
+        ldb,
+        beta,
+        cAddress,
+        ldc,
+        streamingDepth,
+        scratch + packABytes,
+      );
+      pool.runPacked(kernels);
+      kernels.finishSplitK();
+    } else if (parallel && n >= 2 * STREAMING_CHUNK_COLS) {
+      // Stored-transposed B (each column of C reads one stored row) or k ≤ 4: column ranges of C.
+      kernels.setupStreaming(
+        tA,
+        tB,
+        m,
+        n,
+        k,
+        alpha,
+        aAddress,
+        lda,
+        bAddress,
+        ldb,
+        beta,
+        cAddress,
+        ldc,
+        STREAMING_CHUNK_COLS,
+        0,
+      );
+      pool.runPacked(kernels);
+    } else {
+      kernels.gemmSmall(tA, tB, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
+    }
   } else {
     kernels.setupPacked(
       tA,
@@ -92,8 +182,12 @@ export function wasmGemm(
       scratch,
       scratch + packABytes,
     );
-    if (2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers()) pool.runPacked(kernels);
-    else kernels.runPacked();
+    if (parallel) {
+      kernels.splitForThreads(CHUNKS_PER_THREAD * pool.threads);
+      pool.runPacked(kernels);
+    } else {
+      kernels.runPacked();
+    }
   }
   if (copyC && memory !== undefined) {
     const cElement = cAddress / 4;
