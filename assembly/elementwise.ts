@@ -1,5 +1,6 @@
 // Elementwise kernels of a training step, SIMD128 with scalar tails: LeakyReLU and its backward, the
-// bias gradient (sum over rows), and the SGD / Momentum updates. Pointers are byte addresses.
+// bias gradients (sum over rows; per channel), a convolution's bias fill, and the SGD / Momentum
+// updates. Pointers are byte addresses.
 
 /** y = x > 0 ? x : alpha·x over n elements. */
 export function leakyRelu(x: usize, y: usize, n: i32, alpha: f32): void {
@@ -52,6 +53,43 @@ export function sumRows(m: usize, rows: i32, cols: i32, out: usize): void {
     let s: f32 = 0;
     for (let r = 0; r < rows; r++) s += load<f32>(m + ((<usize>r * <usize>cols + <usize>j) << 2));
     store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+/**
+ * Rows first … last − 1 of y [images·channels, pixels] (NCHW with pixels = H·W): row r = n·channels + c
+ * gets values[c] everywhere (a convolution's bias).
+ */
+export function fillChannels(values: usize, channels: i32, pixels: i32, y: usize, first: i32, last: i32): void {
+  for (let row = first; row < last; row++) {
+    const value = f32x4.splat(load<f32>(values + (<usize>(row % channels) << 2)));
+    const out = y + ((<usize>row * <usize>pixels) << 2);
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) v128.store(out + (<usize>p << 2), value);
+    for (; p < pixels; p++) store<f32>(out + (<usize>p << 2), f32x4.extract_lane(value, 0));
+  }
+}
+
+/**
+ * out[c] = Σ_{n, p} m[n][c][p] for channels first … last − 1 of m [images, channels, pixels]
+ * (a convolution's bias gradient).
+ */
+export function sumChannels(
+  m: usize, images: i32, channels: i32, pixels: i32, out: usize, first: i32, last: i32,
+): void {
+  for (let c = first; c < last; c++) {
+    let vector = f32x4.splat(0);
+    let scalar: f32 = 0;
+    for (let n = 0; n < images; n++) {
+      const row = m + ((<usize>(n * channels + c) * <usize>pixels) << 2);
+      let p = 0;
+      for (; p + 4 <= pixels; p += 4) vector = f32x4.add(vector, v128.load(row + (<usize>p << 2)));
+      for (; p < pixels; p++) scalar += load<f32>(row + (<usize>p << 2));
+    }
+    const lanes =
+      f32x4.extract_lane(vector, 0) + f32x4.extract_lane(vector, 1) +
+      (f32x4.extract_lane(vector, 2) + f32x4.extract_lane(vector, 3));
+    store<f32>(out + (<usize>c << 2), lanes + scalar);
   }
 }
 

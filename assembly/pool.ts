@@ -90,3 +90,26 @@ function poolOne(
   store<i32>(argmax + ((out + <usize>ox) << 2), best);
   store<f32>(y + ((out + <usize>ox) << 2), bestValue);
 }
+
+/**
+ * Max pooling's backward for planes first … last − 1: each dx plane (planeSize floats) is zeroed, then
+ * dx[argmax[i]] += dy[i] for that plane's outputs (outputSize each). An index outside dx's `dxSize`
+ * floats is skipped rather than written (argmax comes from maxPool2d; this keeps memory safe anyway).
+ */
+export function maxPool2dBackward(
+  planeSize: i32, outputSize: i32, dy: usize, argmax: usize, dx: usize, dxSize: i32, first: i32, last: i32,
+): void {
+  const zero = f32x4.splat(0);
+  const start = <usize>first * <usize>planeSize;
+  const end = <usize>last * <usize>planeSize;
+  let i = start;
+  for (; i + 4 <= end; i += 4) v128.store(dx + (i << 2), zero);
+  for (; i < end; i++) store<f32>(dx + (i << 2), 0);
+  const outEnd = <usize>last * <usize>outputSize;
+  for (let o = <usize>first * <usize>outputSize; o < outEnd; o++) {
+    const target = <u32>load<i32>(argmax + (o << 2));
+    if (target >= <u32>dxSize) continue;
+    const at = dx + (<usize>target << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(dy + (o << 2)));
+  }
+}

@@ -1,7 +1,12 @@
 // Reference elementwise kernels of a training step, in plain TypeScript: the specification the wasm
 // versions must agree with.
 
-import { checkOuterUpdateArguments, checkSameLengths, checkSumRowsArguments } from '../checks.js';
+import {
+  checkChannelArguments,
+  checkOuterUpdateArguments,
+  checkSameLengths,
+  checkSumRowsArguments,
+} from '../checks.js';
 
 /** y = x > 0 ? x : alpha·x. */
 export function leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
@@ -22,6 +27,40 @@ export function sumRows(m: Float32Array, rows: number, cols: number, out: Float3
   for (let r = 0; r < rows; r++) {
     const offset = r * cols;
     for (let j = 0; j < cols; j++) out[j] += m[offset + j];
+  }
+}
+
+/** y[n][c][p] = values[c] for y [images, channels, pixels]: a convolution's bias, before the product adds to it. */
+export function fillChannels(
+  values: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  y: Float32Array,
+): void {
+  checkChannelArguments('fillChannels', y, images, channels, pixels, values);
+  for (let n = 0; n < images; n++) {
+    for (let c = 0; c < channels; c++)
+      y.fill(values[c], (n * channels + c) * pixels, (n * channels + c + 1) * pixels);
+  }
+}
+
+/** out[c] = Σ_{n, p} m[n][c][p] for m [images, channels, pixels]: a convolution's bias gradient. */
+export function sumChannels(
+  m: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('sumChannels', m, images, channels, pixels, out);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let p = 0; p < pixels; p++) sum += m[offset + p];
+    }
+    out[c] = sum;
   }
 }
 
