@@ -3,7 +3,9 @@
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
 import { col2im, im2col } from './im2col';
-import { fillChannels, leakyRelu, leakyReluBackward, sumChannels } from './elementwise';
+import {
+  affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, sumChannels,
+} from './elementwise';
 import { maxPool2d, maxPool2dBackward } from './pool';
 
 /** The parallel-for job descriptor (below HEAP_BASE, clear of the GEMM's job, control words and tiles). */
@@ -17,6 +19,8 @@ const KIND_LEAKY_RELU: i32 = 5;
 const KIND_LEAKY_RELU_BACKWARD: i32 = 6;
 const KIND_FILL_CHANNELS: i32 = 7;
 const KIND_SUM_CHANNELS: i32 = 8;
+const KIND_CHANNEL_DOT: i32 = 9;
+const KIND_AFFINE_CHANNELS: i32 = 10;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -110,6 +114,10 @@ export function parallelChunk(chunk: i32): void {
     fillChannels(arg(0), arg(1), arg(2), arg(3), first, last);
   } else if (kind == KIND_SUM_CHANNELS) {
     sumChannels(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
+  } else if (kind == KIND_CHANNEL_DOT) {
+    channelDot(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
+  } else if (kind == KIND_AFFINE_CHANNELS) {
+    affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   }
 }
 
@@ -187,6 +195,39 @@ export function setupSumChannels(
   setArg(3, pixels);
   setArg(4, <i32>out);
   return describe(KIND_SUM_CHANNELS, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** channelDot split by channels. */
+export function setupChannelDot(
+  a: usize, aShift: usize, b: usize, bShift: usize, images: i32, channels: i32, pixels: i32, out: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, <i32>a);
+  setArg(1, <i32>aShift);
+  setArg(2, <i32>b);
+  setArg(3, <i32>bShift);
+  setArg(4, images);
+  setArg(5, channels);
+  setArg(6, pixels);
+  setArg(7, <i32>out);
+  return describe(KIND_CHANNEL_DOT, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** affineChannels split by rows (images·channels of them). */
+export function setupAffineChannels(
+  a: usize, p: usize, b: usize, q: usize, m: usize, r: usize, images: i32, channels: i32, pixels: i32,
+  out: usize, chunks: i32,
+): i32 {
+  setArg(0, <i32>a);
+  setArg(1, <i32>p);
+  setArg(2, <i32>b);
+  setArg(3, <i32>q);
+  setArg(4, <i32>m);
+  setArg(5, <i32>r);
+  setArg(6, channels);
+  setArg(7, pixels);
+  setArg(8, <i32>out);
+  return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
 }
 
 // Arguments 0–8 in im2col's order (channels, height, width, kernelSize, stride, pad, then three pointers

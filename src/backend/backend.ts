@@ -99,6 +99,38 @@ export interface Backend {
   /** out[c] = Σ_{n, p} m[n][c][p] for m [images, channels, pixels]: a convolution's bias gradient. */
   sumChannels(m: Float32Array, images: number, channels: number, pixels: number, out: Float32Array): void;
 
+  /**
+   * out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]) for a, b [images, channels,
+   * pixels] (summed in float64): batch norm's Σ(x − μ)² and Σ dy·(x − μ).
+   */
+  channelDot(
+    a: Float32Array,
+    aShift: Float32Array,
+    b: Float32Array,
+    bShift: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    out: Float32Array,
+  ): void;
+
+  /**
+   * out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c] for a, b, out [images, channels,
+   * pixels]: batch norm's forward (p = 0) and backward.
+   */
+  affineChannels(
+    a: Float32Array,
+    p: Float32Array,
+    b: Float32Array,
+    q: Float32Array,
+    m: Float32Array,
+    r: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    out: Float32Array,
+  ): void;
+
   /** Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). */
   momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void;
 

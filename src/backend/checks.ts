@@ -230,6 +230,25 @@ export function checkChannelArguments(
   }
 }
 
+/** Checks affineChannels' arrays: a, b, out [images, channels, pixels]; p, q, m, r one value per channel. */
+export function checkAffineChannelsArguments(
+  a: Float32Array,
+  p: Float32Array,
+  b: Float32Array,
+  q: Float32Array,
+  m: Float32Array,
+  r: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('affineChannels', a, images, channels, pixels, p);
+  checkChannelArguments('affineChannels', b, images, channels, pixels, q);
+  checkChannelArguments('affineChannels', out, images, channels, pixels, m);
+  checkChannelArguments('affineChannels', out, images, channels, pixels, r);
+}
+
 /**
  * Checks maxPool2dBackward's arrays: one argmax per dy, and dy and dx each split into `planes` planes
  * (every window's argmax lies in its own plane of dx).

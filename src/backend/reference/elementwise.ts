@@ -2,6 +2,7 @@
 // versions must agree with.
 
 import {
+  checkAffineChannelsArguments,
   checkChannelArguments,
   checkOuterUpdateArguments,
   checkSameLengths,
@@ -61,6 +62,52 @@ export function sumChannels(
       for (let p = 0; p < pixels; p++) sum += m[offset + p];
     }
     out[c] = sum;
+  }
+}
+
+/** out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]): batch norm's sums. */
+export function channelDot(
+  a: Float32Array,
+  aShift: Float32Array,
+  b: Float32Array,
+  bShift: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('channelDot', a, images, channels, pixels, aShift);
+  checkChannelArguments('channelDot', b, images, channels, pixels, bShift);
+  checkChannelArguments('channelDot', a, images, channels, pixels, out);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) sum += (a[i] - aShift[c]) * (b[i] - bShift[c]);
+    }
+    out[c] = sum;
+  }
+}
+
+/** out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c]: batch norm's forward and backward. */
+export function affineChannels(
+  a: Float32Array,
+  p: Float32Array,
+  b: Float32Array,
+  q: Float32Array,
+  m: Float32Array,
+  r: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkAffineChannelsArguments(a, p, b, q, m, r, images, channels, pixels, out);
+  for (let n = 0; n < images; n++) {
+    for (let c = 0; c < channels; c++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) out[i] = p[c] * a[i] + q[c] * (b[i] - m[c]) + r[c];
+    }
   }
 }
 

@@ -3,6 +3,8 @@
 import type { Backend } from '../backend.js';
 import {
   adamUpdate,
+  affineChannels,
+  channelDot,
   fillChannels,
   leakyRelu,
   leakyReluBackward,
@@ -29,6 +31,8 @@ export const referenceBackend: Backend = {
   sumRows,
   fillChannels,
   sumChannels,
+  channelDot,
+  affineChannels,
   momentumUpdate,
   momentumOuterUpdate,
   adamUpdate,

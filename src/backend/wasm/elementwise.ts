@@ -3,6 +3,7 @@
 // versions otherwise (copying in would cost as much as the work itself).
 
 import {
+  checkAffineChannelsArguments,
   checkChannelArguments,
   checkOuterUpdateArguments,
   checkSameLengths,
@@ -84,7 +85,36 @@ export interface ElementwiseKernels {
     out: number,
     chunks: number,
   ): number;
+  /** channelDot for channels [first, last); its parallel-for job. */
+  channelDot(...args: [...ChannelDotArguments, first: number, last: number]): void;
+  setupChannelDot(...args: [...ChannelDotArguments, chunks: number]): number;
+  /** affineChannels for rows [first, last) of out [images·channels, pixels]; its parallel-for job. */
+  affineChannels(
+    ...args: [...AffineAddresses, channels: number, pixels: number, out: number, first: number, last: number]
+  ): void;
+  setupAffineChannels(
+    ...args: [
+      ...AffineAddresses,
+      images: number,
+      channels: number,
+      pixels: number,
+      out: number,
+      chunks: number,
+    ]
+  ): number;
 }
+
+type ChannelDotArguments = [
+  a: number,
+  aShift: number,
+  b: number,
+  bShift: number,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: number,
+];
+type AffineAddresses = [a: number, p: number, b: number, q: number, m: number, r: number];
 
 /**
  * The elementwise half of the wasm Backend, with the same contracts as the reference kernels.
@@ -155,6 +185,78 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
       if (chunks > 1)
         pool.runParallel(kernels, kernels.setupSumChannels(m.byteOffset, ...sizes, out.byteOffset, chunks));
       else kernels.sumChannels(m.byteOffset, ...sizes, out.byteOffset, 0, channels);
+    },
+    channelDot(
+      a: Float32Array,
+      aShift: Float32Array,
+      b: Float32Array,
+      bShift: Float32Array,
+      images: number,
+      channels: number,
+      pixels: number,
+      out: Float32Array,
+    ): void {
+      checkChannelArguments('channelDot', a, images, channels, pixels, aShift);
+      checkChannelArguments('channelDot', b, images, channels, pixels, bShift);
+      checkChannelArguments('channelDot', a, images, channels, pixels, out);
+      if (!(inWasm(a, aShift, b) && inWasm(bShift, out))) {
+        reference.channelDot(a, aShift, b, bShift, images, channels, pixels, out);
+        return;
+      }
+      const args: ChannelDotArguments = [
+        a.byteOffset,
+        aShift.byteOffset,
+        b.byteOffset,
+        bShift.byteOffset,
+        images,
+        channels,
+        pixels,
+        out.byteOffset,
+      ];
+      const chunks = channels > 1 ? pool.chunksFor(2 * a.length) : 1;
+      if (chunks > 1) pool.runParallel(kernels, kernels.setupChannelDot(...args, chunks));
+      else kernels.channelDot(...args, 0, channels);
+    },
+    affineChannels(
+      a: Float32Array,
+      p: Float32Array,
+      b: Float32Array,
+      q: Float32Array,
+      m: Float32Array,
+      r: Float32Array,
+      images: number,
+      channels: number,
+      pixels: number,
+      out: Float32Array,
+    ): void {
+      checkAffineChannelsArguments(a, p, b, q, m, r, images, channels, pixels, out);
+      if (!(inWasm(a, p, b) && inWasm(q, m, r) && heap.contains(out))) {
+        reference.affineChannels(a, p, b, q, m, r, images, channels, pixels, out);
+        return;
+      }
+      const addresses: AffineAddresses = [
+        a.byteOffset,
+        p.byteOffset,
+        b.byteOffset,
+        q.byteOffset,
+        m.byteOffset,
+        r.byteOffset,
+      ];
+      const rows = images * channels;
+      const chunks = rows > 1 ? pool.chunksFor(3 * out.length) : 1;
+      if (chunks > 1) {
+        const job = kernels.setupAffineChannels(
+          ...addresses,
+          images,
+          channels,
+          pixels,
+          out.byteOffset,
+          chunks,
+        );
+        pool.runParallel(kernels, job);
+      } else {
+        kernels.affineChannels(...addresses, channels, pixels, out.byteOffset, 0, rows);
+      }
     },
     sumRows(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
       checkSumRowsArguments(m, rows, cols, out);

@@ -1,6 +1,7 @@
 // Parity of the parallel-for kernels (assembly/parallel.ts) with the reference backend, on one thread
 // and on two (sizes large enough to be split into chunks): im2col, col2im, max pooling and its
-// backward, LeakyReLU and its backward, the per-channel bias fill and sums; argument errors.
+// backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's per-channel
+// dot products and affine maps; argument errors.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -115,6 +116,48 @@ for (const threads of [1, 2]) {
         referenceBackend.sumChannels(mCopy, images, channels, pixels, sumsCopy);
         // float32 sums in four lanes against a float64 sum
         assertClose(sums, sumsCopy, { rtol: 1e-4, atol: 1e-3, what: 'sumChannels' });
+      });
+    }
+
+    for (const [images, channels, pixels] of [
+      [2, 1, 1],
+      [3, 5, 7],
+      [64, 32, 784],
+    ]) {
+      it(`channelDot and affineChannels ([${images}, ${channels}, ${pixels}])`, () => {
+        const rng = new Random(images + channels);
+        const size = images * channels * pixels;
+        const [a, aCopy] = pair(size, rng);
+        const [b, bCopy] = pair(size, rng);
+        // an offset mean, as batch norm's inputs may have
+        for (let i = 0; i < size; i++) b[i] = bCopy[i] = b[i] + 3;
+        const perChannel = () => pair(channels, rng);
+        const [[aShift, aShiftCopy], [bShift, bShiftCopy], [p, pCopy], [q, qCopy], [r, rCopy]] = [
+          perChannel(),
+          perChannel(),
+          perChannel(),
+          perChannel(),
+          perChannel(),
+        ];
+        const [dots, dotsCopy] = pair(channels, rng, false);
+        wasm.channelDot(a, aShift, b, bShift, images, channels, pixels, dots);
+        referenceBackend.channelDot(aCopy, aShiftCopy, bCopy, bShiftCopy, images, channels, pixels, dotsCopy);
+        assertClose(dots, dotsCopy, { rtol: 1e-5, atol: 1e-3, what: 'channelDot' });
+        const [out, outCopy] = pair(size, rng, false);
+        wasm.affineChannels(a, p, b, q, bShift, r, images, channels, pixels, out);
+        referenceBackend.affineChannels(
+          aCopy,
+          pCopy,
+          bCopy,
+          qCopy,
+          bShiftCopy,
+          rCopy,
+          images,
+          channels,
+          pixels,
+          outCopy,
+        );
+        assertClose(out, outCopy, { rtol: 1e-5, atol: 1e-6, what: 'affineChannels' });
       });
     }
 
