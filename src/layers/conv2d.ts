@@ -153,6 +153,7 @@ export class Conv2d implements Layer {
     dx?.data.fill(0); // col2im adds into it
     const dColumns = withDx ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
     this.dColumns = dColumns;
+    if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
     for (let image = 0; image < n; image++) {
       const columns = this.im2col(x, image, pixels);
       const dyAt = image * filters * pixels;
