@@ -31,6 +31,11 @@ export function maxPool2d(
       for (; ox < inside0; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
       if (kernelSize == 2 && stride == 2) {
         for (; ox + 4 <= inside1; ox += 4) poolFourPairs(x, y, argmax, base, width, y0, y1, ox, pad, out);
+        // a partial last group: redo the last four inside windows (outputs do not depend on each other)
+        if (ox < inside1 && inside1 - 4 >= inside0) {
+          poolFourPairs(x, y, argmax, base, width, y0, y1, inside1 - 4, pad, out);
+          ox = inside1;
+        }
       }
       for (; ox + 4 <= inside1; ox += 4) {
         const first = base + y0 * width + ox * stride - pad; // window (ox)'s top-left pixel
