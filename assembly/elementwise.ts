@@ -1,5 +1,6 @@
 // Elementwise kernels of a training step, SIMD128 with scalar tails: LeakyReLU and its backward, the
-// bias gradient (sum over rows), and the SGD / Momentum updates. Pointers are byte addresses.
+// bias gradients (sum over rows; per channel), a convolution's bias fill, batch norm's per-channel
+// sums and affine maps, and the SGD / Momentum / Adam updates. Pointers are byte addresses.
 
 /** y = x > 0 ? x : alpha·x over n elements. */
 export function leakyRelu(x: usize, y: usize, n: i32, alpha: f32): void {
@@ -53,6 +54,120 @@ export function sumRows(m: usize, rows: i32, cols: i32, out: usize): void {
     for (let r = 0; r < rows; r++) s += load<f32>(m + ((<usize>r * <usize>cols + <usize>j) << 2));
     store<f32>(out + (<usize>j << 2), s);
   }
+}
+
+/**
+ * Rows first … last − 1 of y [images·channels, pixels] (NCHW with pixels = H·W): row r = n·channels + c
+ * gets values[c] everywhere (a convolution's bias).
+ */
+export function fillChannels(values: usize, channels: i32, pixels: i32, y: usize, first: i32, last: i32): void {
+  for (let row = first; row < last; row++) {
+    const value = f32x4.splat(load<f32>(values + (<usize>(row % channels) << 2)));
+    const out = y + ((<usize>row * <usize>pixels) << 2);
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) v128.store(out + (<usize>p << 2), value);
+    for (; p < pixels; p++) store<f32>(out + (<usize>p << 2), f32x4.extract_lane(value, 0));
+  }
+}
+
+/**
+ * out[c] = Σ_{n, p} m[n][c][p] for channels first … last − 1 of m [images, channels, pixels]
+ * (a convolution's bias gradient), summed in float64.
+ */
+export function sumChannels(
+  m: usize, images: i32, channels: i32, pixels: i32, out: usize, first: i32, last: i32,
+): void {
+  for (let c = first; c < last; c++) {
+    let low = f64x2.splat(0);
+    let high = f64x2.splat(0);
+    let scalar: f64 = 0;
+    for (let n = 0; n < images; n++) {
+      const row = m + ((<usize>(n * channels + c) * <usize>pixels) << 2);
+      let p = 0;
+      for (; p + 4 <= pixels; p += 4) {
+        const v = v128.load(row + (<usize>p << 2));
+        low = f64x2.add(low, f64x2.promote_low_f32x4(v));
+        high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1)));
+      }
+      for (; p < pixels; p++) scalar += <f64>load<f32>(row + (<usize>p << 2));
+    }
+    store<f32>(out + (<usize>c << 2), <f32>(laneSum(f64x2.add(low, high)) + scalar));
+  }
+}
+
+/**
+ * out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]) for channels first … last − 1
+ * of a, b [images, channels, pixels], summed in float64: batch norm's Σ(x − μ)² and Σ dy·(x − μ).
+ */
+export function channelDot(
+  a: usize, aShift: usize, b: usize, bShift: usize, images: i32, channels: i32, pixels: i32, out: usize,
+  first: i32, last: i32,
+): void {
+  for (let c = first; c < last; c++) {
+    const sa = load<f32>(aShift + (<usize>c << 2));
+    const sb = load<f32>(bShift + (<usize>c << 2));
+    const va = f32x4.splat(sa);
+    const vb = f32x4.splat(sb);
+    let low = f64x2.splat(0);
+    let high = f64x2.splat(0);
+    let scalar: f64 = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (<usize>(n * channels + c) * <usize>pixels) << 2;
+      const rowA = a + offset;
+      const rowB = b + offset;
+      let p = 0;
+      for (; p + 4 <= pixels; p += 4) {
+        const at = <usize>p << 2;
+        const product = f32x4.mul(f32x4.sub(v128.load(rowA + at), va), f32x4.sub(v128.load(rowB + at), vb));
+        low = f64x2.add(low, f64x2.promote_low_f32x4(product));
+        high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(product, product, 2, 3, 0, 1)));
+      }
+      for (; p < pixels; p++) {
+        const at = <usize>p << 2;
+        scalar += <f64>((load<f32>(rowA + at) - sa) * (load<f32>(rowB + at) - sb));
+      }
+    }
+    store<f32>(out + (<usize>c << 2), <f32>(laneSum(f64x2.add(low, high)) + scalar));
+  }
+}
+
+/**
+ * Rows first … last − 1 of out [images·channels, pixels]: out = p[c]·a + q[c]·(b − m[c]) + r[c], row
+ * r = n·channels + c of a, b alike (batch norm's forward, p = 0, and backward).
+ */
+export function affineChannels(
+  a: usize, p: usize, b: usize, q: usize, m: usize, r: usize, channels: i32, pixels: i32, out: usize,
+  first: i32, last: i32,
+): void {
+  for (let row = first; row < last; row++) {
+    const c = <usize>(row % channels) << 2;
+    const sp = load<f32>(p + c);
+    const sq = load<f32>(q + c);
+    const sm = load<f32>(m + c);
+    const sr = load<f32>(r + c);
+    const vp = f32x4.splat(sp);
+    const vq = f32x4.splat(sq);
+    const vm = f32x4.splat(sm);
+    const vr = f32x4.splat(sr);
+    const offset = (<usize>row * <usize>pixels) << 2;
+    let i = 0;
+    for (; i + 4 <= pixels; i += 4) {
+      const at = offset + (<usize>i << 2);
+      const scaled = f32x4.mul(vp, v128.load(a + at));
+      const centred = f32x4.mul(vq, f32x4.sub(v128.load(b + at), vm));
+      v128.store(out + at, f32x4.add(f32x4.add(scaled, centred), vr));
+    }
+    for (; i < pixels; i++) {
+      const at = offset + (<usize>i << 2);
+      store<f32>(out + at, sp * load<f32>(a + at) + sq * (load<f32>(b + at) - sm) + sr);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function laneSum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /** Momentum: v = momentum·v − lr·g; w += v, over n elements. */

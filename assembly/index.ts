@@ -4,3 +4,4 @@ export * from './elementwise';
 export * from './gemm';
 export * from './im2col';
 export * from './pool';
+export * from './parallel';

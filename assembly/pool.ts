@@ -1,6 +1,7 @@
 // Max pooling for the wasm backend: the loops of src/backend/reference/pool.ts (the specification),
 // four output columns at a time with SIMD compares and selects where windows lie inside the plane
-// (which element wins is unpredictable, so branches would mispredict). Pointers are byte addresses.
+// (which element wins is unpredictable, so branches would mispredict), with plain loads instead of
+// gathers for 2×2 stride-2 windows; and its backward. Pointers are byte addresses.
 
 /** y = the maximum of each k×k window (clipped to the plane) of `planes` H×W planes; argmax its index into x. */
 export function maxPool2d(
@@ -28,6 +29,14 @@ export function maxPool2d(
       const out = <usize>((plane * outH + oy) * outW);
       let ox = 0;
       for (; ox < inside0; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
+      if (kernelSize == 2 && stride == 2) {
+        for (; ox + 4 <= inside1; ox += 4) poolFourPairs(x, y, argmax, base, width, y0, y1, ox, pad, out);
+        // a partial last group: redo the last four inside windows (outputs do not depend on each other)
+        if (ox < inside1 && inside1 - 4 >= inside0) {
+          poolFourPairs(x, y, argmax, base, width, y0, y1, inside1 - 4, pad, out);
+          ox = inside1;
+        }
+      }
       for (; ox + 4 <= inside1; ox += 4) {
         const first = base + y0 * width + ox * stride - pad; // window (ox)'s top-left pixel
         let bestIndex = i32x4.add(i32x4.splat(first), laneSteps);
@@ -47,6 +56,42 @@ export function maxPool2d(
       for (; ox < outW; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
     }
   }
+}
+
+// Four 2×2 stride-2 windows side by side (the common pooling): each of their rows is 8 adjacent
+// pixels, two loads split into the windows' left (even) and right (odd) columns, instead of gathers.
+// Same visiting order and strict comparison as the general loop, so the same element wins ties.
+// @ts-ignore: decorator
+@inline
+function poolFourPairs(
+  x: usize, y: usize, argmax: usize, base: i32, width: i32, y0: i32, y1: i32, ox: i32, pad: i32, out: usize,
+): void {
+  const evenSteps = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1);
+  let best = f32x4.splat(0);
+  let bestIndex = i32x4.splat(0);
+  for (let iy = y0; iy < y1; iy++) {
+    const first = base + iy * width + ox * 2 - pad;
+    const row = x + (<usize>first << 2);
+    const left = v128.load(row);
+    const right = v128.load(row, 16);
+    const even = v128.shuffle<f32>(left, right, 0, 2, 4, 6);
+    const odd = v128.shuffle<f32>(left, right, 1, 3, 5, 7);
+    const evenIndex = i32x4.add(i32x4.splat(first), evenSteps);
+    if (iy == y0) {
+      best = even;
+      bestIndex = evenIndex;
+    } else {
+      const better = f32x4.gt(even, best);
+      best = v128.bitselect(even, best, better);
+      bestIndex = v128.bitselect(evenIndex, bestIndex, better);
+    }
+    const better = f32x4.gt(odd, best);
+    best = v128.bitselect(odd, best, better);
+    bestIndex = v128.bitselect(i32x4.add(evenIndex, one), bestIndex, better);
+  }
+  v128.store(y + ((out + <usize>ox) << 2), best);
+  v128.store(argmax + ((out + <usize>ox) << 2), bestIndex);
 }
 
 // x at four element indices.
@@ -89,4 +134,27 @@ function poolOne(
   }
   store<i32>(argmax + ((out + <usize>ox) << 2), best);
   store<f32>(y + ((out + <usize>ox) << 2), bestValue);
+}
+
+/**
+ * Max pooling's backward for planes first … last − 1: each dx plane (planeSize floats) is zeroed, then
+ * dx[argmax[i]] += dy[i] for that plane's outputs (outputSize each). An index outside dx's `dxSize`
+ * floats is skipped rather than written (argmax comes from maxPool2d; this keeps memory safe anyway).
+ */
+export function maxPool2dBackward(
+  planeSize: i32, outputSize: i32, dy: usize, argmax: usize, dx: usize, dxSize: i32, first: i32, last: i32,
+): void {
+  const zero = f32x4.splat(0);
+  const start = <usize>first * <usize>planeSize;
+  const end = <usize>last * <usize>planeSize;
+  let i = start;
+  for (; i + 4 <= end; i += 4) v128.store(dx + (i << 2), zero);
+  for (; i < end; i++) store<f32>(dx + (i << 2), 0);
+  const outEnd = <usize>last * <usize>outputSize;
+  for (let o = <usize>first * <usize>outputSize; o < outEnd; o++) {
+    const target = <u32>load<i32>(argmax + (o << 2));
+    if (target >= <u32>dxSize) continue;
+    const at = dx + (<usize>target << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(dy + (o << 2)));
+  }
 }

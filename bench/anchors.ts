@@ -39,6 +39,25 @@ const MATCHES: Record<string, { workload: string; dtype?: string; field: 'median
 };
 
 /**
+ * The environment the anchors' README asks for: large temporaries kept in the heap (with glibc's
+ * defaults, page faults in these virtual machines make numpy and PyTorch several times slower) and
+ * OpenBLAS left to detect the CPU itself.
+ *
+ * @example
+ * spawnSync('/usr/bin/python3', ['torch_cnn.py', '1'], { env: anchorEnvironment() });
+ */
+export function anchorEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MALLOC_MMAP_THRESHOLD_: '268435456',
+    MALLOC_TRIM_THRESHOLD_: '536870912',
+  };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+/**
  * Runs what is installed: numpy (seed_mlp.py, peak.py) with `python3`, PyTorch (torch_mlp.py) with
  * Debian's /usr/bin/python3, on the OpenBLAS that the anchors' setup.sh extracts when present.
  * Returns the records and notes about what was skipped.
@@ -55,15 +74,7 @@ export function runAnchors(
   if (!existsSync(join(options.dir, 'seed_mlp.py'))) {
     return { records, notes: [`anchors skipped: no seed_mlp.py in ${options.dir} (pass --anchors DIR)`] };
   }
-  // As the anchors' README asks: without these OpenBLAS variables, with large temporaries kept in the heap.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MALLOC_MMAP_THRESHOLD_: '268435456',
-    MALLOC_TRIM_THRESHOLD_: '536870912',
-    MNIST_DIR: options.mnistDir,
-  };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
+  const env: NodeJS.ProcessEnv = { ...anchorEnvironment(), MNIST_DIR: options.mnistDir };
   const threads = options.threads.join(',');
   const epoch = options.skipEpoch
     ? ['--skip-epoch']

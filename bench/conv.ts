@@ -13,6 +13,7 @@ import { type Architecture, buildModel } from '../src/model/architecture.js';
 import { Momentum } from '../src/optimizers/momentum.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
+import { anchorEnvironment } from './anchors.js';
 import { measure } from './timing.js';
 
 /** The issue's network: three conv (pad 1) + LeakyReLU(0.1) + 2×2 max-pool blocks, then two affine layers. */
@@ -81,18 +82,17 @@ function main(): void {
 }
 
 // Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio,
-// on the OpenBLAS the anchors' setup.sh extracts when present (as bench/anchors.ts does).
+// in the anchors' environment and on the OpenBLAS their setup.sh extracts when present (as
+// bench/anchors.ts does).
 function runTorch(threads: number, zerodl: Record<string, number>, anchorsDir: string | undefined): void {
   // Default: the team's anchors beside the repository; --anchors DIR for a copy where setup.sh has run.
   const anchors =
     anchorsDir ??
     join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'anchors', 'python');
   const openblas = join(anchors, 'deps/root/usr/lib/x86_64-linux-gnu/openblas-openmp');
-  const env = existsSync(join(openblas, 'libblas.so.3'))
-    ? { ...process.env, LD_LIBRARY_PATH: openblas }
-    : process.env;
-  if (env === process.env)
-    console.error("PyTorch runs on Debian's reference BLAS: run the anchors' setup.sh for OpenBLAS");
+  const env = anchorEnvironment();
+  if (existsSync(join(openblas, 'libblas.so.3'))) env.LD_LIBRARY_PATH = openblas;
+  else console.error("PyTorch runs on Debian's reference BLAS: run the anchors' setup.sh for OpenBLAS");
   const run = spawnSync('/usr/bin/python3', [join(anchors, 'torch_cnn.py'), String(threads)], {
     encoding: 'utf8',
     env,

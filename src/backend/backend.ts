@@ -78,6 +78,12 @@ export interface Backend {
     argmax: Int32Array,
   ): void;
 
+  /**
+   * Max pooling's backward: dx = 0, then dx[argmax[i]] += dy[i] (windows that overlap may share a
+   * maximum, so add). dy and argmax as maxPool2d's y and argmax, dx as its x: `planes` planes each.
+   */
+  maxPool2dBackward(planes: number, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+
   /** y = x > 0 ? x : alpha·x elementwise (x and y the same length; y may be x). */
   leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void;
 
@@ -86,6 +92,44 @@ export interface Backend {
 
   /** out[j] = Σ_r m[r·cols + j] over a row-major rows×cols matrix: the bias gradient over a batch. */
   sumRows(m: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /** y[n][c][p] = values[c] for y [images, channels, pixels] (NCHW, pixels = H·W): a convolution's bias. */
+  fillChannels(values: Float32Array, images: number, channels: number, pixels: number, y: Float32Array): void;
+
+  /** out[c] = Σ_{n, p} m[n][c][p] for m [images, channels, pixels]: a convolution's bias gradient. */
+  sumChannels(m: Float32Array, images: number, channels: number, pixels: number, out: Float32Array): void;
+
+  /**
+   * out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]) for a, b [images, channels,
+   * pixels] (summed in float64): batch norm's Σ(x − μ)² and Σ dy·(x − μ).
+   */
+  channelDot(
+    a: Float32Array,
+    aShift: Float32Array,
+    b: Float32Array,
+    bShift: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    out: Float32Array,
+  ): void;
+
+  /**
+   * out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c] for a, b, out [images, channels,
+   * pixels]: batch norm's forward (p = 0) and backward.
+   */
+  affineChannels(
+    a: Float32Array,
+    p: Float32Array,
+    b: Float32Array,
+    q: Float32Array,
+    m: Float32Array,
+    r: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    out: Float32Array,
+  ): void;
 
   /** Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). */
   momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void;

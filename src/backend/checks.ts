@@ -202,3 +202,69 @@ export function checkMaxPoolArguments(
   }
   return { outH, outW };
 }
+
+/**
+ * Checks fillChannels' / sumChannels' sizes: `tensor` is [images, channels, pixels] (NCHW with H·W
+ * pixels) and `values` holds one number per channel.
+ */
+export function checkChannelArguments(
+  kernel: string,
+  tensor: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  values: Float32Array,
+): void {
+  for (const [name, value] of [
+    ['images', images],
+    ['channels', channels],
+    ['pixels', pixels],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0)
+      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= 0`);
+  }
+  if (tensor.length !== images * channels * pixels || values.length !== channels) {
+    throw new ShapeError(
+      `${kernel}: expected a [${images}, ${channels}, ${pixels}] tensor (${images * channels * pixels} values) and ${channels} channel values, received ${tensor.length} and ${values.length}`,
+    );
+  }
+}
+
+/** Checks affineChannels' arrays: a, b, out [images, channels, pixels]; p, q, m, r one value per channel. */
+export function checkAffineChannelsArguments(
+  a: Float32Array,
+  p: Float32Array,
+  b: Float32Array,
+  q: Float32Array,
+  m: Float32Array,
+  r: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('affineChannels', a, images, channels, pixels, p);
+  checkChannelArguments('affineChannels', b, images, channels, pixels, q);
+  checkChannelArguments('affineChannels', out, images, channels, pixels, m);
+  checkChannelArguments('affineChannels', out, images, channels, pixels, r);
+}
+
+/**
+ * Checks maxPool2dBackward's arrays: one argmax per dy, and dy and dx each split into `planes` planes
+ * (every window's argmax lies in its own plane of dx).
+ */
+export function checkMaxPoolBackwardArguments(
+  planes: number,
+  dy: Float32Array,
+  argmax: Int32Array,
+  dx: Float32Array,
+): void {
+  if (!Number.isInteger(planes) || planes < 1) {
+    throw new ShapeError(`maxPool2dBackward: planes = ${planes} must be a whole number >= 1`);
+  }
+  if (argmax.length !== dy.length || dy.length % planes !== 0 || dx.length % planes !== 0) {
+    throw new ShapeError(
+      `maxPool2dBackward: expected argmax as long as dy, and dy and dx of ${planes} planes each, received dy ${dy.length}, argmax ${argmax.length}, dx ${dx.length}`,
+    );
+  }
+}

@@ -1,6 +1,9 @@
 // Batch normalisation (Ioffe & Szegedy 2015) per channel of [n, c, h, w] or per feature of [n, f]:
 // y = γ·(x − μ)/√(σ² + ε) + β, with batch statistics in training and running ones in evaluation.
+// The passes over the data are backend kernels (per-channel sums and affine maps); the per-channel
+// arithmetic between them is here.
 
+import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 import type { Layer, Mode, NamedTensor, Param } from './layer.js';
@@ -39,9 +42,20 @@ export class BatchNorm implements Layer {
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
-  /** μ and 1/√(σ² + ε) per channel, of the statistics the last forward used. */
-  private readonly mean: Float64Array;
+  /** 1/√(σ² + ε) per channel, of the statistics the last forward used. */
   private readonly inverseStd: Float64Array;
+  /**
+   * Per-channel operands of the backend kernels, rows of one tensor (so they live where tensors do):
+   * μ of the last forward, zeros, the p, q, r of affineChannels, and sums.
+   */
+  private readonly channelRows: Tensor;
+  private readonly mean: Float32Array;
+  private readonly zeros: Float32Array;
+  private readonly p: Float32Array;
+  private readonly q: Float32Array;
+  private readonly r: Float32Array;
+  private readonly sums: Float32Array;
+  private readonly dots: Float32Array;
   private lastMode: Mode | undefined;
 
   constructor(options: BatchNormOptions) {
@@ -60,8 +74,10 @@ export class BatchNorm implements Layer {
     this.runningMean = new Tensor([features]);
     this.runningVar = new Tensor([features]);
     this.runningVar.data.fill(1);
-    this.mean = new Float64Array(features);
     this.inverseStd = new Float64Array(features);
+    this.channelRows = new Tensor([7, features]);
+    const row = (index: number) => this.channelRows.data.subarray(index * features, (index + 1) * features);
+    [this.mean, this.zeros, this.p, this.q, this.r, this.sums, this.dots] = [0, 1, 2, 3, 4, 5, 6].map(row);
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -83,40 +99,30 @@ export class BatchNorm implements Layer {
       );
     }
     const y = reuseOrAllocate(this.y, x.shape);
-    const input = x.data;
-    const output = y.data;
+    const backend = getBackend();
+    const { mean, zeros, q, sums, dots } = this;
+    if (mode === 'train') {
+      // μ = Σx / m, then σ² = Σ(x − μ)² / m (two passes: no cancellation)
+      backend.sumChannels(x.data, n, features, plane, sums);
+      for (let c = 0; c < features; c++) mean[c] = sums[c] / count;
+      backend.channelDot(x.data, mean, x.data, mean, n, features, plane, dots);
+    }
     for (let c = 0; c < features; c++) {
-      let mean = this.runningMean.data[c];
       let variance = this.runningVar.data[c];
       if (mode === 'train') {
-        // one pass for Σx and Σx² (float64 sums: Σx² − m·mean² loses nothing that matters here)
-        let sum = 0;
-        let squares = 0;
-        for (let s = 0; s < n; s++) {
-          const start = (s * features + c) * plane;
-          for (let i = start; i < start + plane; i++) {
-            sum += input[i];
-            squares += input[i] * input[i];
-          }
-        }
-        mean = sum / count;
-        const deviations = Math.max(0, squares - count * mean * mean); // Σ(x − mean)²
+        const deviations = dots[c]; // Σ(x − μ)²
         variance = deviations / count;
         const m = this.momentum;
-        this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean;
+        this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean[c];
         this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + (m * deviations) / (count - 1);
+      } else {
+        mean[c] = this.runningMean.data[c];
       }
-      const inverseStd = 1 / Math.sqrt(variance + this.eps);
-      this.mean[c] = mean;
-      this.inverseStd[c] = inverseStd;
-      // y = γ·(x − mean)·inverseStd + β = scale·x + shift
-      const scale = this.gamma.value.data[c] * inverseStd;
-      const shift = this.beta.value.data[c] - scale * mean;
-      for (let s = 0; s < n; s++) {
-        const start = (s * features + c) * plane;
-        for (let i = start; i < start + plane; i++) output[i] = scale * input[i] + shift;
-      }
+      this.inverseStd[c] = 1 / Math.sqrt(variance + this.eps);
+      q[c] = this.gamma.value.data[c] * this.inverseStd[c];
     }
+    // y = γ·(x − μ)·inverseStd + β = 0·x + q·(x − μ) + β
+    backend.affineChannels(x.data, zeros, x.data, q, mean, this.beta.value.data, n, features, plane, y.data);
     this.x = x;
     this.y = y;
     this.lastMode = mode;
@@ -133,40 +139,30 @@ export class BatchNorm implements Layer {
     }
     const { n, features, plane, count } = layout(x.shape);
     const dx = reuseOrAllocate(this.dx, x.shape);
-    const input = x.data;
-    const upstream = dy.data;
-    const output = dx.data;
+    const backend = getBackend();
+    const { mean, zeros, p, q, r, sums, dots } = this;
+    // dβ = Σ dy; dγ = Σ dy·x̂ = inverseStd·Σ dy·(x − μ) (x̂ recomputed, not stored by forward)
+    backend.sumChannels(dy.data, n, features, plane, sums);
+    backend.channelDot(dy.data, zeros, x.data, mean, n, features, plane, dots);
     for (let c = 0; c < features; c++) {
-      const mean = this.mean[c];
       const inverseStd = this.inverseStd[c];
-      // x̂ = (x − mean)·inverseStd is recomputed here rather than stored by forward
-      let dBeta = 0;
-      let dyDotX = 0;
-      for (let s = 0; s < n; s++) {
-        const start = (s * features + c) * plane;
-        for (let i = start; i < start + plane; i++) {
-          dBeta += upstream[i];
-          dyDotX += upstream[i] * input[i];
-        }
-      }
-      const dGamma = (dyDotX - mean * dBeta) * inverseStd; // Σ dy·x̂
+      const dBeta = sums[c];
+      const dGamma = dots[c] * inverseStd;
       this.beta.grad.data[c] = dBeta;
       this.gamma.grad.data[c] = dGamma;
       const scale = this.gamma.value.data[c] * inverseStd;
-      for (let s = 0; s < n; s++) {
-        const start = (s * features + c) * plane;
-        if (this.lastMode === 'train') {
-          // dx = γ/(m·σ̂)·(m·dy − dβ − x̂·dγ)
-          for (let i = start; i < start + plane; i++) {
-            const xHat = (input[i] - mean) * inverseStd;
-            output[i] = (scale / count) * (count * upstream[i] - dBeta - xHat * dGamma);
-          }
-        } else {
-          // in eval mode μ and σ² are constants, so x̂ is affine in x and dx is dy scaled
-          for (let i = start; i < start + plane; i++) output[i] = scale * upstream[i];
-        }
+      p[c] = scale;
+      if (this.lastMode === 'train') {
+        // dx = γ/(m·σ̂)·(m·dy − dβ − x̂·dγ) = scale·dy + q·(x − μ) + r
+        q[c] = (-scale * inverseStd * dGamma) / count;
+        r[c] = (-scale * dBeta) / count;
+      } else {
+        // in eval mode μ and σ² are constants, so x̂ is affine in x and dx is dy scaled
+        q[c] = 0;
+        r[c] = 0;
       }
     }
+    backend.affineChannels(dy.data, p, x.data, q, mean, r, n, features, plane, dx.data);
     this.dx = dx;
     return dx;
   }

@@ -1,5 +1,5 @@
-// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe): a chunk of images' columns
-// [C·k·k, m·outH·outW] = im2col(x), y = W·columns + b in one gemm; backward with two gemms and col2im.
+// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe), one image at a time: columns
+// [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -29,11 +29,11 @@ export interface Conv2dOptions {
 /**
  * Convolution `y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·s − p + ky, ox·s − p + kx]`
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
- * With the patches of m images side by side as columns = im2col(x) [C·k·k, m·outH·outW], this is one
- * product `Y = W·columns + b` (Y is [F, m·outH·outW]: y with the image and filter axes swapped);
- * backward is `dW = Σ dY·columnsᵀ`, `db = Σ dY`, `dx = col2im(Wᵀ·dY)`. Images go m at a time, m chosen
- * so the columns (about 2 MB) stay in cache: large enough for an efficient product, small enough that
- * the columns never travel to memory. Backward recomputes them (as darknet) instead of keeping them.
+ * With the patches of one image as columns = im2col(x[i]) [C·k·k, outH·outW], this is one product
+ * `y[i] = W·columns + b` ([F, outH·outW], already NCHW); backward is `dW = Σᵢ dy[i]·columnsᵀ`,
+ * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. One image's columns (at most a few MB) stay in cache between
+ * im2col and the product; backward recomputes them (as darknet) instead of keeping them. The wasm
+ * backend splits each product, im2col and col2im over its threads.
  *
  * @example
  * const conv = new Conv2d({ inChannels: 1, filters: 16, kernelSize: 3, pad: 1 });
@@ -47,8 +47,6 @@ export class Conv2d implements Layer {
   readonly pad: number;
   private x: Tensor | undefined;
   private y: Tensor | undefined;
-  /** Y [F, m·outH·outW] (forward) and dY (backward) of one chunk: the image and filter axes swapped. */
-  private swapped: Tensor | undefined;
   private columns: Tensor | undefined;
   private dColumns: Tensor | undefined;
   private dx: Tensor | undefined;
@@ -103,26 +101,19 @@ export class Conv2d implements Layer {
   forward(x: Tensor, _mode: Mode): Tensor {
     const [n, filters, outH, outW] = this.outputShape(x.shape);
     const pixels = outH * outW;
-    const { patch, chunk } = this.chunking(x.shape, pixels);
+    const patch = this.patchSize();
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    const bias = this.b.value.data;
-    for (let start = 0; start < n; start += chunk) {
-      const count = Math.min(chunk, n - start);
-      const columns = this.im2col(x, start, count, pixels);
-      // Y [F, m·outH·outW]; for one image it is y[start] itself
-      const target = count === 1 ? y : this.swappedBuffer(filters, chunk * pixels);
-      const at = count === 1 ? start * filters * pixels : 0;
-      for (let f = 0; f < filters; f++)
-        target.data.fill(bias[f], at + f * count * pixels, at + (f + 1) * count * pixels);
-      // Y [F, m·outH·outW] += W [F, C·k·k] · columns [C·k·k, m·outH·outW]
+    // y [n, F, outH·outW] = b, broadcast; the products below add to it
+    backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
+    for (let image = 0; image < n; image++) {
+      const columns = this.im2col(x, image, pixels);
+      // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(false, false, filters, count * pixels, patch,
+      backend.gemm(false, false, filters, pixels, patch,
         1, this.W.value.data, 0, patch,
-        columns.data, 0, count * pixels,
-        1, target.data, at, count * pixels);
-      // Y [F, m, outH·outW] → y[start …] [m, F, outH·outW]
-      if (count > 1) swapAxes(target.data, 0, y.data, start * filters * pixels, filters, count, pixels);
+        columns.data, 0, pixels,
+        1, y.data, image * filters * pixels, pixels);
     }
     this.x = x;
     this.y = y;
@@ -154,117 +145,77 @@ export class Conv2d implements Layer {
     const [, channels, height, width] = x.shape;
     const { kernelSize } = this.options;
     const pixels = outH * outW;
-    const { patch, chunk } = this.chunking(x.shape, pixels);
+    const patch = this.patchSize();
     const backend = getBackend();
-    const db = this.b.grad.data;
-    db.fill(0);
-    this.W.grad.data.fill(0);
+    // db [F] = Σ over images and pixels of dy [n, F, outH·outW]
+    backend.sumChannels(dy.data, n, filters, pixels, this.b.grad.data);
     const dx = withDx ? reuseOrAllocate(this.dx, x.shape) : undefined;
-    dx?.data.fill(0);
-    for (let start = 0; start < n; start += chunk) {
-      const count = Math.min(chunk, n - start);
-      const columns = this.im2col(x, start, count, pixels);
-      // dY [F, m·outH·outW] from dy[start …] [m, F, outH·outW]; for one image they are the same
-      const dY = count === 1 ? dy : this.swappedBuffer(filters, chunk * pixels);
-      const at = count === 1 ? start * filters * pixels : 0;
-      if (count > 1) swapAxes(dy.data, start * filters * pixels, dY.data, 0, count, filters, pixels);
-      for (let f = 0; f < filters; f++) {
-        let sum = 0;
-        for (let j = at + f * count * pixels; j < at + (f + 1) * count * pixels; j++) sum += dY.data[j];
-        db[f] += sum;
-      }
-      // dW [F, C·k·k] += dY [F, m·outH·outW] · columnsᵀ [m·outH·outW, C·k·k]
+    dx?.data.fill(0); // col2im adds into it
+    const dColumns = withDx ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
+    this.dColumns = dColumns;
+    if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
+    for (let image = 0; image < n; image++) {
+      const columns = this.im2col(x, image, pixels);
+      const dyAt = image * filters * pixels;
+      // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columnsᵀ [outH·outW, C·k·k]; the first image overwrites
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(false, true, filters, patch, count * pixels,
-        1, dY.data, at, count * pixels,
-        columns.data, 0, count * pixels,
-        1, this.W.grad.data, 0, patch);
-      if (dx === undefined) continue;
-      // dColumns [C·k·k, m·outH·outW] = Wᵀ [C·k·k, F] · dY [F, m·outH·outW]
-      const dColumns = reuseOrAllocate(this.dColumns, [patch, chunk * pixels]);
-      this.dColumns = dColumns;
+      backend.gemm(false, true, filters, patch, pixels,
+        1, dy.data, dyAt, pixels,
+        columns.data, 0, pixels,
+        image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
+      if (dx === undefined || dColumns === undefined) continue;
+      // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(true, false, patch, count * pixels, filters,
+      backend.gemm(true, false, patch, pixels, filters,
         1, this.W.value.data, 0, patch,
-        dY.data, at, count * pixels,
-        0, dColumns.data, 0, count * pixels);
-      for (let image = 0; image < count; image++) {
-        const imageAt = (start + image) * channels * height * width;
-        backend.col2im(
-          channels,
-          height,
-          width,
-          kernelSize,
-          this.stride,
-          this.pad,
-          dColumns.data,
-          image * pixels,
-          count * pixels,
-          dx.data,
-          imageAt,
-        );
-      }
-    }
-    if (dx !== undefined) this.dx = dx;
-    return dx;
-  }
-
-  // Patch rows, and how many images go in one chunk: about 2^19 floats (2 MB) of columns.
-  private chunking(shape: readonly number[], pixels: number): { patch: number; chunk: number } {
-    const { kernelSize } = this.options;
-    const patch = shape[1] * kernelSize * kernelSize;
-    return { patch, chunk: Math.max(1, Math.min(shape[0], Math.floor(2 ** 19 / (patch * pixels)))) };
-  }
-
-  // columns [C·k·k, m·outH·outW] for images start … start + count − 1, in a buffer reused across calls.
-  private im2col(x: Tensor, start: number, count: number, pixels: number): Tensor {
-    const [, channels, height, width] = x.shape;
-    const { patch, chunk } = this.chunking(x.shape, pixels);
-    const columns = reuseOrAllocate(this.columns, [patch, chunk * pixels]);
-    this.columns = columns;
-    const { kernelSize } = this.options;
-    for (let image = 0; image < count; image++) {
-      // columns[:, image·outH·outW …] = the patches of x[start + image], rows count·outH·outW apart
-      getBackend().im2col(
+        dy.data, dyAt, pixels,
+        0, dColumns.data, 0, pixels);
+      // dx[image] [C, H, W] += col2im(dColumns)
+      const imageAt = image * channels * height * width;
+      backend.col2im(
         channels,
         height,
         width,
         kernelSize,
         this.stride,
         this.pad,
-        x.data,
-        (start + image) * channels * height * width,
-        columns.data,
-        image * pixels,
-        count * pixels,
+        dColumns.data,
+        0,
+        pixels,
+        dx.data,
+        imageAt,
       );
     }
+    if (dx !== undefined) this.dx = dx;
+    return dx;
+  }
+
+  // Rows of the columns matrix: C·k·k.
+  private patchSize(): number {
+    const { inChannels, kernelSize } = this.options;
+    return inChannels * kernelSize * kernelSize;
+  }
+
+  // columns [C·k·k, outH·outW] = the patches of x[image], in a buffer reused across calls.
+  private im2col(x: Tensor, image: number, pixels: number): Tensor {
+    const [, channels, height, width] = x.shape;
+    const columns = reuseOrAllocate(this.columns, [this.patchSize(), pixels]);
+    this.columns = columns;
+    const imageAt = image * channels * height * width;
+    const { kernelSize } = this.options;
+    getBackend().im2col(
+      channels,
+      height,
+      width,
+      kernelSize,
+      this.stride,
+      this.pad,
+      x.data,
+      imageAt,
+      columns.data,
+      0,
+      pixels,
+    );
     return columns;
-  }
-
-  private swappedBuffer(filters: number, columns: number): Tensor {
-    this.swapped = reuseOrAllocate(this.swapped, [filters, columns]);
-    return this.swapped;
-  }
-}
-
-/**
- * Copies a [rows, cols, length] block at `sourceOffset` into [cols, rows, length] at `targetOffset`:
- * contiguous runs of `length`, so each is a block copy.
- */
-function swapAxes(
-  source: Float32Array,
-  sourceOffset: number,
-  target: Float32Array,
-  targetOffset: number,
-  rows: number,
-  cols: number,
-  length: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const from = sourceOffset + (r * cols + c) * length;
-      target.set(source.subarray(from, from + length), targetOffset + (c * rows + r) * length);
-    }
   }
 }

@@ -70,9 +70,8 @@ export class MaxPool2d implements Layer {
     if (x === undefined || y === undefined) throw new Error(`${this.label}: backward called before forward`);
     assertSameShape(`${this.label} backward (dy)`, y.shape, dy.shape);
     const dx = reuseOrAllocate(this.dx, x.shape);
-    dx.data.fill(0);
-    // overlapping windows (stride < kernel) may share a maximum: add, do not overwrite
-    for (let i = 0; i < dy.size; i++) dx.data[this.argmax[i]] += dy.data[i];
+    // dx = 0, then dx[argmax[i]] += dy[i] (overlapping windows may share a maximum), one plane per n·c
+    getBackend().maxPool2dBackward(x.shape[0] * x.shape[1], dy.data, this.argmax, dx.data);
     this.dx = dx;
     return dx;
   }

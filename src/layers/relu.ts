@@ -1,21 +1,24 @@
-// ReLU: y = max(0, x).
+// ReLU: y = max(0, x), run as LeakyReLU with alpha = 0 (the backend's SIMD kernels).
 
+import { getBackend } from '../backend/backend.js';
 import { Activation } from './activation.js';
 
 /**
- * ReLU, `y = max(0, x)`; the derivative at x = 0 is taken as 0.
+ * ReLU, `y = max(0, x)`; the derivative at x = 0 is taken as 0. It is LeakyReLU with alpha = 0, so it
+ * uses the same backend kernels (`x > 0 ? x : 0·x`): negative inputs give −0, which compares and adds
+ * as 0, and NaN stays NaN, so the loss check sees it.
  *
  * @example
- * new Relu().forward(Tensor.from([[-2, 3]]), 'eval').data; // [0, 3]
+ * new Relu().forward(Tensor.from([[-2, 3]]), 'eval').data; // [-0, 3]
  */
 export class Relu extends Activation {
   readonly label = 'Relu';
 
   protected activate(x: Float32Array, y: Float32Array): void {
-    for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0); // NaN stays NaN, so the loss check sees it
+    getBackend().leakyRelu(x, y, 0);
   }
 
   protected derivative(x: Float32Array, _y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-    for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+    getBackend().leakyReluBackward(x, dy, dx, 0);
   }
 }

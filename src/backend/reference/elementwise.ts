@@ -1,7 +1,13 @@
 // Reference elementwise kernels of a training step, in plain TypeScript: the specification the wasm
 // versions must agree with.
 
-import { checkOuterUpdateArguments, checkSameLengths, checkSumRowsArguments } from '../checks.js';
+import {
+  checkAffineChannelsArguments,
+  checkChannelArguments,
+  checkOuterUpdateArguments,
+  checkSameLengths,
+  checkSumRowsArguments,
+} from '../checks.js';
 
 /** y = x > 0 ? x : alpha·x. */
 export function leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
@@ -22,6 +28,86 @@ export function sumRows(m: Float32Array, rows: number, cols: number, out: Float3
   for (let r = 0; r < rows; r++) {
     const offset = r * cols;
     for (let j = 0; j < cols; j++) out[j] += m[offset + j];
+  }
+}
+
+/** y[n][c][p] = values[c] for y [images, channels, pixels]: a convolution's bias, before the product adds to it. */
+export function fillChannels(
+  values: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  y: Float32Array,
+): void {
+  checkChannelArguments('fillChannels', y, images, channels, pixels, values);
+  for (let n = 0; n < images; n++) {
+    for (let c = 0; c < channels; c++)
+      y.fill(values[c], (n * channels + c) * pixels, (n * channels + c + 1) * pixels);
+  }
+}
+
+/** out[c] = Σ_{n, p} m[n][c][p] for m [images, channels, pixels]: a convolution's bias gradient. */
+export function sumChannels(
+  m: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('sumChannels', m, images, channels, pixels, out);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let p = 0; p < pixels; p++) sum += m[offset + p];
+    }
+    out[c] = sum;
+  }
+}
+
+/** out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]): batch norm's sums. */
+export function channelDot(
+  a: Float32Array,
+  aShift: Float32Array,
+  b: Float32Array,
+  bShift: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkChannelArguments('channelDot', a, images, channels, pixels, aShift);
+  checkChannelArguments('channelDot', b, images, channels, pixels, bShift);
+  checkChannelArguments('channelDot', a, images, channels, pixels, out);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) sum += (a[i] - aShift[c]) * (b[i] - bShift[c]);
+    }
+    out[c] = sum;
+  }
+}
+
+/** out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c]: batch norm's forward and backward. */
+export function affineChannels(
+  a: Float32Array,
+  p: Float32Array,
+  b: Float32Array,
+  q: Float32Array,
+  m: Float32Array,
+  r: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  out: Float32Array,
+): void {
+  checkAffineChannelsArguments(a, p, b, q, m, r, images, channels, pixels, out);
+  for (let n = 0; n < images; n++) {
+    for (let c = 0; c < channels; c++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) out[i] = p[c] * a[i] + q[c] * (b[i] - m[c]) + r[c];
+    }
   }
 }
 

@@ -3,16 +3,20 @@
 import type { Backend } from '../backend.js';
 import {
   adamUpdate,
+  affineChannels,
+  channelDot,
+  fillChannels,
   leakyRelu,
   leakyReluBackward,
   momentumOuterUpdate,
   momentumUpdate,
   sgdUpdate,
+  sumChannels,
   sumRows,
 } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { col2im, im2col } from './im2col.js';
-import { maxPool2d } from './pool.js';
+import { maxPool2d, maxPool2dBackward } from './pool.js';
 
 /** The plain-TypeScript backend (always available; the specification for the others). */
 export const referenceBackend: Backend = {
@@ -21,9 +25,14 @@ export const referenceBackend: Backend = {
   im2col,
   col2im,
   maxPool2d,
+  maxPool2dBackward,
   leakyRelu,
   leakyReluBackward,
   sumRows,
+  fillChannels,
+  sumChannels,
+  channelDot,
+  affineChannels,
   momentumUpdate,
   momentumOuterUpdate,
   adamUpdate,

@@ -1,7 +1,7 @@
 // Reference max pooling in plain TypeScript: the largest value of each k×k window of each H×W plane,
 // and where it was, for backward. Padding is never the maximum (windows are clipped to the plane).
 
-import { checkMaxPoolArguments } from '../checks.js';
+import { checkMaxPoolArguments, checkMaxPoolBackwardArguments } from '../checks.js';
 
 /**
  * `y[p][oy][ox] = max x[p][iy][ix]` over the window rows oy·stride − pad … + k and columns likewise,
@@ -50,4 +50,23 @@ export function maxPool2d(
       }
     }
   }
+}
+
+/**
+ * Max pooling's backward: `dx = 0`, then `dx[argmax[i]] += dy[i]` (overlapping windows, stride <
+ * kernel, may share a maximum: add, do not overwrite).
+ *
+ * @example
+ * const dx = new Float32Array(4);
+ * maxPool2dBackward(1, Float32Array.from([5]), Int32Array.from([2]), dx); // dx = [0, 0, 5, 0]
+ */
+export function maxPool2dBackward(
+  planes: number,
+  dy: Float32Array,
+  argmax: Int32Array,
+  dx: Float32Array,
+): void {
+  checkMaxPoolBackwardArguments(planes, dy, argmax, dx);
+  dx.fill(0);
+  for (let i = 0; i < dy.length; i++) dx[argmax[i]] += dy[i];
 }

@@ -1,5 +1,5 @@
 // The WebAssembly SIMD backend: the AssemblyScript kernels behind the Backend interface, with tensors
-// allocated in wasm memory and a thread pool for large products.
+// allocated in wasm memory and a thread pool for large products and large parallel-for kernels.
 
 import type { Backend } from '../backend.js';
 import { wasmElementwise } from './elementwise.js';
@@ -14,7 +14,7 @@ import { ThreadPool } from './thread_pool.js';
 export interface WasmBackend extends Backend {
   readonly runtime: WasmRuntime;
   readonly heap: WasmHeap;
-  /** Threads a large product runs on (1 when shared memory or worker threads are unavailable). */
+  /** Threads large kernels run on (1 when shared memory or worker threads are unavailable). */
   readonly threads: number;
   /** Zero-filled Float32Array in wasm memory; install with `setFloat32Allocator` to place tensors there. */
   allocate(size: number): Float32Array;
@@ -52,9 +52,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heap,
     threads: pool.threads,
     gemm: (...args) => wasmGemm(context, ...args),
-    ...wasmIm2col(runtime.kernels, heap),
-    ...wasmPool(runtime.kernels, heap),
-    ...wasmElementwise(runtime.kernels, heap),
+    ...wasmIm2col(context),
+    ...wasmPool(context),
+    ...wasmElementwise(context),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };

@@ -45,6 +45,8 @@ export interface WasmKernels extends ElementwiseKernels, Im2colKernels, PoolKern
     ldc: number,
   ): void;
   scaleC(m: number, n: number, beta: number, c: number, ldc: number): void;
+  /** Runs one chunk of the parallel-for job a `setup…` export described (assembly/parallel.ts). */
+  parallelChunk(chunk: number): void;
 }
 
 /** The module's fixed memory layout (byte addresses), read from its exported constants. */

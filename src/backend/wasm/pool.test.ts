@@ -13,6 +13,8 @@ after(() => wasm.close());
 const CASES = [
   // planes, height, width, kernelSize, stride, pad
   [6, 8, 8, 2, 2, 0],
+  [3, 9, 21, 2, 2, 1],
+  [2, 7, 19, 2, 2, 0],
   [4, 7, 9, 3, 2, 1],
   [4, 5, 5, 2, 1, 0],
   [2, 8, 7, 3, 3, 1],

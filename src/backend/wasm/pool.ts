@@ -1,9 +1,9 @@
-// The wasm backend's max pooling: the AssemblyScript kernel when x, y and argmax live in wasm memory,
-// the reference kernel otherwise.
+// The wasm backend's max pooling and its backward: the AssemblyScript kernels when every array lives
+// in wasm memory (split by planes over the thread pool when large), the reference kernels otherwise.
 
-import { checkMaxPoolArguments } from '../checks.js';
+import { checkMaxPoolArguments, checkMaxPoolBackwardArguments } from '../checks.js';
 import * as reference from '../reference/pool.js';
-import type { WasmHeap } from './memory.js';
+import type { GemmContext } from './gemm.js';
 
 /** The pooling kernels the module exports (byte addresses). */
 export interface PoolKernels {
@@ -18,16 +18,53 @@ export interface PoolKernels {
     y: number,
     argmax: number,
   ): void;
+  /** maxPool2d as a parallel-for job over planes (assembly/parallel.ts); returns the chunk count. */
+  setupMaxPool2d(
+    planes: number,
+    height: number,
+    width: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+    x: number,
+    y: number,
+    argmax: number,
+    chunks: number,
+  ): number;
+  /** The backward's parallel-for job: planes of planeSize (dx) and outputSize (dy, argmax) floats. */
+  setupMaxPool2dBackward(
+    planes: number,
+    planeSize: number,
+    outputSize: number,
+    dy: number,
+    argmax: number,
+    dx: number,
+    chunks: number,
+  ): number;
+  /** The backward on planes [first, last) of `dxSize` floats in all (one thread's part). */
+  maxPool2dBackward(
+    planeSize: number,
+    outputSize: number,
+    dy: number,
+    argmax: number,
+    dx: number,
+    dxSize: number,
+    first: number,
+    last: number,
+  ): void;
 }
 
 /**
  * The pooling part of the wasm Backend, with the reference kernel's contract.
  *
  * @example
- * const { maxPool2d } = wasmPool(runtime.kernels, heap);
+ * const { maxPool2d } = wasmPool({ kernels: runtime.kernels, heap, pool });
  * maxPool2d(8 * 16, 96, 96, 2, 2, 0, x, y, argmax); // y [8, 16, 48, 48]
  */
-export function wasmPool(kernels: PoolKernels, heap: WasmHeap) {
+export function wasmPool({ kernels, heap, pool }: GemmContext) {
+  // the heap knows arrays by their buffer, whatever their element type
+  const inWasm = (a: Float32Array, b: Float32Array, indices: Int32Array) =>
+    heap.contains(a) && heap.contains(b) && heap.contains(indices as unknown as Float32Array);
   return {
     maxPool2d(
       planes: number,
@@ -42,11 +79,35 @@ export function wasmPool(kernels: PoolKernels, heap: WasmHeap) {
     ): void {
       const sizes = [planes, height, width, kernelSize, stride, pad] as const;
       checkMaxPoolArguments(...sizes, x, y, argmax);
-      // the heap knows arrays by their buffer, whatever their element type
-      if (heap.contains(x) && heap.contains(y) && heap.contains(argmax as unknown as Float32Array)) {
-        kernels.maxPool2d(...sizes, x.byteOffset, y.byteOffset, argmax.byteOffset);
-      } else {
+      if (!inWasm(x, y, argmax)) {
         reference.maxPool2d(...sizes, x, y, argmax);
+        return;
+      }
+      const chunks = planes > 1 ? pool.chunksFor(x.length) : 1;
+      if (chunks > 1) {
+        const job = kernels.setupMaxPool2d(...sizes, x.byteOffset, y.byteOffset, argmax.byteOffset, chunks);
+        pool.runParallel(kernels, job);
+      } else {
+        kernels.maxPool2d(...sizes, x.byteOffset, y.byteOffset, argmax.byteOffset);
+      }
+    },
+    maxPool2dBackward(planes: number, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void {
+      checkMaxPoolBackwardArguments(planes, dy, argmax, dx);
+      if (!inWasm(dy, dx, argmax)) {
+        reference.maxPool2dBackward(planes, dy, argmax, dx);
+        return;
+      }
+      const planeSize = dx.length / planes;
+      const outputSize = dy.length / planes;
+      const addresses = [dy.byteOffset, argmax.byteOffset, dx.byteOffset] as const;
+      const chunks = planes > 1 ? pool.chunksFor(dx.length) : 1;
+      if (chunks > 1) {
+        pool.runParallel(
+          kernels,
+          kernels.setupMaxPool2dBackward(planes, planeSize, outputSize, ...addresses, chunks),
+        );
+      } else {
+        kernels.maxPool2dBackward(planeSize, outputSize, ...addresses, dx.length, 0, planes);
       }
     },
   };

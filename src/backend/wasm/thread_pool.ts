@@ -1,5 +1,7 @@
-// A pool of worker threads that share the kernels' memory: the packed GEMM's chunks are handed out by
-// Atomics.add on shared counters, so a descheduled thread delays nothing but its current chunk.
+// A pool of worker threads that share the kernels' memory and run two kinds of job: the packed GEMM
+// (pack chunks, then compute chunks) and parallel-for kernels (assembly/parallel.ts: im2col, pooling,
+// activations …). Chunks are handed out by Atomics.add on shared counters, so a descheduled thread
+// delays nothing but its current chunk.
 
 import { instantiateKernels, nodeBuiltin, type WasmKernels, type WasmRuntime } from './module.js';
 
@@ -11,6 +13,10 @@ export const COMPUTE_CLAIM = 3;
 export const COMPUTE_DONE = 4;
 export const PACK_TOTAL = 5;
 export const COMPUTE_TOTAL = 6;
+/** Which job the compute chunks belong to: PACKED_GEMM (computeChunk) or PARALLEL_FOR (parallelChunk). */
+export const JOB_KIND = 7;
+export const PACKED_GEMM = 0;
+export const PARALLEL_FOR = 1;
 /** Worker w's state word is STATE + w: IDLE, BUSY (running a job) or WRITING (the main thread posts one). */
 export const STATE = 8;
 export const IDLE = 0;
@@ -30,11 +36,19 @@ export interface WorkerSetup {
 
 /**
  * Claims pack chunks, waits until every pack chunk is done, then claims compute chunks: the same loop
- * on the main thread and in workers.
+ * on the main thread and in workers. A parallel-for job has no pack chunks.
  */
 export function takePart(kernels: WasmKernels, control: Int32Array, thread: number): void {
   const packTotal = Atomics.load(control, PACK_TOTAL);
   const computeTotal = Atomics.load(control, COMPUTE_TOTAL);
+  if (Atomics.load(control, JOB_KIND) === PARALLEL_FOR) {
+    for (let chunk = Atomics.add(control, COMPUTE_CLAIM, 1); chunk < computeTotal; ) {
+      kernels.parallelChunk(chunk);
+      Atomics.add(control, COMPUTE_DONE, 1);
+      chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
+    }
+    return;
+  }
   for (let chunk = Atomics.add(control, PACK_CLAIM, 1); chunk < packTotal; ) {
     kernels.packChunk(chunk);
     Atomics.add(control, PACK_DONE, 1);
@@ -48,6 +62,11 @@ export function takePart(kernels: WasmKernels, control: Int32Array, thread: numb
     chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
   }
 }
+
+/** Below about this many floats read or written, a parallel-for job stays on one thread. */
+const PARALLEL_FLOATS = 1 << 15;
+/** Chunks per thread of a parallel-for job: a descheduled thread then holds back only a small part. */
+const CHUNKS_PER_THREAD = 4;
 
 /** Large products run on one thread after a parallel one stalled on a descheduled worker. */
 const BACKOFF_CALLS = 32;
@@ -77,6 +96,7 @@ function waitUntilAtLeast(control: Int32Array, index: number, target: number): v
  * @example
  * const pool = new ThreadPool(runtime, 2);
  * runtime.kernels.setupPacked(...); pool.runPacked(runtime.kernels);
+ * pool.runParallel(runtime.kernels, runtime.kernels.setupIm2col(..., pool.chunksFor(floats)));
  */
 export class ThreadPool {
   readonly threads: number;
@@ -119,6 +139,24 @@ export class ThreadPool {
 
   /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
   runPacked(kernels: WasmKernels): void {
+    this.run(kernels, PACKED_GEMM, kernels.packChunks(), kernels.computeChunks());
+  }
+
+  /**
+   * How many chunks a parallel-for job touching about `floats` floats should be split into: 1 (run
+   * the kernel directly on this thread) when it is small or the workers are backing off.
+   */
+  chunksFor(floats: number): number {
+    return floats >= PARALLEL_FLOATS && this.useWorkers() ? this.threads * CHUNKS_PER_THREAD : 1;
+  }
+
+  /** Runs the parallel-for job a `kernels.setup…` call described, in `chunks` chunks, on every thread. */
+  runParallel(kernels: WasmKernels, chunks: number): void {
+    this.run(kernels, PARALLEL_FOR, 0, chunks);
+  }
+
+  // Posts a job, takes the main thread's part and waits for the workers' last chunks.
+  private run(kernels: WasmKernels, kind: number, packTotal: number, computeTotal: number): void {
     const control = this.control;
     const start = performance.now();
     for (let w = 1; w < this.threads; w++) {
@@ -126,8 +164,8 @@ export class ThreadPool {
         // Worker w is leaving the previous job (its chunks are done; it is only returning).
       }
     }
-    const computeTotal = kernels.computeChunks();
-    Atomics.store(control, PACK_TOTAL, kernels.packChunks());
+    Atomics.store(control, JOB_KIND, kind);
+    Atomics.store(control, PACK_TOTAL, packTotal);
     Atomics.store(control, COMPUTE_TOTAL, computeTotal);
     Atomics.store(control, PACK_CLAIM, 0);
     Atomics.store(control, PACK_DONE, 0);

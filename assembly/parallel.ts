@@ -1,0 +1,247 @@
+// Parallel-for jobs: a job descriptor in shared memory names a kernel, its arguments and how many
+// items (channels, planes, rows, element blocks) it covers; every thread calls parallelChunk with the
+// chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
+
+import { col2im, im2col } from './im2col';
+import {
+  affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, sumChannels,
+} from './elementwise';
+import { maxPool2d, maxPool2dBackward } from './pool';
+
+/** The parallel-for job descriptor (below HEAP_BASE, clear of the GEMM's job, control words and tiles). */
+export const PARALLEL_ADDRESS: u32 = 3072;
+
+const KIND_IM2COL: i32 = 1;
+const KIND_COL2IM: i32 = 2;
+const KIND_MAX_POOL: i32 = 3;
+const KIND_MAX_POOL_BACKWARD: i32 = 4;
+const KIND_LEAKY_RELU: i32 = 5;
+const KIND_LEAKY_RELU_BACKWARD: i32 = 6;
+const KIND_FILL_CHANNELS: i32 = 7;
+const KIND_SUM_CHANNELS: i32 = 8;
+const KIND_CHANNEL_DOT: i32 = 9;
+const KIND_AFFINE_CHANNELS: i32 = 10;
+
+// Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
+const P_KIND: i32 = 0;
+const P_ITEMS: i32 = 1;
+const P_CHUNK_ITEMS: i32 = 2;
+const P_ARGS: i32 = 3;
+
+// @ts-ignore: decorator
+@inline function arg(index: i32): i32 {
+  return load<i32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2));
+}
+// @ts-ignore: decorator
+@inline function argF(index: i32): f32 {
+  return load<f32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2));
+}
+// @ts-ignore: decorator
+@inline function setArg(index: i32, value: i32): void {
+  store<i32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2), value);
+}
+// @ts-ignore: decorator
+@inline function setArgF(index: i32, value: f32): void {
+  store<f32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2), value);
+}
+
+// Records kind and items, `chunkItems` items per chunk; returns the chunk count.
+function describe(kind: i32, items: i32, chunkItems: i32): i32 {
+  store<i32>(PARALLEL_ADDRESS + (<u32>P_KIND << 2), kind);
+  store<i32>(PARALLEL_ADDRESS + (<u32>P_ITEMS << 2), items);
+  store<i32>(PARALLEL_ADDRESS + (<u32>P_CHUNK_ITEMS << 2), chunkItems);
+  return (items + chunkItems - 1) / chunkItems;
+}
+
+// Items per chunk for about `chunks` chunks, rounded up to a multiple of `multiple`.
+function itemsPerChunk(items: i32, chunks: i32, multiple: i32): i32 {
+  const even = (items + max(1, chunks) - 1) / max(1, chunks);
+  return max(multiple, ((even + multiple - 1) / multiple) * multiple);
+}
+
+/** Runs items [chunk·chunkItems, …) of the described job: what each thread calls per claimed chunk. */
+export function parallelChunk(chunk: i32): void {
+  const kind = load<i32>(PARALLEL_ADDRESS + (<u32>P_KIND << 2));
+  const items = load<i32>(PARALLEL_ADDRESS + (<u32>P_ITEMS << 2));
+  const chunkItems = load<i32>(PARALLEL_ADDRESS + (<u32>P_CHUNK_ITEMS << 2));
+  const first = chunk * chunkItems;
+  const last = min(items, first + chunkItems);
+  if (first >= last) return;
+  if (kind == KIND_IM2COL || kind == KIND_COL2IM) {
+    // channels [first, last): a sub-image, and the block of column rows its patches fill
+    const height = arg(1);
+    const width = arg(2);
+    const kernelSize = arg(3);
+    const ldColumns = arg(8);
+    const image = <usize>arg(6) + ((<usize>first * <usize>height * <usize>width) << 2);
+    const rowsPerChannel = <usize>(kernelSize * kernelSize);
+    const columns = <usize>arg(7) + ((<usize>first * rowsPerChannel * <usize>ldColumns) << 2);
+    if (kind == KIND_IM2COL) {
+      im2col(last - first, height, width, kernelSize, arg(4), arg(5), image, columns, ldColumns);
+    } else {
+      col2im(last - first, height, width, kernelSize, arg(4), arg(5), columns, ldColumns, image);
+    }
+  } else if (kind == KIND_MAX_POOL) {
+    // planes [first, last)
+    const height = arg(1);
+    const width = arg(2);
+    const kernelSize = arg(3);
+    const stride = arg(4);
+    const pad = arg(5);
+    const outPlane = <usize>(((height + 2 * pad - kernelSize) / stride + 1) * ((width + 2 * pad - kernelSize) / stride + 1));
+    const x = <usize>arg(6) + ((<usize>first * <usize>height * <usize>width) << 2);
+    const outAt = (<usize>first * outPlane) << 2;
+    maxPool2d(last - first, height, width, kernelSize, stride, pad, x, <usize>arg(7) + outAt, <usize>arg(8) + outAt);
+    // argmax indices are relative to the sub-tensor x: shift them to the whole tensor
+    const shift = first * height * width;
+    if (shift != 0) {
+      const argmax = <usize>arg(8) + outAt;
+      const count = <usize>(last - first) * outPlane;
+      const vshift = i32x4.splat(shift);
+      let i: usize = 0;
+      for (; i + 4 <= count; i += 4) v128.store(argmax + (i << 2), i32x4.add(v128.load(argmax + (i << 2)), vshift));
+      for (; i < count; i++) store<i32>(argmax + (i << 2), load<i32>(argmax + (i << 2)) + shift);
+    }
+  } else if (kind == KIND_MAX_POOL_BACKWARD) {
+    maxPool2dBackward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), first, last);
+  } else if (kind == KIND_LEAKY_RELU || kind == KIND_LEAKY_RELU_BACKWARD) {
+    // elements [first, last)
+    const at = <usize>first << 2;
+    const x = <usize>arg(0) + at;
+    if (kind == KIND_LEAKY_RELU) leakyRelu(x, <usize>arg(1) + at, last - first, argF(3));
+    else leakyReluBackward(x, <usize>arg(1) + at, <usize>arg(2) + at, last - first, argF(3));
+  } else if (kind == KIND_FILL_CHANNELS) {
+    fillChannels(arg(0), arg(1), arg(2), arg(3), first, last);
+  } else if (kind == KIND_SUM_CHANNELS) {
+    sumChannels(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
+  } else if (kind == KIND_CHANNEL_DOT) {
+    channelDot(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
+  } else if (kind == KIND_AFFINE_CHANNELS) {
+    affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+  }
+}
+
+/** im2col split by channels into `chunks` chunks (arguments as im2col's); returns the chunk count. */
+export function setupIm2col(
+  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
+  image: usize, columns: usize, ldColumns: i32, chunks: i32,
+): i32 {
+  setWindowArgs(channels, height, width, kernelSize, stride, pad, image, columns, ldColumns);
+  return describe(KIND_IM2COL, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** col2im split by channels (each chunk adds into its own channels of the image). */
+export function setupCol2im(
+  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
+  columns: usize, ldColumns: i32, image: usize, chunks: i32,
+): i32 {
+  setWindowArgs(channels, height, width, kernelSize, stride, pad, image, columns, ldColumns);
+  return describe(KIND_COL2IM, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** maxPool2d split by planes. */
+export function setupMaxPool2d(
+  planes: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
+  x: usize, y: usize, argmax: usize, chunks: i32,
+): i32 {
+  setWindowArgs(planes, height, width, kernelSize, stride, pad, x, y, <i32>argmax);
+  return describe(KIND_MAX_POOL, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/** maxPool2dBackward split by planes (each plane's dx is zeroed and scattered into by one thread). */
+export function setupMaxPool2dBackward(
+  planes: i32, planeSize: i32, outputSize: i32, dy: usize, argmax: usize, dx: usize, chunks: i32,
+): i32 {
+  setArg(0, planeSize);
+  setArg(1, outputSize);
+  setArg(2, <i32>dy);
+  setArg(3, <i32>argmax);
+  setArg(4, <i32>dx);
+  setArg(5, planes * planeSize);
+  return describe(KIND_MAX_POOL_BACKWARD, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/**
+ * leakyRelu (x, y; dx unused) or, with `backward`, leakyReluBackward (x, dy, dx), split by blocks of
+ * elements.
+ */
+export function setupLeakyRelu(
+  backward: i32, x: usize, yOrDy: usize, dx: usize, n: i32, alpha: f32, chunks: i32,
+): i32 {
+  setArg(0, <i32>x);
+  setArg(1, <i32>yOrDy);
+  setArg(2, <i32>dx);
+  setArgF(3, alpha);
+  // whole SIMD vectors per chunk
+  return describe(backward ? KIND_LEAKY_RELU_BACKWARD : KIND_LEAKY_RELU, n, itemsPerChunk(n, chunks, 4));
+}
+
+/** fillChannels split by rows of y (images·channels of them). */
+export function setupFillChannels(values: usize, images: i32, channels: i32, pixels: i32, y: usize, chunks: i32): i32 {
+  setArg(0, <i32>values);
+  setArg(1, channels);
+  setArg(2, pixels);
+  setArg(3, <i32>y);
+  return describe(KIND_FILL_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
+}
+
+/** sumChannels split by channels. */
+export function setupSumChannels(
+  m: usize, images: i32, channels: i32, pixels: i32, out: usize, chunks: i32,
+): i32 {
+  setArg(0, <i32>m);
+  setArg(1, images);
+  setArg(2, channels);
+  setArg(3, pixels);
+  setArg(4, <i32>out);
+  return describe(KIND_SUM_CHANNELS, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** channelDot split by channels. */
+export function setupChannelDot(
+  a: usize, aShift: usize, b: usize, bShift: usize, images: i32, channels: i32, pixels: i32, out: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, <i32>a);
+  setArg(1, <i32>aShift);
+  setArg(2, <i32>b);
+  setArg(3, <i32>bShift);
+  setArg(4, images);
+  setArg(5, channels);
+  setArg(6, pixels);
+  setArg(7, <i32>out);
+  return describe(KIND_CHANNEL_DOT, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** affineChannels split by rows (images·channels of them). */
+export function setupAffineChannels(
+  a: usize, p: usize, b: usize, q: usize, m: usize, r: usize, images: i32, channels: i32, pixels: i32,
+  out: usize, chunks: i32,
+): i32 {
+  setArg(0, <i32>a);
+  setArg(1, <i32>p);
+  setArg(2, <i32>b);
+  setArg(3, <i32>q);
+  setArg(4, <i32>m);
+  setArg(5, <i32>r);
+  setArg(6, channels);
+  setArg(7, pixels);
+  setArg(8, <i32>out);
+  return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
+}
+
+// Arguments 0–8 in im2col's order (channels, height, width, kernelSize, stride, pad, then three pointers
+// or a pointer and ldColumns).
+function setWindowArgs(
+  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32, first: usize, second: usize, third: i32,
+): void {
+  setArg(0, channels);
+  setArg(1, height);
+  setArg(2, width);
+  setArg(3, kernelSize);
+  setArg(4, stride);
+  setArg(5, pad);
+  setArg(6, <i32>first);
+  setArg(7, <i32>second);
+  setArg(8, third);
+}

@@ -1,0 +1,176 @@
+// Parity of the parallel-for kernels (assembly/parallel.ts) with the reference backend, on one thread
+// and on two (sizes large enough to be split into chunks): im2col, col2im, max pooling and its
+// backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's per-channel
+// dot products and affine maps; argument errors.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { assertClose } from '../../../test/close.js';
+import { Random } from '../../util/random.js';
+import type { Backend } from '../backend.js';
+import { referenceBackend } from '../reference/index.js';
+import { createWasmBackend, type WasmBackend } from './index.js';
+
+for (const threads of [1, 2]) {
+  describe(`parallel-for kernels on ${threads} thread(s) agree with the reference`, () => {
+    let wasm: WasmBackend;
+    before(async () => {
+      wasm = createWasmBackend({ threads });
+      // workers start asynchronously: give them time to join, so that chunks really are shared
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    after(() => wasm.close());
+
+    // Random arrays in wasm memory, and copies in ordinary memory for the reference.
+    const pair = (size: number, rng: Random, fill = true): [Float32Array, Float32Array] => {
+      const ours = wasm.allocate(size);
+      if (fill) for (let i = 0; i < size; i++) ours[i] = rng.randn();
+      return [ours, Float32Array.from(ours)];
+    };
+
+    for (const [channels, height, width, kernelSize, stride, pad] of [
+      [16, 48, 48, 3, 1, 1],
+      [7, 33, 29, 3, 2, 1],
+    ]) {
+      it(`im2col and col2im (c ${channels}, ${height}×${width}, k ${kernelSize}, stride ${stride}, pad ${pad})`, () => {
+        const rng = new Random(channels);
+        const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
+        const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+        const sizes = [channels, height, width, kernelSize, stride, pad] as const;
+        const ld = outH * outW;
+        const [image, imageCopy] = pair(channels * height * width + 4, rng);
+        const [columns, columnsCopy] = pair(channels * kernelSize * kernelSize * ld, rng, false);
+        const run = (backend: Backend, img: Float32Array, cols: Float32Array) => {
+          backend.im2col(...sizes, img, 4, cols, 0, ld);
+          backend.col2im(...sizes, cols, 0, ld, img, 4);
+        };
+        run(wasm, image, columns);
+        run(referenceBackend, imageCopy, columnsCopy);
+        assert.deepEqual(columns, columnsCopy);
+        assertClose(image, imageCopy, { rtol: 1e-6, what: 'col2im' });
+      });
+    }
+
+    for (const [planes, height, width, kernelSize, stride, pad] of [
+      [128, 48, 48, 2, 2, 0],
+      [37, 25, 23, 3, 2, 1],
+    ]) {
+      it(`maxPool2d and maxPool2dBackward (${planes}×${height}×${width}, k ${kernelSize}, stride ${stride}, pad ${pad})`, () => {
+        const rng = new Random(planes);
+        const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
+        const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+        const sizes = [planes, height, width, kernelSize, stride, pad] as const;
+        const [x] = pair(planes * height * width, rng);
+        // coarse values, so windows have ties (the first maximum must win in both)
+        for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2);
+        const [y, yCopy] = pair(planes * outH * outW, rng, false);
+        const argmaxStorage = wasm.allocate(y.length);
+        const argmax = new Int32Array(argmaxStorage.buffer, argmaxStorage.byteOffset, y.length);
+        const argmaxCopy = new Int32Array(y.length);
+        wasm.maxPool2d(...sizes, x, y, argmax);
+        referenceBackend.maxPool2d(...sizes, Float32Array.from(x), yCopy, argmaxCopy);
+        assert.deepEqual(y, yCopy);
+        assert.deepEqual(argmax, argmaxCopy);
+        const [dy, dyCopy] = pair(y.length, rng);
+        // dx starts as NaN: the kernel must clear it
+        const [dx, dxCopy] = pair(x.length, rng);
+        dx.fill(Number.NaN);
+        wasm.maxPool2dBackward(planes, dy, argmax, dx);
+        referenceBackend.maxPool2dBackward(planes, dyCopy, argmaxCopy, dxCopy);
+        assertClose(dx, dxCopy, { rtol: 1e-6, what: 'maxPool2dBackward' });
+      });
+    }
+
+    for (const size of [1, 7, 200_003]) {
+      it(`leakyRelu and leakyReluBackward (${size} elements)`, () => {
+        const rng = new Random(size);
+        const [x, xCopy] = pair(size, rng);
+        const [y, yCopy] = pair(size, rng, false);
+        const [dy, dyCopy] = pair(size, rng);
+        const [dx, dxCopy] = pair(size, rng, false);
+        wasm.leakyRelu(x, y, 0.1);
+        referenceBackend.leakyRelu(xCopy, yCopy, 0.1);
+        wasm.leakyReluBackward(x, dy, dx, 0.1);
+        referenceBackend.leakyReluBackward(xCopy, dyCopy, dxCopy, 0.1);
+        // alpha·x in float32 (wasm) and float64 (reference) may differ in the last bit
+        assertClose(y, yCopy, { rtol: 1e-6, what: 'leakyRelu' });
+        assertClose(dx, dxCopy, { rtol: 1e-6, what: 'leakyReluBackward' });
+      });
+    }
+
+    for (const [images, channels, pixels] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [8, 32, 2304],
+    ]) {
+      it(`fillChannels and sumChannels ([${images}, ${channels}, ${pixels}])`, () => {
+        const rng = new Random(images * channels);
+        const [values, valuesCopy] = pair(channels, rng);
+        const [y, yCopy] = pair(images * channels * pixels, rng);
+        wasm.fillChannels(values, images, channels, pixels, y);
+        referenceBackend.fillChannels(valuesCopy, images, channels, pixels, yCopy);
+        assert.deepEqual(y, yCopy);
+        const [m, mCopy] = pair(images * channels * pixels, rng);
+        const [sums, sumsCopy] = pair(channels, rng, false);
+        wasm.sumChannels(m, images, channels, pixels, sums);
+        referenceBackend.sumChannels(mCopy, images, channels, pixels, sumsCopy);
+        // float32 sums in four lanes against a float64 sum
+        assertClose(sums, sumsCopy, { rtol: 1e-4, atol: 1e-3, what: 'sumChannels' });
+      });
+    }
+
+    for (const [images, channels, pixels] of [
+      [2, 1, 1],
+      [3, 5, 7],
+      [64, 32, 784],
+    ]) {
+      it(`channelDot and affineChannels ([${images}, ${channels}, ${pixels}])`, () => {
+        const rng = new Random(images + channels);
+        const size = images * channels * pixels;
+        const [a, aCopy] = pair(size, rng);
+        const [b, bCopy] = pair(size, rng);
+        // an offset mean, as batch norm's inputs may have
+        for (let i = 0; i < size; i++) b[i] = bCopy[i] = b[i] + 3;
+        const perChannel = () => pair(channels, rng);
+        const [[aShift, aShiftCopy], [bShift, bShiftCopy], [p, pCopy], [q, qCopy], [r, rCopy]] = [
+          perChannel(),
+          perChannel(),
+          perChannel(),
+          perChannel(),
+          perChannel(),
+        ];
+        const [dots, dotsCopy] = pair(channels, rng, false);
+        wasm.channelDot(a, aShift, b, bShift, images, channels, pixels, dots);
+        referenceBackend.channelDot(aCopy, aShiftCopy, bCopy, bShiftCopy, images, channels, pixels, dotsCopy);
+        assertClose(dots, dotsCopy, { rtol: 1e-5, atol: 1e-3, what: 'channelDot' });
+        const [out, outCopy] = pair(size, rng, false);
+        wasm.affineChannels(a, p, b, q, bShift, r, images, channels, pixels, out);
+        referenceBackend.affineChannels(
+          aCopy,
+          pCopy,
+          bCopy,
+          qCopy,
+          bShiftCopy,
+          rCopy,
+          images,
+          channels,
+          pixels,
+          outCopy,
+        );
+        assertClose(out, outCopy, { rtol: 1e-5, atol: 1e-6, what: 'affineChannels' });
+      });
+    }
+
+    it('checks arguments before touching memory', () => {
+      const m = wasm.allocate(12);
+      assert.throws(
+        () => wasm.sumChannels(m, 2, 3, 3, wasm.allocate(3)),
+        /expected a \[2, 3, 3\] tensor \(18 values\) and 3 channel values, received 12 and 3/,
+      );
+      assert.throws(
+        () => wasm.maxPool2dBackward(5, m, new Int32Array(12), wasm.allocate(20)),
+        /dy and dx of 5 planes each/,
+      );
+    });
+  });
+}
