@@ -1,11 +1,14 @@
 // The convolution benchmark of issue 5: a tiny YOLO-like CNN on 8×1×96×96 (conv3×3(16) → LeakyReLU →
-// maxpool2 → conv3×3(32) → … → affine(6·6·13), SSE, Momentum). Prints JSON lines; --torch also runs
-// the PyTorch anchor (../shared/anchors/python/torch_cnn.py) at the same thread count.
-//   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--anchors DIR] [--seconds S]
+// maxpool2 → conv3×3(32) → … → affine(6·6·13), SSE, Momentum). Prints JSON lines. --torch also runs the
+// PyTorch anchor (../shared/anchors/python/torch_cnn.py) on one thread and on zerodl's thread count;
+// --tfjs the TensorFlow.js wasm anchor (../shared/anchors/js/bench_tfjs.mjs, after `npm ci` there).
+// Anchor lines carry `zerodl_speedup` = anchor time / zerodl time at zerodl's thread count (> 1: zerodl
+// is faster), the same convention as `npm run bench`.
+//   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--tfjs] [--anchors DIR] [--anchors-js DIR] [--seconds S]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useDefaultBackend } from '../src/backend/select.js';
@@ -77,35 +80,80 @@ function main(): void {
     console.log(JSON.stringify(line));
   }
   if (!Number.isFinite(sink)) throw new Error('conv bench: the network produced a non-finite value');
-  const anchorsAt = args.indexOf('--anchors');
-  if (args.includes('--torch')) runTorch(threads, results, anchorsAt >= 0 ? args[anchorsAt + 1] : undefined);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const option = (flag: string, fallback: string) => {
+    const at = args.indexOf(flag);
+    return at >= 0 && args[at + 1] !== undefined ? args[at + 1] : fallback;
+  };
+  // Default: the team's anchors beside the repository; --anchors DIR for a copy where setup.sh has run.
+  const anchors = option('--anchors', join(here, '..', '..', '..', 'shared', 'anchors', 'python'));
+  if (args.includes('--torch')) {
+    for (const torchThreads of new Set([1, threads])) printAnchor(runTorch(anchors, torchThreads), results);
+  }
+  if (args.includes('--tfjs'))
+    printAnchor(runTfjs(option('--anchors-js', join(anchors, '..', 'js'))), results);
 }
 
-// Runs the PyTorch anchor with the same thread count and prints its lines with zerodl's time ratio,
-// in the anchors' environment and on the OpenBLAS their setup.sh extracts when present (as
-// bench/anchors.ts does).
-function runTorch(threads: number, zerodl: Record<string, number>, anchorsDir: string | undefined): void {
-  // Default: the team's anchors beside the repository; --anchors DIR for a copy where setup.sh has run.
-  const anchors =
-    anchorsDir ??
-    join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'anchors', 'python');
+interface AnchorLine {
+  impl: string;
+  workload: string;
+  median_ms?: number;
+  [field: string]: unknown;
+}
+
+// Prints an anchor's lines with zerodl's speed-up on the same workload.
+function printAnchor(lines: AnchorLine[], zerodl: Record<string, number>): void {
+  for (const line of lines) {
+    const ours = zerodl[line.workload];
+    const speedup = ours && line.median_ms ? round(line.median_ms / ours) : undefined;
+    console.log(JSON.stringify(speedup === undefined ? line : { ...line, zerodl_speedup: speedup }));
+  }
+}
+
+// The PyTorch anchor in the anchors' environment, on the OpenBLAS their setup.sh extracts when present
+// (as bench/anchors.ts does).
+function runTorch(anchors: string, threads: number): AnchorLine[] {
   const openblas = join(anchors, 'deps/root/usr/lib/x86_64-linux-gnu/openblas-openmp');
   const env = anchorEnvironment();
   if (existsSync(join(openblas, 'libblas.so.3'))) env.LD_LIBRARY_PATH = openblas;
   else console.error("PyTorch runs on Debian's reference BLAS: run the anchors' setup.sh for OpenBLAS");
-  const run = spawnSync('/usr/bin/python3', [join(anchors, 'torch_cnn.py'), String(threads)], {
-    encoding: 'utf8',
+  return anchorLines('PyTorch', '/usr/bin/python3', [join(anchors, 'torch_cnn.py'), String(threads)], env);
+}
+
+// TensorFlow.js on its wasm backend (which cannot train this network: it reports that as a note line).
+function runTfjs(anchorsJs: string): AnchorLine[] {
+  if (!existsSync(join(anchorsJs, 'node_modules', '@tensorflow', 'tfjs-backend-wasm'))) {
+    console.error(`TensorFlow.js anchor skipped: run 'npm ci' in ${anchorsJs} first`);
+    return [];
+  }
+  const env = { ...process.env, RESULTS: join(tmpdir(), 'zerodl-tfjs-anchor.jsonl') };
+  const lines = anchorLines(
+    'TensorFlow.js',
+    process.execPath,
+    ['bench_tfjs.mjs', 'wasm', '--only=conv'],
     env,
-  });
+    anchorsJs,
+  );
+  return lines.filter((line) => line.workload !== 'conv_infer_b8');
+}
+
+// Runs an anchor script and parses the JSON lines it prints; a failure is reported and gives none.
+function anchorLines(
+  name: string,
+  command: string,
+  commandArgs: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): AnchorLine[] {
+  const run = spawnSync(command, commandArgs, { encoding: 'utf8', env, cwd });
   if (run.status !== 0) {
-    console.error(`PyTorch anchor skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`);
-    return;
+    console.error(`${name} anchor skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`);
+    return [];
   }
-  for (const text of run.stdout.trim().split('\n')) {
-    const line = JSON.parse(text) as { workload: string; median_ms: number };
-    const ratio = zerodl[line.workload] / line.median_ms;
-    console.log(JSON.stringify({ ...line, zerodl_over_torch: round(ratio) }));
-  }
+  return run.stdout
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .map((text) => JSON.parse(text) as AnchorLine);
 }
 
 function round(value: number): number {

@@ -28,29 +28,6 @@ const STREAMING_CHUNK_COLS = 32;
 /** Depth chunks per thread when threads share a streaming product along k. */
 const STREAMING_DEPTH_CHUNKS_PER_THREAD = 4;
 
-/** The gemm exports that module.ts's WasmKernels does not list yet (assembly/gemm.ts). */
-interface ThreadedGemmKernels extends WasmKernels {
-  splitForThreads(chunks: number): void;
-  setupStreaming(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    chunkSize: number,
-    partials: number,
-  ): void;
-  finishSplitK(): void;
-}
-
 /** The pieces gemm works with: kernels, where tensors live, and the threads. */
 export interface GemmContext {
   kernels: WasmKernels;
@@ -86,7 +63,7 @@ export function wasmGemm(
   checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
   const { heap, pool } = context;
-  const kernels = context.kernels as ThreadedGemmKernels;
+  const kernels = context.kernels;
   const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0;
   const parallel = k > 0 && alpha !== 0 && 2 * m * n * k >= PARALLEL_FLOPS && pool.useWorkers();
   // A parallel streaming product with few rows and B not transposed is split along k, so that each

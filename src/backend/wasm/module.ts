@@ -45,6 +45,30 @@ export interface WasmKernels extends ElementwiseKernels, Im2colKernels, PoolKern
     ldc: number,
   ): void;
   scaleC(m: number, n: number, beta: number, c: number, ldc: number): void;
+  /** Splits the packed job set up last into at least `chunks` compute chunks (for several threads). */
+  splitForThreads(chunks: number): void;
+  /**
+   * Describes a streaming product shared by threads: column ranges of `chunkSize`, or (B not
+   * transposed) depth ranges whose partial products go to `partials` and are added by finishSplitK.
+   */
+  setupStreaming(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    chunkSize: number,
+    partials: number,
+  ): void;
+  finishSplitK(): void;
   /** Runs one chunk of the parallel-for job a `setup…` export described (assembly/parallel.ts). */
   parallelChunk(chunk: number): void;
 }

@@ -71,6 +71,11 @@ const CHUNKS_PER_THREAD = 4;
 /** Large products run on one thread after a parallel one stalled on a descheduled worker. */
 const BACKOFF_CALLS = 32;
 const MAX_BACKOFF_CALLS = 256;
+/**
+ * A wait for the workers shorter than this is not a stall, however small the job: waking a sleeping
+ * worker takes 20–50 µs, while a worker descheduled by another process costs milliseconds (a time slice).
+ */
+const STALL_FLOOR_MS = 0.25;
 
 /** How long a thread waits for another's chunk before concluding that the other thread has died. */
 const STALL_LIMIT_MS = 30_000;
@@ -180,7 +185,7 @@ export class ThreadPool {
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
     const waited = posted - start + (performance.now() - ownPartDone);
     // Stalls that repeat (a core busy for long) back off for longer, up to MAX_BACKOFF_CALLS.
-    const stalled = waited > ownPartDone - posted;
+    const stalled = waited > ownPartDone - posted && waited > STALL_FLOOR_MS;
     this.nextBackoff = stalled ? Math.min(2 * this.nextBackoff, MAX_BACKOFF_CALLS) : BACKOFF_CALLS;
     this.backoff = stalled ? this.nextBackoff : 0;
   }
@@ -191,18 +196,23 @@ export class ThreadPool {
   }
 }
 
+/** How long an idle worker polls for the next job before it sleeps. */
+const SPIN_MS = 2;
+
 /** Instantiates the kernels for a worker thread and serves jobs until terminated (worker.ts). */
 export function serveJobs(setup: WorkerSetup): void {
   const kernels = instantiateKernels(setup.module, setup.memory);
   const control = new Int32Array(setup.memory.buffer, setup.controlAddress, CONTROL_WORDS);
   const state = STATE + setup.thread;
-  // After a job, poll a little before sleeping: jobs often come in bursts (a training step's GEMMs),
-  // and waking from Atomics.wait costs 20 µs.
-  const spinLimit = 20000;
+  // After a job, poll for SPIN_MS before sleeping: jobs come in bursts (a training step runs about a
+  // hundred, with a little JavaScript between them), and waking from Atomics.wait costs 20–50 µs.
   let seen = Atomics.load(control, GENERATION);
   for (;;) {
-    for (let spins = 0; Atomics.load(control, GENERATION) === seen; spins++) {
-      if (spins > spinLimit) Atomics.wait(control, GENERATION, seen);
+    const idleSince = performance.now();
+    for (let spins = 1; Atomics.load(control, GENERATION) === seen; spins++) {
+      if ((spins & 1023) === 0 && performance.now() - idleSince > SPIN_MS) {
+        Atomics.wait(control, GENERATION, seen);
+      }
     }
     while (Atomics.compareExchange(control, state, IDLE, BUSY) !== IDLE) {
       // The main thread is writing a job.
