@@ -97,47 +97,19 @@ export function wasmGemm(
   if (k === 0 || alpha === 0) {
     kernels.scaleC(m, n, beta, cAddress, ldc);
   } else if (!packed) {
-    if (streamingDepth > 0) {
-      // e.g. 1×9216 · 9216×256: each thread streams whole rows of B for its ranges of k.
-      kernels.setupStreaming(
-        tA,
-        tB,
-        m,
-        n,
-        k,
-        alpha,
-        aAddress,
-        lda,
-        bAddress,
-        ldb,
-        beta,
-        cAddress,
-        ldc,
-        streamingDepth,
-        scratch + packABytes,
-      );
+    if (streamingDepth > 0 || (parallel && n >= 2 * STREAMING_CHUNK_COLS)) {
+      // Shared by the threads: along k when B is not transposed (e.g. 1×9216 · 9216×256: each thread
+      // streams whole rows of B for its ranges of k, into partial products that finishSplitK adds),
+      // otherwise in column ranges of C (stored-transposed B: each column of C reads one stored row).
+      const splitK = streamingDepth > 0;
+      // biome-ignore format: arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C), (split)
+      kernels.setupStreaming(tA, tB, m, n, k,
+        alpha, aAddress, lda,
+        bAddress, ldb,
+        beta, cAddress, ldc,
+        splitK ? streamingDepth : STREAMING_CHUNK_COLS, splitK ? scratch + packABytes : 0);
       pool.runPacked(kernels);
-      kernels.finishSplitK();
-    } else if (parallel && n >= 2 * STREAMING_CHUNK_COLS) {
-      // Stored-transposed B (each column of C reads one stored row) or k ≤ 4: column ranges of C.
-      kernels.setupStreaming(
-        tA,
-        tB,
-        m,
-        n,
-        k,
-        alpha,
-        aAddress,
-        lda,
-        bAddress,
-        ldb,
-        beta,
-        cAddress,
-        ldc,
-        STREAMING_CHUNK_COLS,
-        0,
-      );
-      pool.runPacked(kernels);
+      if (splitK) kernels.finishSplitK();
     } else {
       kernels.gemmSmall(tA, tB, m, n, k, alpha, aAddress, lda, bAddress, ldb, beta, cAddress, ldc);
     }
