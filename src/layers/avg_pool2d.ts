@@ -1,10 +1,9 @@
 // Average pooling on NCHW images: y = the mean of each k×k window, padding counted as zeros (PyTorch's
 // default count_include_pad); backward spreads dy / k² over the window.
 
-import { assertSameShape, reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
-import type { Layer, Mode, Param } from './layer.js';
-import { checkPoolOptions, type PoolOptions, poolLabel } from './max_pool2d.js';
-import { windowOutputShape } from './window.js';
+import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
+import type { Mode } from './layer.js';
+import { Pool2d, type PoolOptions } from './pool2d.js';
 
 /**
  * `y[n, c, oy, ox] = (1/k²) Σ_{ky, kx} x[n, c, oy·s − p + ky, ox·s − p + kx]` (zero outside the image,
@@ -13,25 +12,9 @@ import { windowOutputShape } from './window.js';
  * @example
  * new AvgPool2d({ kernelSize: 2 }).forward(Tensor.from([[[[1, 2], [4, 3]]]]), 'eval').data; // [2.5]
  */
-export class AvgPool2d implements Layer {
-  readonly label: string;
-  readonly kernelSize: number;
-  readonly stride: number;
-  readonly pad: number;
-  private x: Tensor | undefined;
-  private y: Tensor | undefined;
-  private dx: Tensor | undefined;
-
+export class AvgPool2d extends Pool2d {
   constructor(options: PoolOptions) {
-    this.kernelSize = options.kernelSize;
-    this.stride = options.stride ?? options.kernelSize;
-    this.pad = options.pad ?? 0;
-    this.label = poolLabel('AvgPool2d', this.kernelSize, this.stride, this.pad);
-    checkPoolOptions(this.label, this.kernelSize, this.stride, this.pad);
-  }
-
-  outputShape(inputShape: readonly number[]): number[] {
-    return windowOutputShape(this.label, inputShape, this.kernelSize, this.stride, this.pad);
+    super('AvgPool2d', options);
   }
 
   forward(x: Tensor, _mode: Mode): Tensor {
@@ -52,9 +35,7 @@ export class AvgPool2d implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
-    const { x, y } = this;
-    if (x === undefined || y === undefined) throw new Error(`${this.label}: backward called before forward`);
-    assertSameShape(`${this.label} backward (dy)`, y.shape, dy.shape);
+    const { x } = this.saved(dy);
     const dx = reuseOrAllocate(this.dx, x.shape);
     dx.data.fill(0);
     const scale = 1 / (this.kernelSize * this.kernelSize);
@@ -66,10 +47,6 @@ export class AvgPool2d implements Layer {
     });
     this.dx = dx;
     return dx;
-  }
-
-  params(): Param[] {
-    return [];
   }
 
   // Calls visit(output index, first input index, end of its first row, rows, row stride) for every

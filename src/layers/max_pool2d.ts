@@ -2,18 +2,9 @@
 // backward sends each dy to the input element that was the maximum (first one on ties).
 
 import { getBackend } from '../backend/backend.js';
-import { assertSameShape, reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
-import { ValueError } from '../util/errors.js';
-import type { Layer, Mode, Param } from './layer.js';
-import { checkWindowOptions, windowOutputShape } from './window.js';
-
-export interface PoolOptions {
-  kernelSize: number;
-  /** Default: kernelSize (windows side by side, as PyTorch). */
-  stride?: number;
-  /** Padding on every side, at most kernelSize / 2 (as PyTorch); default 0. */
-  pad?: number;
-}
+import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
+import type { Mode } from './layer.js';
+import { Pool2d, type PoolOptions } from './pool2d.js';
 
 /**
  * `y[n, c, oy, ox] = max_{ky, kx} x[n, c, oy·s − p + ky, ox·s − p + kx]` over the positions inside the
@@ -22,29 +13,14 @@ export interface PoolOptions {
  * @example
  * new MaxPool2d({ kernelSize: 2 }).forward(Tensor.from([[[[1, 2], [4, 3]]]]), 'eval').data; // [4]
  */
-export class MaxPool2d implements Layer {
-  readonly label: string;
-  readonly kernelSize: number;
-  readonly stride: number;
-  readonly pad: number;
-  private x: Tensor | undefined;
-  private y: Tensor | undefined;
-  private dx: Tensor | undefined;
+export class MaxPool2d extends Pool2d {
   /** For every output element, the flat index in x of its window's maximum. */
   private argmax: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Where argmax lives: a tensor's storage, kept because it is reclaimed once its array is collected. */
   private argmaxStorage: Tensor | undefined;
 
   constructor(options: PoolOptions) {
-    this.kernelSize = options.kernelSize;
-    this.stride = options.stride ?? options.kernelSize;
-    this.pad = options.pad ?? 0;
-    this.label = poolLabel('MaxPool2d', this.kernelSize, this.stride, this.pad);
-    checkPoolOptions(this.label, this.kernelSize, this.stride, this.pad);
-  }
-
-  outputShape(inputShape: readonly number[]): number[] {
-    return windowOutputShape(this.label, inputShape, this.kernelSize, this.stride, this.pad);
+    super('MaxPool2d', options);
   }
 
   forward(x: Tensor, _mode: Mode): Tensor {
@@ -66,32 +42,11 @@ export class MaxPool2d implements Layer {
   }
 
   backward(dy: Tensor): Tensor {
-    const { x, y } = this;
-    if (x === undefined || y === undefined) throw new Error(`${this.label}: backward called before forward`);
-    assertSameShape(`${this.label} backward (dy)`, y.shape, dy.shape);
+    const { x } = this.saved(dy);
     const dx = reuseOrAllocate(this.dx, x.shape);
     // dx = 0, then dx[argmax[i]] += dy[i] (overlapping windows may share a maximum), one plane per n·c
     getBackend().maxPool2dBackward(x.shape[0] * x.shape[1], dy.data, this.argmax, dx.data);
     this.dx = dx;
     return dx;
-  }
-
-  params(): Param[] {
-    return [];
-  }
-}
-
-/** `MaxPool2d(2)` when stride = kernel and no padding, otherwise every option. */
-export function poolLabel(name: string, kernelSize: number, stride: number, pad: number): string {
-  return stride === kernelSize && pad === 0
-    ? `${name}(${kernelSize})`
-    : `${name}(${kernelSize}, stride ${stride}, pad ${pad})`;
-}
-
-/** The window options' checks, plus PyTorch's rule that padding is at most half the window. */
-export function checkPoolOptions(label: string, kernelSize: number, stride: number, pad: number): void {
-  checkWindowOptions(label, kernelSize, stride, pad);
-  if (2 * pad > kernelSize) {
-    throw new ValueError(`${label}: pad ${pad} is more than half the ${kernelSize}×${kernelSize} window`);
   }
 }
