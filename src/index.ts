@@ -5,7 +5,7 @@ import { useDefaultBackend } from './backend/select.js';
 
 export { type Backend, getBackend, setBackend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
-export { type BackendSettings, useDefaultBackend } from './backend/select.js';
+export { type BackendSettings, useDefaultBackend, useDefaultBackendAsync } from './backend/select.js';
 export {
   createWasmBackend,
   type WasmBackend,

@@ -5,7 +5,8 @@ import { setFloat32Allocator } from '../tensor/storage.js';
 import { ValueError } from '../util/errors.js';
 import { type Backend, setBackend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
-import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
+import { createWasmBackend, loadWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
+import type { WasmSource } from './wasm/module.js';
 import { nodeBuiltin } from './wasm/module.js';
 
 /** The settings `useDefaultBackend` reads, normally from the environment. */
@@ -28,10 +29,7 @@ let wasmBackend: WasmBackend | undefined;
  * useDefaultBackend({ backend: 'reference' });  // force the plain TypeScript kernels
  */
 export function useDefaultBackend(settings: BackendSettings = settingsFromEnvironment()): Backend {
-  const choice = settings.backend ?? '';
-  if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
-    throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
-  }
+  const choice = checkChoice(settings.backend);
   if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return useReference();
   const threads = parseThreads(settings.threads);
   try {
@@ -42,11 +40,45 @@ export function useDefaultBackend(settings: BackendSettings = settingsFromEnviro
     if (choice === 'wasm' || error instanceof ValueError) throw error;
     return useReference();
   }
-  setBackend(wasmBackend);
+  return useWasm(wasmBackend);
+}
+
+/**
+ * `useDefaultBackend` for browsers: the kernels are fetched and compiled without blocking (from
+ * `source`, by default the .wasm beside the module), and run on one thread. Falls back to the reference
+ * backend where WebAssembly SIMD128 is missing or the module cannot be fetched, unless 'wasm' is asked for.
+ *
+ * @example
+ * await useDefaultBackendAsync(); // in a browser page, before building a model
+ */
+export async function useDefaultBackendAsync(
+  settings: BackendSettings & { source?: WasmSource } = settingsFromEnvironment(),
+): Promise<Backend> {
+  const choice = checkChoice(settings.backend);
+  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return useReference();
+  const threads = parseThreads(settings.threads);
+  try {
+    wasmBackend ??= await loadWasmBackend({ threads, source: settings.source });
+  } catch (error) {
+    if (choice === 'wasm' || error instanceof ValueError) throw error;
+    return useReference();
+  }
+  return useWasm(wasmBackend);
+}
+
+function checkChoice(choice = ''): string {
+  if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
+    throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
+  }
+  return choice;
+}
+
+function useWasm(backend: WasmBackend): Backend {
+  setBackend(backend);
   // With ordinary (non-shared) memory, growth would detach tensor views: tensors then stay in
   // JavaScript memory and the kernels copy them in.
-  setFloat32Allocator(wasmBackend.runtime.shared ? wasmBackend.allocate : undefined);
-  return wasmBackend;
+  setFloat32Allocator(backend.runtime.shared ? backend.allocate : undefined);
+  return backend;
 }
 
 function useReference(): Backend {

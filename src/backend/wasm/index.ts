@@ -6,7 +6,13 @@ import { wasmElementwise } from './elementwise.js';
 import { wasmGemm } from './gemm.js';
 import { wasmIm2col } from './im2col.js';
 import { WasmHeap } from './memory.js';
-import { loadWasmRuntime, simdSupported, type WasmRuntime } from './module.js';
+import {
+  compileWasmRuntime,
+  loadWasmRuntime,
+  simdSupported,
+  type WasmRuntime,
+  type WasmSource,
+} from './module.js';
 import { wasmPool } from './pool.js';
 import { ThreadPool } from './thread_pool.js';
 
@@ -25,6 +31,8 @@ export interface WasmBackend extends Backend {
 export interface WasmBackendOptions {
   /** Threads for large products, main thread included; default 1. */
   threads?: number;
+  /** Kernels already compiled and instantiated (`compileWasmRuntime`); default: load them now. */
+  runtime?: WasmRuntime;
 }
 
 /** True when the wasm backend can run here (WebAssembly SIMD128 exists). */
@@ -42,7 +50,7 @@ export function wasmBackendAvailable(): boolean {
  * setFloat32Allocator(wasm.allocate); // tensors made from now on live in wasm memory
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
-  const runtime = loadWasmRuntime();
+  const runtime = options.runtime ?? loadWasmRuntime();
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
   const pool = new ThreadPool(runtime, options.threads ?? 1);
   const context = { kernels: runtime.kernels, heap, pool };
@@ -60,6 +68,19 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   };
   warmUp(backend);
   return backend;
+}
+
+/**
+ * `createWasmBackend` with the kernels compiled asynchronously: for browsers (see
+ * `compileWasmRuntime`), where there are no worker_threads, so the backend runs on one thread.
+ *
+ * @example
+ * setBackend(await loadWasmBackend()); // fetches zerodl.wasm beside the module
+ */
+export async function loadWasmBackend(
+  options: Omit<WasmBackendOptions, 'runtime'> & { source?: WasmSource } = {},
+): Promise<WasmBackend> {
+  return createWasmBackend({ threads: options.threads, runtime: await compileWasmRuntime(options.source) });
 }
 
 // V8 first runs wasm in its baseline compiler (about 1/8 speed); run every path a few times so the

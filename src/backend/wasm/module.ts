@@ -126,8 +126,64 @@ export function sharedMemorySupported(): boolean {
 export function loadWasmRuntime(): WasmRuntime {
   if (!simdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
   const shared = sharedMemorySupported();
-  const file = shared ? 'zerodl_shared.wasm' : 'zerodl.wasm';
-  const module = new WebAssembly.Module(readBesideThisFile(file));
+  return instantiateRuntime(new WebAssembly.Module(readBesideThisFile(wasmFileName(shared))), shared);
+}
+
+/** The two builds of the kernels: for shared memory (threads) and for ordinary memory. */
+export type WasmFileName = 'zerodl_shared.wasm' | 'zerodl.wasm';
+
+/**
+ * Where the compiled kernels come from for `compileWasmRuntime`: the bytes, a Response (or its promise,
+ * e.g. `fetch(url)`), a URL to fetch, or a function that gives one of those for the build this page
+ * needs (`file => new URL(`/assets/${file}`, location.href)`).
+ */
+export type WasmSource =
+  | BufferSource
+  | Response
+  | Promise<Response>
+  | URL
+  | string
+  | ((file: WasmFileName) => BufferSource | Response | Promise<Response> | URL | string);
+
+/**
+ * Compiles and instantiates the kernels without blocking: the way browsers need (they refuse to
+ * compile a large module synchronously on the main thread, and have no file system). By default it
+ * fetches (in Node: reads) the .wasm beside this file (`zerodl_shared.wasm` where shared memory exists, that is on a
+ * cross-origin-isolated page, `zerodl.wasm` otherwise); a bundler that copies the files elsewhere
+ * passes `source`.
+ *
+ * @example
+ * const runtime = await compileWasmRuntime(); // in a browser module
+ */
+export async function compileWasmRuntime(source?: WasmSource): Promise<WasmRuntime> {
+  if (!simdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
+  const shared = sharedMemorySupported();
+  const file = wasmFileName(shared);
+  // By default: read the file beside this module in Node, fetch it elsewhere.
+  const besideThisFile = () =>
+    nodeBuiltin('node:fs') ? readBesideThisFile(file) : new URL(file, import.meta.url);
+  const from = typeof source === 'function' ? source(file) : (source ?? besideThisFile());
+  let bytes: BufferSource;
+  if (from instanceof URL || typeof from === 'string') bytes = await fetchBytes(fetch(from), String(from));
+  else if (from instanceof Response || from instanceof Promise)
+    bytes = await fetchBytes(from, 'the response');
+  else bytes = from;
+  return instantiateRuntime(await WebAssembly.compile(bytes), shared);
+}
+
+async function fetchBytes(response: Response | Promise<Response>, what: string): Promise<ArrayBuffer> {
+  const answer = await response;
+  if (!answer.ok) throw new Error(`wasm backend: fetching ${what} failed: HTTP ${answer.status}`);
+  return answer.arrayBuffer();
+}
+
+// The build writes one module for shared memory (threads) and one for ordinary memory.
+function wasmFileName(shared: boolean): WasmFileName {
+  return shared ? 'zerodl_shared.wasm' : 'zerodl.wasm';
+}
+
+// Memory (shared or not, as the module was built) and the calling thread's instance of `module`.
+function instantiateRuntime(module: WebAssembly.Module, shared: boolean): WasmRuntime {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const constant = (name: string) => (exports[name] as WebAssembly.Global).value as number;
