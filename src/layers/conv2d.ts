@@ -1,5 +1,6 @@
-// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe), one image at a time: columns
-// [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
+// 2-D convolution on NCHW images, one image at a time: stride 1 forward with the backend's direct
+// conv2d kernel, other strides via im2col + gemm (darknet/Caffe): columns [C·k·k, outH·outW] =
+// im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -31,7 +32,9 @@ export interface Conv2dOptions {
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
  * With the patches of one image as columns = im2col(x[i]) [C·k·k, outH·outW], this is one product
  * `y[i] = W·columns + b` ([F, outH·outW], already NCHW); backward is `dW = Σᵢ dy[i]·columnsᵀ`,
- * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. One image's columns (at most a few MB) stay in cache between
+ * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. With stride 1 the forward pass skips the columns: the
+ * backend's `conv2d` reads the patches straight from the image (faster: no columns written, re-read and
+ * packed). One image's columns (at most a few MB) stay in cache between
  * im2col and the product; backward recomputes them (as darknet) instead of keeping them. The wasm
  * backend splits each product, im2col and col2im over its threads.
  *
@@ -104,16 +107,28 @@ export class Conv2d implements Layer {
     const patch = this.patchSize();
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    // y [n, F, outH·outW] = b, broadcast; the products below add to it
-    backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
-    for (let image = 0; image < n; image++) {
-      const columns = this.im2col(x, image, pixels);
-      // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
-      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(false, false, filters, pixels, patch,
-        1, this.W.value.data, 0, patch,
-        columns.data, 0, pixels,
-        1, y.data, image * filters * pixels, pixels);
+    if (this.stride === 1) {
+      // y[image] [F, outH, outW] = b + W ∗ x[image], computed directly (no columns)
+      const [, channels, height, width] = x.shape;
+      for (let image = 0; image < n; image++) {
+        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
+        backend.conv2d(channels, height, width, filters, this.options.kernelSize, this.pad,
+          x.data, image * channels * height * width,
+          this.W.value.data, this.b.value.data,
+          y.data, image * filters * pixels);
+      }
+    } else {
+      // y [n, F, outH·outW] = b, broadcast; the products below add to it
+      backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
+      for (let image = 0; image < n; image++) {
+        const columns = this.im2col(x, image, pixels);
+        // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
+        // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+        backend.gemm(false, false, filters, pixels, patch,
+          1, this.W.value.data, 0, patch,
+          columns.data, 0, pixels,
+          1, y.data, image * filters * pixels, pixels);
+      }
     }
     this.x = x;
     this.y = y;
