@@ -53,6 +53,8 @@ export class Conv2d implements Layer {
   private columns: Tensor | undefined;
   private dColumns: Tensor | undefined;
   private dx: Tensor | undefined;
+  private flipped: Tensor | undefined;
+  private zeroBias: Tensor | undefined;
 
   constructor(readonly options: Conv2dOptions) {
     const { inChannels, filters, kernelSize, stride = 1, pad = 0 } = options;
@@ -165,8 +167,12 @@ export class Conv2d implements Layer {
     // db [F] = Σ over images and pixels of dy [n, F, outH·outW]
     backend.sumChannels(dy.data, n, filters, pixels, this.b.grad.data);
     const dx = withDx ? reuseOrAllocate(this.dx, x.shape) : undefined;
-    dx?.data.fill(0); // col2im adds into it
-    const dColumns = withDx ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
+    // Stride 1 with pad ≤ k − 1: dx is itself a stride-1 convolution (see flippedWeights), computed
+    // directly; otherwise dx = col2im(Wᵀ·dy) image by image.
+    const direct = this.stride === 1 && this.pad <= kernelSize - 1;
+    const flipped = dx !== undefined && direct ? this.flippedWeights() : undefined;
+    if (!direct) dx?.data.fill(0); // col2im adds into it
+    const dColumns = withDx && !direct ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
     this.dColumns = dColumns;
     if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
     for (let image = 0; image < n; image++) {
@@ -178,7 +184,18 @@ export class Conv2d implements Layer {
         1, dy.data, dyAt, pixels,
         columns.data, 0, pixels,
         image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
-      if (dx === undefined || dColumns === undefined) continue;
+      if (dx === undefined) continue;
+      const imageAt = image * channels * height * width;
+      if (flipped !== undefined) {
+        // dx[image] [C, H, W] = W̃ ∗ dy[image], padded by k − 1 − pad
+        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
+        backend.conv2d(filters, outH, outW, channels, kernelSize, kernelSize - 1 - this.pad,
+          dy.data, dyAt,
+          flipped.W.data, flipped.zeros.data,
+          dx.data, imageAt);
+        continue;
+      }
+      if (dColumns === undefined) continue;
       // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
       backend.gemm(true, false, patch, pixels, filters,
@@ -186,7 +203,6 @@ export class Conv2d implements Layer {
         dy.data, dyAt, pixels,
         0, dColumns.data, 0, pixels);
       // dx[image] [C, H, W] += col2im(dColumns)
-      const imageAt = image * channels * height * width;
       backend.col2im(
         channels,
         height,
@@ -203,6 +219,29 @@ export class Conv2d implements Layer {
     }
     if (dx !== undefined) this.dx = dx;
     return dx;
+  }
+
+  /**
+   * For stride 1, `dx[c, iy, ix] = Σ_{f, ky, kx} W[f, c, ky, kx] · dy[f, iy + p − ky, ix + p − kx]`: the
+   * convolution of dy (padded by k − 1 − p) with W̃[c, f, ky, kx] = W[f, c, k − 1 − ky, k − 1 − kx]
+   * (filters and channels swapped, taps flipped). Returns W̃ and a zero bias, in buffers reused across calls.
+   */
+  private flippedWeights(): { W: Tensor; zeros: Tensor } {
+    const { inChannels, filters, kernelSize: k } = this.options;
+    const flipped = reuseOrAllocate(this.flipped, [inChannels, filters, k, k]);
+    this.flipped = flipped;
+    const zeros = reuseOrAllocate(this.zeroBias, [inChannels]); // never written: stays zero
+    this.zeroBias = zeros;
+    const w = this.W.value.data;
+    const out = flipped.data;
+    for (let f = 0; f < filters; f++) {
+      for (let c = 0; c < inChannels; c++) {
+        const from = (f * inChannels + c) * k * k;
+        const to = (c * filters + f) * k * k + k * k - 1;
+        for (let tap = 0; tap < k * k; tap++) out[to - tap] = w[from + tap];
+      }
+    }
+    return { W: flipped, zeros };
   }
 
   // Rows of the columns matrix: C·k·k.
