@@ -5,3 +5,4 @@ export * from './gemm';
 export * from './im2col';
 export * from './pool';
 export * from './parallel';
+export * from './conv2d';

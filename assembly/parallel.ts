@@ -2,6 +2,7 @@
 // items (channels, planes, rows, element blocks) it covers; every thread calls parallelChunk with the
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
+import { conv2dRows } from './conv2d';
 import { col2im, im2col } from './im2col';
 import {
   affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, sumChannels,
@@ -21,6 +22,7 @@ const KIND_FILL_CHANNELS: i32 = 7;
 const KIND_SUM_CHANNELS: i32 = 8;
 const KIND_CHANNEL_DOT: i32 = 9;
 const KIND_AFFINE_CHANNELS: i32 = 10;
+const KIND_CONV2D: i32 = 11;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -118,6 +120,9 @@ export function parallelChunk(chunk: i32): void {
     channelDot(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
   } else if (kind == KIND_AFFINE_CHANNELS) {
     affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+  } else if (kind == KIND_CONV2D) {
+    // output rows [first, last)
+    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   }
 }
 
@@ -228,6 +233,16 @@ export function setupAffineChannels(
   setArg(7, pixels);
   setArg(8, <i32>out);
   return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
+}
+
+/** conv2dRows (after prepareConv2d) split by output rows. */
+export function setupConv2d(
+  channels: i32, height: i32, width: i32, filters: i32, kernelSize: i32, pad: i32,
+  padded: usize, bias: usize, y: usize, chunks: i32,
+): i32 {
+  setWindowArgs(channels, height, width, filters, kernelSize, pad, padded, bias, <i32>y);
+  const outH = height + 2 * pad - kernelSize + 1;
+  return describe(KIND_CONV2D, outH, itemsPerChunk(outH, chunks, 1));
 }
 
 // Arguments 0–8 in im2col's order (channels, height, width, kernelSize, stride, pad, then three pointers

@@ -63,6 +63,25 @@ export interface Backend {
     imageOffset: number,
   ): void;
   /**
+   * Stride-1 convolution of one CHW image, computed directly (no columns): `y[f][oy][ox] = bias[f] +
+   * Σ_{c, ky, kx} W[f][c][ky][kx] · image[c][oy − pad + ky][ox − pad + kx]` (zero outside the image),
+   * W [filters, channels, k, k], y [filters, outH, outW] at `yOffset` (outH = height + 2·pad − k + 1).
+   */
+  conv2d(
+    channels: number,
+    height: number,
+    width: number,
+    filters: number,
+    kernelSize: number,
+    pad: number,
+    image: Float32Array,
+    imageOffset: number,
+    weights: Float32Array,
+    bias: Float32Array,
+    y: Float32Array,
+    yOffset: number,
+  ): void;
+  /**
    * Max pooling of `planes` H×W planes stored one after another (NCHW's n·c): y gets each k×k window's
    * maximum (windows clipped to the plane, so padding never wins) and argmax its flat index into x.
    */

@@ -103,34 +103,21 @@ export function checkIm2colArguments(
   columnsOffset: number,
   ldColumns: number,
 ): { outH: number; outW: number } {
-  for (const [name, value, minimum] of [
-    ['channels', channels, 1],
-    ['height', height, 1],
-    ['width', width, 1],
-    ['kernelSize', kernelSize, 1],
-    ['stride', stride, 1],
-    ['pad', pad, 0],
-    ['imageOffset', imageOffset, 0],
-    ['columnsOffset', columnsOffset, 0],
-  ] as const) {
-    if (!Number.isInteger(value) || value < minimum)
-      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
-  }
-  if (height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
-    throw new ShapeError(
-      `${kernel}: a ${kernelSize}×${kernelSize} kernel does not fit a ${height}×${width} image with pad ${pad}`,
-    );
-  }
-  const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
-  const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+  const { outH, outW } = checkImageWindow(
+    kernel,
+    channels,
+    height,
+    width,
+    kernelSize,
+    stride,
+    pad,
+    image,
+    imageOffset,
+  );
+  if (!Number.isInteger(columnsOffset) || columnsOffset < 0)
+    throw new ShapeError(`${kernel}: columnsOffset = ${columnsOffset} must be a whole number >= 0`);
   if (!Number.isInteger(ldColumns) || ldColumns < outH * outW) {
     throw new ShapeError(`${kernel}: ldColumns = ${ldColumns} is smaller than outH·outW = ${outH * outW}`);
-  }
-  const imageEnd = imageOffset + channels * height * width;
-  if (imageEnd > image.length) {
-    throw new ShapeError(
-      `${kernel}: the image (${channels}×${height}×${width} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
-    );
   }
   const rows = channels * kernelSize * kernelSize;
   const columnsEnd = columnsOffset + (rows - 1) * ldColumns + outH * outW;
@@ -140,6 +127,94 @@ export function checkIm2colArguments(
     );
   }
   return { outH, outW };
+}
+
+/**
+ * Checks conv2d's sizes (stride 1): the image as im2col's, W [filters, channels·k·k], bias [filters] and
+ * y [filters, outH, outW] at yOffset. Returns the output size.
+ */
+export function checkConv2dArguments(
+  channels: number,
+  height: number,
+  width: number,
+  filters: number,
+  kernelSize: number,
+  pad: number,
+  image: Float32Array,
+  imageOffset: number,
+  weights: Float32Array,
+  bias: Float32Array,
+  y: Float32Array,
+  yOffset: number,
+): { outH: number; outW: number } {
+  const { outH, outW } = checkImageWindow(
+    'conv2d',
+    channels,
+    height,
+    width,
+    kernelSize,
+    1,
+    pad,
+    image,
+    imageOffset,
+  );
+  for (const [name, value, minimum] of [
+    ['filters', filters, 1],
+    ['yOffset', yOffset, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < minimum)
+      throw new ShapeError(`conv2d: ${name} = ${value} must be a whole number >= ${minimum}`);
+  }
+  for (const [name, needed, array] of [
+    ['W', filters * channels * kernelSize * kernelSize, weights],
+    ['bias', filters, bias],
+    ['y', yOffset + filters * outH * outW, y],
+  ] as const) {
+    if (needed > array.length)
+      throw new ShapeError(`conv2d: ${name} needs ${needed} elements but its array holds ${array.length}`);
+  }
+  return { outH, outW };
+}
+
+// The sizes of a k×k window sliding over one CHW image at imageOffset, and the output size.
+function checkImageWindow(
+  kernel: string,
+  channels: number,
+  height: number,
+  width: number,
+  kernelSize: number,
+  stride: number,
+  pad: number,
+  image: Float32Array,
+  imageOffset: number,
+): { outH: number; outW: number } {
+  for (const [name, value, minimum] of [
+    ['channels', channels, 1],
+    ['height', height, 1],
+    ['width', width, 1],
+    ['kernelSize', kernelSize, 1],
+    ['stride', stride, 1],
+    ['pad', pad, 0],
+    ['imageOffset', imageOffset, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < minimum)
+      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
+  }
+  if (height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
+    throw new ShapeError(
+      `${kernel}: a ${kernelSize}×${kernelSize} kernel does not fit a ${height}×${width} image with pad ${pad}`,
+    );
+  }
+  const imageEnd = imageOffset + channels * height * width;
+  if (imageEnd > image.length) {
+    throw new ShapeError(
+      `${kernel}: the image (${channels}×${height}×${width} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
+    );
+  }
+  return {
+    outH: Math.floor((height + 2 * pad - kernelSize) / stride) + 1,
+    outW: Math.floor((width + 2 * pad - kernelSize) / stride) + 1,
+  };
 }
 
 /** Checks momentumOuterUpdate's sizes: w and v hold x.length × dy.length values. */

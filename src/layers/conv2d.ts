@@ -1,5 +1,6 @@
-// 2-D convolution on NCHW images via im2col + gemm (darknet/Caffe), one image at a time: columns
-// [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
+// 2-D convolution on NCHW images, one image at a time: stride 1 forward with the backend's direct
+// conv2d kernel, other strides via im2col + gemm (darknet/Caffe): columns [C·k·k, outH·outW] =
+// im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -31,7 +32,9 @@ export interface Conv2dOptions {
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
  * With the patches of one image as columns = im2col(x[i]) [C·k·k, outH·outW], this is one product
  * `y[i] = W·columns + b` ([F, outH·outW], already NCHW); backward is `dW = Σᵢ dy[i]·columnsᵀ`,
- * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. One image's columns (at most a few MB) stay in cache between
+ * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. With stride 1 the forward pass skips the columns: the
+ * backend's `conv2d` reads the patches straight from the image (faster: no columns written, re-read and
+ * packed). One image's columns (at most a few MB) stay in cache between
  * im2col and the product; backward recomputes them (as darknet) instead of keeping them. The wasm
  * backend splits each product, im2col and col2im over its threads.
  *
@@ -50,6 +53,8 @@ export class Conv2d implements Layer {
   private columns: Tensor | undefined;
   private dColumns: Tensor | undefined;
   private dx: Tensor | undefined;
+  private flipped: Tensor | undefined;
+  private zeroBias: Tensor | undefined;
 
   constructor(readonly options: Conv2dOptions) {
     const { inChannels, filters, kernelSize, stride = 1, pad = 0 } = options;
@@ -104,16 +109,28 @@ export class Conv2d implements Layer {
     const patch = this.patchSize();
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    // y [n, F, outH·outW] = b, broadcast; the products below add to it
-    backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
-    for (let image = 0; image < n; image++) {
-      const columns = this.im2col(x, image, pixels);
-      // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
-      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(false, false, filters, pixels, patch,
-        1, this.W.value.data, 0, patch,
-        columns.data, 0, pixels,
-        1, y.data, image * filters * pixels, pixels);
+    if (this.stride === 1) {
+      // y[image] [F, outH, outW] = b + W ∗ x[image], computed directly (no columns)
+      const [, channels, height, width] = x.shape;
+      for (let image = 0; image < n; image++) {
+        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
+        backend.conv2d(channels, height, width, filters, this.options.kernelSize, this.pad,
+          x.data, image * channels * height * width,
+          this.W.value.data, this.b.value.data,
+          y.data, image * filters * pixels);
+      }
+    } else {
+      // y [n, F, outH·outW] = b, broadcast; the products below add to it
+      backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
+      for (let image = 0; image < n; image++) {
+        const columns = this.im2col(x, image, pixels);
+        // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
+        // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+        backend.gemm(false, false, filters, pixels, patch,
+          1, this.W.value.data, 0, patch,
+          columns.data, 0, pixels,
+          1, y.data, image * filters * pixels, pixels);
+      }
     }
     this.x = x;
     this.y = y;
@@ -150,8 +167,12 @@ export class Conv2d implements Layer {
     // db [F] = Σ over images and pixels of dy [n, F, outH·outW]
     backend.sumChannels(dy.data, n, filters, pixels, this.b.grad.data);
     const dx = withDx ? reuseOrAllocate(this.dx, x.shape) : undefined;
-    dx?.data.fill(0); // col2im adds into it
-    const dColumns = withDx ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
+    // Stride 1 with pad ≤ k − 1: dx is itself a stride-1 convolution (see flippedWeights), computed
+    // directly; otherwise dx = col2im(Wᵀ·dy) image by image.
+    const direct = this.stride === 1 && this.pad <= kernelSize - 1;
+    const flipped = dx !== undefined && direct ? this.flippedWeights() : undefined;
+    if (!direct) dx?.data.fill(0); // col2im adds into it
+    const dColumns = withDx && !direct ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
     this.dColumns = dColumns;
     if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
     for (let image = 0; image < n; image++) {
@@ -163,7 +184,18 @@ export class Conv2d implements Layer {
         1, dy.data, dyAt, pixels,
         columns.data, 0, pixels,
         image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
-      if (dx === undefined || dColumns === undefined) continue;
+      if (dx === undefined) continue;
+      const imageAt = image * channels * height * width;
+      if (flipped !== undefined) {
+        // dx[image] [C, H, W] = W̃ ∗ dy[image], padded by k − 1 − pad
+        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
+        backend.conv2d(filters, outH, outW, channels, kernelSize, kernelSize - 1 - this.pad,
+          dy.data, dyAt,
+          flipped.W.data, flipped.zeros.data,
+          dx.data, imageAt);
+        continue;
+      }
+      if (dColumns === undefined) continue;
       // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
       backend.gemm(true, false, patch, pixels, filters,
@@ -171,7 +203,6 @@ export class Conv2d implements Layer {
         dy.data, dyAt, pixels,
         0, dColumns.data, 0, pixels);
       // dx[image] [C, H, W] += col2im(dColumns)
-      const imageAt = image * channels * height * width;
       backend.col2im(
         channels,
         height,
@@ -188,6 +219,29 @@ export class Conv2d implements Layer {
     }
     if (dx !== undefined) this.dx = dx;
     return dx;
+  }
+
+  /**
+   * For stride 1, `dx[c, iy, ix] = Σ_{f, ky, kx} W[f, c, ky, kx] · dy[f, iy + p − ky, ix + p − kx]`: the
+   * convolution of dy (padded by k − 1 − p) with W̃[c, f, ky, kx] = W[f, c, k − 1 − ky, k − 1 − kx]
+   * (filters and channels swapped, taps flipped). Returns W̃ and a zero bias, in buffers reused across calls.
+   */
+  private flippedWeights(): { W: Tensor; zeros: Tensor } {
+    const { inChannels, filters, kernelSize: k } = this.options;
+    const flipped = reuseOrAllocate(this.flipped, [inChannels, filters, k, k]);
+    this.flipped = flipped;
+    const zeros = reuseOrAllocate(this.zeroBias, [inChannels]); // never written: stays zero
+    this.zeroBias = zeros;
+    const w = this.W.value.data;
+    const out = flipped.data;
+    for (let f = 0; f < filters; f++) {
+      for (let c = 0; c < inChannels; c++) {
+        const from = (f * inChannels + c) * k * k;
+        const to = (c * filters + f) * k * k + k * k - 1;
+        for (let tap = 0; tap < k * k; tap++) out[to - tap] = w[from + tap];
+      }
+    }
+    return { W: flipped, zeros };
   }
 
   // Rows of the columns matrix: C·k·k.

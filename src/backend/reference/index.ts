@@ -1,6 +1,7 @@
 // The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
 
 import type { Backend } from '../backend.js';
+import { conv2d } from './conv2d.js';
 import {
   adamUpdate,
   affineChannels,
@@ -24,6 +25,7 @@ export const referenceBackend: Backend = {
   gemm,
   im2col,
   col2im,
+  conv2d,
   maxPool2d,
   maxPool2dBackward,
   leakyRelu,

@@ -2,6 +2,7 @@
 // allocated in wasm memory and a thread pool for large products and large parallel-for kernels.
 
 import type { Backend } from '../backend.js';
+import { wasmConv2d } from './conv2d.js';
 import { wasmElementwise } from './elementwise.js';
 import { wasmGemm } from './gemm.js';
 import { wasmIm2col } from './im2col.js';
@@ -61,6 +62,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     threads: pool.threads,
     gemm: (...args) => wasmGemm(context, ...args),
     ...wasmIm2col(context),
+    ...wasmConv2d(context),
     ...wasmPool(context),
     ...wasmElementwise(context),
     allocate: (size) => heap.allocate(size),

@@ -1,12 +1,13 @@
 // Loads the compiled AssemblyScript kernels: SIMD detection, synchronous compile and instantiation on a
 // memory that is shared (threads possible) where SharedArrayBuffer exists, ordinary otherwise.
 
+import type { Conv2dKernels } from './conv2d.js';
 import type { ElementwiseKernels } from './elementwise.js';
 import type { Im2colKernels } from './im2col.js';
 import type { PoolKernels } from './pool.js';
 
 /** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
-export interface WasmKernels extends ElementwiseKernels, Im2colKernels, PoolKernels {
+export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKernels, PoolKernels {
   setupPacked(
     transA: number,
     transB: number,
