@@ -5,7 +5,8 @@
 import { conv2dRows } from './conv2d';
 import { col2im, im2col } from './im2col';
 import {
-  affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, sumChannels,
+  adamUpdate, affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, momentumUpdate,
+  sgdUpdate, sumChannels,
 } from './elementwise';
 import { maxPool2d, maxPool2dBackward } from './pool';
 
@@ -23,6 +24,9 @@ const KIND_SUM_CHANNELS: i32 = 8;
 const KIND_CHANNEL_DOT: i32 = 9;
 const KIND_AFFINE_CHANNELS: i32 = 10;
 const KIND_CONV2D: i32 = 11;
+const KIND_MOMENTUM_UPDATE: i32 = 12;
+const KIND_SGD_UPDATE: i32 = 13;
+const KIND_ADAM_UPDATE: i32 = 14;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -123,6 +127,20 @@ export function parallelChunk(chunk: i32): void {
   } else if (kind == KIND_CONV2D) {
     // output rows [first, last)
     conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+  } else if (kind == KIND_MOMENTUM_UPDATE || kind == KIND_SGD_UPDATE || kind == KIND_ADAM_UPDATE) {
+    // elements [first, last) of every array
+    const at = <usize>first << 2;
+    const n = last - first;
+    if (kind == KIND_MOMENTUM_UPDATE) {
+      momentumUpdate(<usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(2) + at, n, argF(4), argF(5));
+    } else if (kind == KIND_SGD_UPDATE) {
+      sgdUpdate(<usize>arg(0) + at, <usize>arg(2) + at, n, argF(4));
+    } else {
+      adamUpdate(
+        <usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(3) + at, <usize>arg(2) + at, n,
+        argF(4), argF(5), argF(6), argF(7),
+      );
+    }
   }
 }
 
@@ -243,6 +261,27 @@ export function setupConv2d(
   setWindowArgs(channels, height, width, filters, kernelSize, pad, padded, bias, <i32>y);
   const outH = height + 2 * pad - kernelSize + 1;
   return describe(KIND_CONV2D, outH, itemsPerChunk(outH, chunks, 1));
+}
+
+/**
+ * An optimizer update split by blocks of elements: momentumUpdate (w, v, g; lr, momentum), sgdUpdate
+ * (w, g; lr) or adamUpdate (w, m, v, g; lr, beta1, beta2, epsilon), as `optimizer` 0, 1 or 2. `state`
+ * is v (Momentum) or m (Adam), `second` Adam's v; unused arguments are ignored.
+ */
+export function setupOptimizerUpdate(
+  optimizer: i32, w: usize, state: usize, g: usize, second: usize, n: i32,
+  lr: f32, hyper1: f32, hyper2: f32, epsilon: f32, chunks: i32,
+): i32 {
+  setArg(0, <i32>w);
+  setArg(1, <i32>state);
+  setArg(2, <i32>g);
+  setArg(3, <i32>second);
+  setArgF(4, lr);
+  setArgF(5, hyper1);
+  setArgF(6, hyper2);
+  setArgF(7, epsilon);
+  // whole SIMD vectors per chunk
+  return describe(KIND_MOMENTUM_UPDATE + optimizer, n, itemsPerChunk(n, chunks, 4));
 }
 
 // Arguments 0–8 in im2col's order (channels, height, width, kernelSize, stride, pad, then three pointers

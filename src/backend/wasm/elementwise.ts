@@ -40,6 +40,20 @@ export interface ElementwiseKernels {
     epsilon: number,
   ): void;
   sgdUpdate(w: number, g: number, n: number, lr: number): void;
+  /** An optimizer update's parallel-for job (OPTIMIZER_KIND; assembly/parallel.ts). */
+  setupOptimizerUpdate(
+    optimizer: number,
+    w: number,
+    state: number,
+    g: number,
+    second: number,
+    n: number,
+    lr: number,
+    hyper1: number,
+    hyper2: number,
+    epsilon: number,
+    chunks: number,
+  ): number;
   /** Rows [first, last) of y [images·channels, pixels] = values[row mod channels]. */
   fillChannels(
     values: number,
@@ -104,6 +118,9 @@ export interface ElementwiseKernels {
   ): number;
 }
 
+/** setupOptimizerUpdate's `optimizer` argument. */
+const OPTIMIZER_KIND = { momentum: 0, sgd: 1, adam: 2 } as const;
+
 type ChannelDotArguments = [
   a: number,
   aShift: number,
@@ -126,6 +143,30 @@ type AffineAddresses = [a: number, p: number, b: number, q: number, m: number, r
 export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
   const inWasm = (a: Float32Array, b: Float32Array, c?: Float32Array) =>
     heap.contains(a) && heap.contains(b) && (c === undefined || heap.contains(c));
+  // An optimizer update over a large parameter (W1: 392k floats, each array read once) is shared with
+  // the workers; returns false, doing nothing, when it should run on this thread.
+  const updateInParallel = (
+    optimizer: keyof typeof OPTIMIZER_KIND,
+    arrays: readonly [
+      w: Float32Array,
+      state: Float32Array | undefined,
+      g: Float32Array,
+      second?: Float32Array,
+    ],
+    hyperparameters: readonly [lr: number, hyper1?: number, hyper2?: number, epsilon?: number],
+  ): boolean => {
+    const [w, state, g, second] = arrays;
+    const touched = 2 + (state === undefined ? 0 : 1) + (second === undefined ? 0 : 1);
+    const chunks = pool.chunksFor(touched * w.length);
+    if (chunks <= 1) return false;
+    const [lr, hyper1 = 0, hyper2 = 0, epsilon = 0] = hyperparameters;
+    // biome-ignore format: arguments grouped as (kind), (arrays, n), (hyperparameters), (chunks)
+    const job = kernels.setupOptimizerUpdate(OPTIMIZER_KIND[optimizer],
+      w.byteOffset, state?.byteOffset ?? 0, g.byteOffset, second?.byteOffset ?? 0, w.length,
+      lr, hyper1, hyper2, epsilon, chunks);
+    pool.runParallel(kernels, job);
+    return true;
+  };
   return {
     leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
       checkSameLengths('leakyRelu', x, y);
@@ -265,9 +306,9 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
     },
     momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void {
       checkSameLengths('momentumUpdate', w, v, g);
-      if (inWasm(w, v, g))
+      if (!inWasm(w, v, g)) reference.momentumUpdate(w, v, g, lr, momentum);
+      else if (!updateInParallel('momentum', [w, v, g], [lr, momentum]))
         kernels.momentumUpdate(w.byteOffset, v.byteOffset, g.byteOffset, w.length, lr, momentum);
-      else reference.momentumUpdate(w, v, g, lr, momentum);
     },
     momentumOuterUpdate(
       w: Float32Array,
@@ -305,7 +346,9 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
     ): void {
       checkSameLengths('adamUpdate', w, m, v);
       checkSameLengths('adamUpdate', w, g);
-      if (inWasm(w, m, v) && heap.contains(g)) {
+      if (!(inWasm(w, m, v) && heap.contains(g))) {
+        reference.adamUpdate(w, m, v, g, lr, beta1, beta2, epsilon);
+      } else if (!updateInParallel('adam', [w, m, g, v], [lr, beta1, beta2, epsilon])) {
         kernels.adamUpdate(
           w.byteOffset,
           m.byteOffset,
@@ -317,14 +360,13 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
           beta2,
           epsilon,
         );
-      } else {
-        reference.adamUpdate(w, m, v, g, lr, beta1, beta2, epsilon);
       }
     },
     sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
       checkSameLengths('sgdUpdate', w, g);
-      if (inWasm(w, g)) kernels.sgdUpdate(w.byteOffset, g.byteOffset, w.length, lr);
-      else reference.sgdUpdate(w, g, lr);
+      if (!inWasm(w, g)) reference.sgdUpdate(w, g, lr);
+      else if (!updateInParallel('sgd', [w, undefined, g], [lr]))
+        kernels.sgdUpdate(w.byteOffset, g.byteOffset, w.length, lr);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Parity of the parallel-for kernels (assembly/parallel.ts) with the reference backend, on one thread
 // and on two (sizes large enough to be split into chunks): im2col, col2im, max pooling and its
 // backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's per-channel
-// dot products and affine maps; argument errors.
+// dot products and affine maps, the optimizer updates (Momentum, SGD, Adam); argument errors.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -158,6 +158,31 @@ for (const threads of [1, 2]) {
           outCopy,
         );
         assertClose(out, outCopy, { rtol: 1e-5, atol: 1e-6, what: 'affineChannels' });
+      });
+    }
+
+    for (const size of [13, 392_001]) {
+      it(`momentumUpdate, sgdUpdate and adamUpdate (${size} elements)`, () => {
+        const rng = new Random(size + 1);
+        const [w, wCopy] = pair(size, rng);
+        const [velocity, velocityCopy] = pair(size, rng);
+        const [g, gCopy] = pair(size, rng);
+        const [mean, meanCopy] = pair(size, rng);
+        const [square, squareCopy] = pair(size, rng);
+        // Adam's second moment is a running mean of squares; near zero, its step magnifies rounding
+        for (let i = 0; i < size; i++) square[i] = squareCopy[i] = square[i] * square[i] + 0.5;
+        wasm.momentumUpdate(w, velocity, g, 0.01, 0.9);
+        referenceBackend.momentumUpdate(wCopy, velocityCopy, gCopy, 0.01, 0.9);
+        wasm.sgdUpdate(w, g, 0.1);
+        referenceBackend.sgdUpdate(wCopy, gCopy, 0.1);
+        wasm.adamUpdate(w, mean, square, g, 0.001, 0.9, 0.999, 1e-8);
+        referenceBackend.adamUpdate(wCopy, meanCopy, squareCopy, gCopy, 0.001, 0.9, 0.999, 1e-8);
+        // float32 arithmetic (wasm) against float64 intermediates (reference): w + v cancels, hence atol
+        const tolerance = { rtol: 1e-5, atol: 1e-6 };
+        assertClose(velocity, velocityCopy, { ...tolerance, what: 'momentumUpdate v' });
+        assertClose(mean, meanCopy, { ...tolerance, what: 'adamUpdate m' });
+        assertClose(square, squareCopy, { ...tolerance, what: 'adamUpdate v' });
+        assertClose(w, wCopy, { ...tolerance, what: 'w after momentum, SGD and Adam' });
       });
     }
 
