@@ -52,8 +52,13 @@ const J_KC: i32 = 22;
 const J_KIND: i32 = 23;
 /** Columns of C (or, split along k, depths) per chunk of a streaming job. */
 const J_CHUNK_SIZE: i32 = 24;
-/** Where a streaming job split along k writes its partial products (0: split into columns). */
+/**
+ * Where a job split along k writes its partial products: a streaming job's depth chunks, or a packed
+ * job's depth ranges (0: not split along k).
+ */
 const J_PARTIALS: i32 = 25;
+/** Depth ranges a packed job is split into (1: none; see splitDepth). */
+const J_K_SPLITS: i32 = 26;
 const PACKED_JOB: i32 = 0;
 const STREAMING_JOB: i32 = 1;
 
@@ -112,6 +117,27 @@ export function setupPacked(
   setI(J_KC, (k + kBlocks - 1) / kBlocks);
   setI(J_M_PAD, roundUp(m, MR));
   setI(J_N_PAD, roundUp(n, NR));
+  setI(J_K_SPLITS, 1);
+  setI(J_PARTIALS, 0);
+}
+
+/**
+ * Splits the current packed job along k too, into `splits` depth ranges of whole k blocks (the block
+ * count is rounded up to a multiple of `splits`), for products whose C is too small to keep the
+ * threads busy but whose k is long (conv weight gradients, 32×144 · 144×2304ᵀ). Each compute chunk is
+ * then a block of C over one depth range, written (alpha 1, beta 0) into that range's m×n partial
+ * product at `partials` (splits·m·n floats); finishSplitK() sums them into C. Call after setupPacked
+ * (and splitForThreads), with k ≥ splits.
+ */
+export function splitDepth(splits: i32, partials: i32): void {
+  const k = getI(J_K);
+  const kBlocks = roundUp((k + KC - 1) / KC, splits);
+  const kc = (k + kBlocks - 1) / kBlocks;
+  // (With k ≥ 2·splits·… as the caller ensures, every block holds some depth; an empty one adds 0.)
+  setI(J_K_BLOCKS, kBlocks);
+  setI(J_KC, kc);
+  setI(J_K_SPLITS, splits);
+  setI(J_PARTIALS, partials);
 }
 
 // Splits C into about rowBlocks × colBlocks even blocks (rather than MC-sized ones and a small
@@ -197,7 +223,7 @@ export function computeChunks(): i32 {
     const size = getI(J_CHUNK_SIZE);
     return ((getI(J_PARTIALS) == 0 ? getI(J_N) : getI(J_K)) + size - 1) / size;
   }
-  return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS);
+  return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS) * getI(J_K_SPLITS);
 }
 
 // One chunk of a streaming job: columns [j0, j0 + size) of C, reading B's columns (or stored rows,
@@ -230,7 +256,10 @@ function streamingChunk(chunk: i32): void {
   gemmSmall(transA, 0, m, n, min(size, k - p0), 1, a, lda, b, ldb, 0, partial, n);
 }
 
-/** C = alpha·(sum of the partial products) + beta·C, after a streaming job split along k has run. */
+/**
+ * C = alpha·(sum of the partial products) + beta·C, after a job split along k (a streaming job with
+ * partials, or a packed job after splitDepth) has run.
+ */
 export function finishSplitK(): void {
   const m = getI(J_M);
   const n = getI(J_N);
@@ -239,7 +268,7 @@ export function finishSplitK(): void {
   const alpha = getF(J_ALPHA);
   const beta = getF(J_BETA);
   const partials = getI(J_PARTIALS);
-  const chunks = computeChunks();
+  const chunks = getI(J_KIND) == STREAMING_JOB ? computeChunks() : getI(J_K_SPLITS);
   const partialBytes = <usize>(m * n) << 2;
   for (let i = 0; i < m; i++) {
     const row = ptr(c, i * ldc);
@@ -267,13 +296,20 @@ export function packChunk(chunk: i32): void {
   else packBBlock(kb, block - rowBlocks);
 }
 
-/** Computes one rows×columns block of C over the whole k range; `thread` picks the edge tile scratch. */
+/**
+ * Computes one rows×columns block of C over the whole k range (or, after splitDepth, over one depth
+ * range into its partial product); `thread` picks the edge tile scratch.
+ */
 export function computeChunk(chunk: i32, thread: i32): void {
   if (getI(J_KIND) == STREAMING_JOB) {
     streamingChunk(chunk);
     return;
   }
   const colBlocks = getI(J_COL_BLOCKS);
+  const blocks = getI(J_ROW_BLOCKS) * colBlocks;
+  const splits = getI(J_K_SPLITS);
+  const split = chunk / blocks;
+  chunk %= blocks;
   const mc = getI(J_MC);
   const nc = getI(J_NC);
   const m = getI(J_M);
@@ -283,10 +319,22 @@ export function computeChunk(chunk: i32, thread: i32): void {
   const nPad = getI(J_N_PAD);
   const kBlocks = getI(J_K_BLOCKS);
   const kcBlock = getI(J_KC);
-  const alpha = getF(J_ALPHA);
-  const beta = getF(J_BETA);
-  const c = getI(J_C);
-  const ldc = getI(J_LDC);
+  let alpha = getF(J_ALPHA);
+  let beta = getF(J_BETA);
+  let c = getI(J_C);
+  let ldc = getI(J_LDC);
+  let kb0 = 0;
+  let kb1 = kBlocks;
+  if (splits > 1) {
+    // This depth range's k blocks, into its own partial product (finishSplitK applies alpha, beta).
+    const perSplit = kBlocks / splits;
+    kb0 = split * perSplit;
+    kb1 = kb0 + perSplit;
+    alpha = 1;
+    beta = 0;
+    c = getI(J_PARTIALS) + ((split * m * n) << 2);
+    ldc = n;
+  }
   const packA = getI(J_PACK_A);
   const packB = getI(J_PACK_B);
   const tile = TILE_ADDRESS + (<u32>thread << 7);
@@ -294,11 +342,11 @@ export function computeChunk(chunk: i32, thread: i32): void {
   const j0 = (chunk % colBlocks) * nc;
   const i1 = min(m, i0 + mc);
   const j1 = min(n, j0 + nc);
-  for (let kb = 0; kb < kBlocks; kb++) {
+  for (let kb = kb0; kb < kb1; kb++) {
     const p0 = kb * kcBlock;
     const kc = min(kcBlock, k - p0);
     // Later k blocks accumulate onto what the first one wrote.
-    const betaBlock: f32 = kb == 0 ? beta : 1;
+    const betaBlock: f32 = kb == kb0 ? beta : 1;
     const aBlock = packA + ((p0 * mPad) << 2);
     const bBlock = packB + ((p0 * nPad) << 2);
     for (let j = j0; j < j1; j += NR) {

@@ -236,6 +236,42 @@ describe('wasm gemm agrees with the reference gemm', () => {
     }
   });
 
+  it('on two threads on packed products with a small C and a long k (split along k into partials)', () => {
+    const rng = new Random(10);
+    for (const [m, n, k] of [
+      [32, 144, 2304], // the conv bench's weight gradients dW = dY·columnsᵀ
+      [64, 288, 576],
+      [16, 9, 9216],
+      [21, 13, 3001], // ragged edges, k not a multiple of the depth ranges
+    ]) {
+      for (const [transA, transB] of [
+        [false, true],
+        [false, false],
+        [true, true],
+      ] as const) {
+        for (const [alpha, beta] of [
+          [1, 0],
+          [1, 1],
+          [-0.75, 0.5],
+        ]) {
+          const test: Case = {
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha,
+            beta,
+            offsets: [3, 1, 2],
+            pads: [1, 2, 3],
+          };
+          checkCase(twoThreads, rng, test, true);
+          if (beta === 0) checkCase(twoThreads, rng, { ...test, offsets: [0, 0, 0], pads: [0, 0, 0] }, true);
+        }
+      }
+    }
+  });
+
   it('on the one-row streaming path with mostly-zero A (zeros skipped, nonzeros gathered by four)', () => {
     const rng = new Random(9);
     for (const [k, n] of [

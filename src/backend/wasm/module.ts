@@ -69,6 +69,12 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
     chunkSize: number,
     partials: number,
   ): void;
+  /**
+   * Splits the packed job set up last along k too, into `splits` depth ranges whose partial products
+   * (splits·m·n floats at `partials`) finishSplitK adds into C.
+   */
+  splitDepth(splits: number, partials: number): void;
+  /** C = alpha·(sum of the partial products) + beta·C after a job split along k has run. */
   finishSplitK(): void;
   /** Runs one chunk of the parallel-for job a `setup…` export described (assembly/parallel.ts). */
   parallelChunk(chunk: number): void;
