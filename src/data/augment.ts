@@ -127,10 +127,17 @@ function bilinear(source: Float32Array, height: number, width: number, y: number
   const left = Math.floor(x);
   const fy = y - top;
   const fx = x - left;
-  const at = (r: number, c: number) =>
-    r >= 0 && r < height && c >= 0 && c < width ? source[r * width + c] : 0;
   return (
-    (1 - fy) * ((1 - fx) * at(top, left) + fx * at(top, left + 1)) +
-    fy * ((1 - fx) * at(top + 1, left) + fx * at(top + 1, left + 1))
+    (1 - fy) *
+      ((1 - fx) * pixel(source, height, width, top, left) +
+        fx * pixel(source, height, width, top, left + 1)) +
+    fy *
+      ((1 - fx) * pixel(source, height, width, top + 1, left) +
+        fx * pixel(source, height, width, top + 1, left + 1))
   );
+}
+
+// source[row][col], or 0 outside the image.
+function pixel(source: Float32Array, height: number, width: number, row: number, col: number): number {
+  return row >= 0 && row < height && col >= 0 && col < width ? source[row * width + col] : 0;
 }
