@@ -196,6 +196,19 @@ for (const threads of [1, 2]) {
         () => wasm.maxPool2dBackward(5, m, new Int32Array(12), wasm.allocate(20)),
         /dy and dx of 5 planes each/,
       );
+      const perChannel = wasm.allocate(3);
+      assert.throws(
+        () => wasm.fillChannels(wasm.allocate(2), 2, 3, 2, m),
+        /fillChannels: .*received 12 and 2/,
+      );
+      assert.throws(
+        () => wasm.channelDot(m, perChannel, wasm.allocate(10), perChannel, 2, 3, 2, perChannel),
+        /channelDot: expected a \[2, 3, 2\] tensor \(12 values\) and 3 channel values, received 10 and 3/,
+      );
+      assert.throws(
+        () => wasm.affineChannels(m, perChannel, m, wasm.allocate(4), perChannel, perChannel, 2, 3, 2, m),
+        /affineChannels: .*received 12 and 4/,
+      );
     });
   });
 }
