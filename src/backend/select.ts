@@ -29,16 +29,12 @@ let wasmBackend: WasmBackend | undefined;
  * useDefaultBackend({ backend: 'reference' });  // force the plain TypeScript kernels
  */
 export function useDefaultBackend(settings: BackendSettings = settingsFromEnvironment()): Backend {
-  const choice = checkChoice(settings.backend);
-  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return useReference();
-  const threads = parseThreads(settings.threads);
+  const wasm = wasmWanted(settings);
+  if (wasm === undefined) return useReference();
   try {
-    wasmBackend ??= createWasmBackend({ threads });
+    wasmBackend ??= createWasmBackend({ threads: wasm.threads });
   } catch (error) {
-    // Asked for by name, a missing wasm backend is an error; chosen automatically, the reference
-    // backend stands in (e.g. a platform that cannot read the .wasm file synchronously).
-    if (choice === 'wasm' || error instanceof ValueError) throw error;
-    return useReference();
+    return referenceInstead(error, wasm.named);
   }
   return useWasm(wasmBackend);
 }
@@ -54,23 +50,32 @@ export function useDefaultBackend(settings: BackendSettings = settingsFromEnviro
 export async function useDefaultBackendAsync(
   settings: BackendSettings & { source?: WasmSource } = settingsFromEnvironment(),
 ): Promise<Backend> {
-  const choice = checkChoice(settings.backend);
-  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return useReference();
-  const threads = parseThreads(settings.threads);
+  const wasm = wasmWanted(settings);
+  if (wasm === undefined) return useReference();
   try {
-    wasmBackend ??= await loadWasmBackend({ threads, source: settings.source });
+    wasmBackend ??= await loadWasmBackend({ threads: wasm.threads, source: settings.source });
   } catch (error) {
-    if (choice === 'wasm' || error instanceof ValueError) throw error;
-    return useReference();
+    return referenceInstead(error, wasm.named);
   }
   return useWasm(wasmBackend);
 }
 
-function checkChoice(choice = ''): string {
+// Whether the settings call for the wasm backend (named, or chosen because SIMD128 exists) and on how
+// many threads; undefined for the reference backend. Unknown names are ValueErrors.
+function wasmWanted(settings: BackendSettings): { threads: number; named: boolean } | undefined {
+  const choice = settings.backend ?? '';
   if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
     throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
   }
-  return choice;
+  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return undefined;
+  return { threads: parseThreads(settings.threads), named: choice === 'wasm' };
+}
+
+// Asked for by name, a wasm backend that cannot be made is an error (as are bad settings); chosen
+// automatically, the reference backend stands in (e.g. a platform that cannot read the .wasm file).
+function referenceInstead(error: unknown, named: boolean): Backend {
+  if (named || error instanceof ValueError) throw error;
+  return useReference();
 }
 
 function useWasm(backend: WasmBackend): Backend {
