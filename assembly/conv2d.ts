@@ -1,24 +1,24 @@
-// Direct stride-1 convolution of one CHW image for the wasm backend (no im2col columns): the image is
-// copied once with its zero border, the weights are packed into 4-filter panels, and a 4-filter ×
-// 8-pixel register block (the GEMM micro-kernel's shape, assembly/gemm.ts) reads its 8 pixels for each
-// tap (c, ky, kx) straight from the padded image. Rows of output pixels are the parallel-for items.
+// Direct stride-1 convolution of a batch of CHW images for the wasm backend, forward and weight
+// gradient, without im2col columns. The images are copied once with their zero border (padPlanes).
+// Forward: the weights are packed into 4-filter panels and a 4-filter × 8-pixel register block (the
+// GEMM micro-kernel's shape, assembly/gemm.ts) reads its 8 pixels for each tap (c, ky, kx) straight from
+// the padded image; rows of output pixels are the parallel-for items. Weight gradient: dy is packed
+// into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap at p] over
+// every pixel of every image; (filter block, tap block) pairs are the items, so no two threads write
+// the same weight.
+
+import { transpose4x4Store } from './simd';
 
 /**
- * Prepares a convolution: scratch gets the padded image [C, H + 2p, W + 2p], the weights W [F, C·k·k]
- * as ceil(F/4) panels [C·k·k][4] (missing filters zero) and the byte offset of every tap in the padded
- * image, each part 16-byte aligned. Returns the padded image's byte address (the parts follow).
+ * Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
+ * border of `pad` pixels.
  */
-export function prepareConv2d(
-  channels: i32, height: i32, width: i32, filters: i32, kernelSize: i32, pad: i32,
-  image: usize, weights: usize, scratch: usize,
-): usize {
+export function padPlanes(height: i32, width: i32, pad: i32, src: usize, dst: usize, first: i32, last: i32): void {
   const paddedH = height + 2 * pad;
   const paddedW = width + 2 * pad;
-  const padded = alignUp(scratch);
-  // the padded image: zero border, rows copied
-  for (let c = 0; c < channels; c++) {
+  for (let plane = first; plane < last; plane++) {
     for (let py = 0; py < paddedH; py++) {
-      const row = padded + ((<usize>(c * paddedH + py) * <usize>paddedW) << 2);
+      const row = dst + ((<usize>(plane * paddedH + py) * <usize>paddedW) << 2);
       const iy = py - pad;
       if (iy < 0 || iy >= height) {
         for (let px = 0; px < paddedW; px++) store<f32>(row + (<usize>px << 2), 0);
@@ -28,16 +28,35 @@ export function prepareConv2d(
         store<f32>(row + (<usize>px << 2), 0);
         store<f32>(row + (<usize>(paddedW - 1 - px) << 2), 0);
       }
-      const line = image + ((<usize>(c * height + iy) * <usize>width) << 2);
+      const line = src + ((<usize>(plane * height + iy) * <usize>width) << 2);
       const to = row + (<usize>pad << 2);
       let x = 0;
       for (; x + 4 <= width; x += 4) v128.store(to + (<usize>x << 2), v128.load(line + (<usize>x << 2)));
       for (; x < width; x++) store<f32>(to + (<usize>x << 2), load<f32>(line + (<usize>x << 2)));
     }
   }
-  const taps = channels * kernelSize * kernelSize;
-  const panels = weightPanels(padded, channels, paddedH, paddedW);
-  // panel g, tap t, lane r: W[4g + r][t]
+}
+
+/**
+ * The byte offset of every tap t = (c·k + ky)·k + kx in a padded image [C, paddedH, paddedW], written
+ * as i32 at `offsets`: the pixel (oy, ox) of tap t lives at image + offsets[t] + (oy·paddedW + ox)·4.
+ */
+export function tapOffsets(channels: i32, kernelSize: i32, paddedH: i32, paddedW: i32, offsets: usize): void {
+  for (let c = 0; c < channels; c++) {
+    for (let ky = 0; ky < kernelSize; ky++) {
+      for (let kx = 0; kx < kernelSize; kx++) {
+        const t = (c * kernelSize + ky) * kernelSize + kx;
+        store<i32>(offsets + (<usize>t << 2), ((c * paddedH + ky) * paddedW + kx) << 2);
+      }
+    }
+  }
+}
+
+/**
+ * Packs W [F, taps] into ceil(F/4) panels [taps][4] at `panels` (panel g, tap t, lane r: W[4g + r][t];
+ * missing filters zero).
+ */
+export function packConvWeights(filters: i32, taps: i32, weights: usize, panels: usize): void {
   for (let g = 0; g < (filters + 3) / 4; g++) {
     for (let t = 0; t < taps; t++) {
       for (let r = 0; r < 4; r++) {
@@ -47,39 +66,36 @@ export function prepareConv2d(
       }
     }
   }
-  const offsets = tapOffsets(panels, filters, taps);
-  for (let c = 0; c < channels; c++) {
-    for (let ky = 0; ky < kernelSize; ky++) {
-      for (let kx = 0; kx < kernelSize; kx++) {
-        const t = (c * kernelSize + ky) * kernelSize + kx;
-        store<i32>(offsets + (<usize>t << 2), ((c * paddedH + ky) * paddedW + kx) << 2);
-      }
-    }
-  }
-  return padded;
-}
-
-/** Bytes of scratch prepareConv2d needs (with slack for alignment). */
-export function conv2dScratchBytes(channels: i32, height: i32, width: i32, filters: i32, kernelSize: i32, pad: i32): i32 {
-  const taps = channels * kernelSize * kernelSize;
-  return ((channels * (height + 2 * pad) * (width + 2 * pad) + ((filters + 3) / 4) * 4 * taps + taps) << 2) + 48;
 }
 
 /**
- * Output rows [firstRow, lastRow) of y [F, outH, outW] (outH = H + 2p − k + 1) = bias + W ∗ image, with
- * `padded` from prepareConv2d.
+ * Output rows [firstRow, lastRow) of the whole batch — row r is row r mod outH of image ⌊r / outH⌋ —
+ * of y [n, F, outH, outW] = bias + W ∗ image, reading the padded images [n, C, paddedH, paddedW], the
+ * weight panels of packConvWeights and the tap offsets of tapOffsets (outH = paddedH − k + 1).
  */
 export function conv2dRows(
-  channels: i32, height: i32, width: i32, filters: i32, kernelSize: i32, pad: i32,
-  padded: usize, bias: usize, y: usize, firstRow: i32, lastRow: i32,
+  channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, firstRow: i32, lastRow: i32,
 ): void {
-  const paddedH = height + 2 * pad;
-  const paddedW = width + 2 * pad;
+  const outH = paddedH - kernelSize + 1;
+  for (let row = firstRow; row < lastRow; ) {
+    const image = row / outH;
+    const rowsEnd = min(lastRow, (image + 1) * outH);
+    const imageAt = padded + ((<usize>(image * channels * paddedH) * <usize>paddedW) << 2);
+    const yAt = y + ((<usize>(image * filters * outH) * <usize>(paddedW - kernelSize + 1)) << 2);
+    imageRows(channels, paddedH, paddedW, filters, kernelSize, imageAt, panels, offsets, bias, yAt, row - image * outH, rowsEnd - image * outH);
+    row = rowsEnd;
+  }
+}
+
+// Rows [firstRow, lastRow) of one image's y [F, outH, outW].
+function imageRows(
+  channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, firstRow: i32, lastRow: i32,
+): void {
   const outH = paddedH - kernelSize + 1;
   const outW = paddedW - kernelSize + 1;
   const taps = channels * kernelSize * kernelSize;
-  const panels = weightPanels(padded, channels, paddedH, paddedW);
-  const offsets = tapOffsets(panels, filters, taps);
   const offsetsEnd = offsets + (<usize>taps << 2);
   const plane = <usize>(outH * outW) << 2;
   for (let g = 0; g < (filters + 3) / 4; g++) {
@@ -150,16 +166,135 @@ export function conv2dRows(
   v128.store(y, f32x4.add(hi, b), 16);
 }
 
-// Where prepareConv2d put the weight panels and the tap offsets, after the padded image.
-// @ts-ignore: decorator
-@inline function weightPanels(padded: usize, channels: i32, paddedH: i32, paddedW: i32): usize {
-  return alignUp(padded + ((<usize>(channels * paddedH) * <usize>paddedW) << 2));
+/**
+ * Items [first, last) of packing dy [n, F, pixels] into panels [n, ceil(F/8), pixels, 8] (item = image ·
+ * ceil(F/8) + filter block; lane r of pixel p holds dy[image, 8·block + r, p], missing filters zero).
+ */
+export function packGradientPanels(filters: i32, pixels: i32, dy: usize, panels: usize, first: i32, last: i32): void {
+  const blocks = (filters + 7) / 8;
+  const zero = f32x4.splat(0);
+  for (let item = first; item < last; item++) {
+    const image = item / blocks;
+    const f0 = (item - image * blocks) * 8;
+    const dst = panels + ((<usize>item * <usize>pixels) << 5);
+    // row r of the block: dy[image, f0 + r, :], or none past the last filter
+    const rows = dy + ((<usize>(image * filters + f0) * <usize>pixels) << 2);
+    const stride = <usize>pixels << 2;
+    const valid = min(8, filters - f0);
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) {
+      const at = rows + (<usize>p << 2);
+      const x0 = v128.load(at);
+      const x1 = valid > 1 ? v128.load(at + stride) : zero;
+      const x2 = valid > 2 ? v128.load(at + 2 * stride) : zero;
+      const x3 = valid > 3 ? v128.load(at + 3 * stride) : zero;
+      transpose4x4Store(x0, x1, x2, x3, dst + (<usize>p << 5), 32);
+      const x4 = valid > 4 ? v128.load(at + 4 * stride) : zero;
+      const x5 = valid > 5 ? v128.load(at + 5 * stride) : zero;
+      const x6 = valid > 6 ? v128.load(at + 6 * stride) : zero;
+      const x7 = valid > 7 ? v128.load(at + 7 * stride) : zero;
+      transpose4x4Store(x4, x5, x6, x7, dst + (<usize>p << 5) + 16, 32);
+    }
+    for (; p < pixels; p++) {
+      for (let r = 0; r < 8; r++) {
+        const value: f32 = r < valid ? load<f32>(rows + <usize>r * stride + (<usize>p << 2)) : 0;
+        store<f32>(dst + (<usize>p << 5) + (<usize>r << 2), value);
+      }
+    }
+  }
 }
-// @ts-ignore: decorator
-@inline function tapOffsets(panels: usize, filters: i32, taps: i32): usize {
-  return panels + ((<usize>(((filters + 3) / 4) * taps)) << 4);
-}
-// @ts-ignore: decorator
-@inline function alignUp(address: usize): usize {
-  return (address + 15) & ~(<usize>15);
+
+/**
+ * Items [first, last) of dW [F, taps] = Σ_images Σ_pixels dy[image, f, p] · x[tap at p], with the padded
+ * images [n, C, paddedH, paddedW], the tap offsets of tapOffsets and the dy panels of packGradientPanels.
+ * Item = filter block (8 filters) · ceil(taps/4) + tap block (4 taps); its 4×8 sums live in `sums`
+ * (32 floats per item) while the images go by in blocks of rows (about 256 pixels, whose 8 KB of dy
+ * panel stay in L1 while every item of the chunk reads them), then are written into dW.
+ */
+export function conv2dWeightGradItems(
+  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
+  padded: usize, offsets: usize, dyPanels: usize, sums: usize, dW: usize, first: i32, last: i32,
+): void {
+  const outH = paddedH - kernelSize + 1;
+  const outW = paddedW - kernelSize + 1;
+  const pixels = outH * outW;
+  const taps = channels * kernelSize * kernelSize;
+  const tapBlocks = (taps + 3) / 4;
+  const filterBlocks = (filters + 7) / 8;
+  const imageBytes = (<usize>(channels * paddedH) * <usize>paddedW) << 2;
+  const rowStep = <usize>(paddedW - outW) << 2; // from the end of one output row to the next row's start
+  const blockRows = max(1, 256 / outW);
+  const zero = f32x4.splat(0);
+  for (let item = first; item < last; item++) {
+    const s = sums + (<usize>item << 7);
+    for (let q: usize = 0; q < 128; q += 16) v128.store(s + q, zero);
+  }
+  for (let image = 0; image < images; image++) {
+    const imageAt = padded + <usize>image * imageBytes;
+    for (let oy0 = 0; oy0 < outH; oy0 += blockRows) {
+      const oy1 = min(outH, oy0 + blockRows);
+      for (let item = first; item < last; item++) {
+        const fb = item / tapBlocks;
+        const t0 = (item - fb * tapBlocks) * 4;
+        // taps past the last one read tap 0 (valid memory); their sums are never written out
+        const a0 = imageAt + <usize>load<i32>(offsets + (<usize>t0 << 2));
+        const a1 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 1 < taps ? t0 + 1 : 0) << 2));
+        const a2 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 2 < taps ? t0 + 2 : 0) << 2));
+        const a3 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 3 < taps ? t0 + 3 : 0) << 2));
+        const s = sums + (<usize>item << 7);
+        let c00 = v128.load(s);
+        let c01 = v128.load(s, 16);
+        let c10 = v128.load(s, 32);
+        let c11 = v128.load(s, 48);
+        let c20 = v128.load(s, 64);
+        let c21 = v128.load(s, 80);
+        let c30 = v128.load(s, 96);
+        let c31 = v128.load(s, 112);
+        // the dy panel of (image, fb) from pixel oy0·outW
+        let bp = dyPanels + ((<usize>((image * filterBlocks + fb) * pixels + oy0 * outW)) << 5);
+        let at: usize = (<usize>(oy0 * paddedW)) << 2; // byte offset of pixel (oy, ox) in a padded plane
+        for (let oy = oy0; oy < oy1; oy++) {
+          const rowEnd = at + (<usize>outW << 2);
+          for (; at < rowEnd; at += 4) {
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            let av = v128.load32_splat(a0 + at);
+            c00 = f32x4.add(c00, f32x4.mul(av, b0));
+            c01 = f32x4.add(c01, f32x4.mul(av, b1));
+            av = v128.load32_splat(a1 + at);
+            c10 = f32x4.add(c10, f32x4.mul(av, b0));
+            c11 = f32x4.add(c11, f32x4.mul(av, b1));
+            av = v128.load32_splat(a2 + at);
+            c20 = f32x4.add(c20, f32x4.mul(av, b0));
+            c21 = f32x4.add(c21, f32x4.mul(av, b1));
+            av = v128.load32_splat(a3 + at);
+            c30 = f32x4.add(c30, f32x4.mul(av, b0));
+            c31 = f32x4.add(c31, f32x4.mul(av, b1));
+            bp += 32;
+          }
+          at += rowStep;
+        }
+        v128.store(s, c00);
+        v128.store(s, c01, 16);
+        v128.store(s, c10, 32);
+        v128.store(s, c11, 48);
+        v128.store(s, c20, 64);
+        v128.store(s, c21, 80);
+        v128.store(s, c30, 96);
+        v128.store(s, c31, 112);
+      }
+    }
+  }
+  // sums[item] row r (tap t0 + r), lane l (filter 8·fb + l) → dW[8·fb + l][t0 + r]
+  for (let item = first; item < last; item++) {
+    const fb = item / tapBlocks;
+    const t0 = (item - fb * tapBlocks) * 4;
+    const s = sums + (<usize>item << 7);
+    for (let r = 0; r < min(4, taps - t0); r++) {
+      for (let l = 0; l < min(8, filters - 8 * fb); l++) {
+        const value = load<f32>(s + (<usize>(r * 8 + l) << 2));
+        store<f32>(dW + ((<usize>((8 * fb + l) * taps + t0 + r)) << 2), value);
+      }
+    }
+  }
 }

@@ -6,6 +6,8 @@
 // and sizes count float32 elements. The packed path is split into chunks (pack chunks, then compute
 // chunks) so that several threads, each with its own instance on the same memory, can claim them.
 
+import { transpose4x4Store } from './simd';
+
 /** Where the job descriptor of the packed path lives: every instance (thread) reads the same one. */
 export const JOB_ADDRESS: u32 = 64;
 /** Per-thread 4×8 tiles for partial micro-tiles at the matrix edges (128 bytes each, 16 threads). */
@@ -520,19 +522,6 @@ function packBBlock(kb: i32, colBlock: i32): void {
       }
     }
   }
-}
-
-// Stores the transpose of the 4×4 block whose rows are x0..x3: its row q, (x0[q], x1[q], x2[q], x3[q]),
-// goes to dst + q·stride bytes.
-@inline function transpose4x4Store(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
-  const low01 = f32x4.shuffle(x0, x1, 0, 4, 1, 5); // x0[0] x1[0] x0[1] x1[1]
-  const high01 = f32x4.shuffle(x0, x1, 2, 6, 3, 7); // x0[2] x1[2] x0[3] x1[3]
-  const low23 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
-  const high23 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
-  v128.store(dst, f32x4.shuffle(low01, low23, 0, 1, 4, 5));
-  v128.store(dst + stride, f32x4.shuffle(low01, low23, 2, 3, 6, 7));
-  v128.store(dst + 2 * stride, f32x4.shuffle(high01, high23, 0, 1, 4, 5));
-  v128.store(dst + 3 * stride, f32x4.shuffle(high01, high23, 2, 3, 6, 7));
 }
 
 // C[4×8] = alpha·(A panel · B panel) + beta·C, with beta = 0 ignoring C's old contents. Eight f32x4

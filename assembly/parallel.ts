@@ -2,7 +2,7 @@
 // items (channels, planes, rows, element blocks) it covers; every thread calls parallelChunk with the
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
-import { conv2dRows } from './conv2d';
+import { conv2dRows, conv2dWeightGradItems, packGradientPanels, padPlanes } from './conv2d';
 import { col2im, im2col } from './im2col';
 import {
   adamUpdate, affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, momentumUpdate,
@@ -27,6 +27,9 @@ const KIND_CONV2D: i32 = 11;
 const KIND_MOMENTUM_UPDATE: i32 = 12;
 const KIND_SGD_UPDATE: i32 = 13;
 const KIND_ADAM_UPDATE: i32 = 14;
+const KIND_PAD_PLANES: i32 = 15;
+const KIND_PACK_GRADIENT_PANELS: i32 = 16;
+const KIND_CONV2D_WEIGHT_GRAD: i32 = 17;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -125,8 +128,17 @@ export function parallelChunk(chunk: i32): void {
   } else if (kind == KIND_AFFINE_CHANNELS) {
     affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   } else if (kind == KIND_CONV2D) {
-    // output rows [first, last)
-    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+    // output rows [first, last) of the whole batch
+    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), first, last);
+  } else if (kind == KIND_PAD_PLANES) {
+    padPlanes(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
+  } else if (kind == KIND_PACK_GRADIENT_PANELS) {
+    packGradientPanels(arg(0), arg(1), arg(2), arg(3), first, last);
+  } else if (kind == KIND_CONV2D_WEIGHT_GRAD) {
+    // (filter block, tap block) pairs [first, last)
+    conv2dWeightGradItems(
+      arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), first, last,
+    );
   } else if (kind == KIND_MOMENTUM_UPDATE || kind == KIND_SGD_UPDATE || kind == KIND_ADAM_UPDATE) {
     // elements [first, last) of every array
     const at = <usize>first << 2;
@@ -253,14 +265,73 @@ export function setupAffineChannels(
   return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
 }
 
-/** conv2dRows (after prepareConv2d) split by output rows. */
-export function setupConv2d(
-  channels: i32, height: i32, width: i32, filters: i32, kernelSize: i32, pad: i32,
-  padded: usize, bias: usize, y: usize, chunks: i32,
+/** padPlanes split by planes: `planes` planes [H, W] at src copied with a zero border of `pad` into dst. */
+export function setupPadPlanes(
+  planes: i32, height: i32, width: i32, pad: i32, src: usize, dst: usize, chunks: i32,
 ): i32 {
-  setWindowArgs(channels, height, width, filters, kernelSize, pad, padded, bias, <i32>y);
-  const outH = height + 2 * pad - kernelSize + 1;
-  return describe(KIND_CONV2D, outH, itemsPerChunk(outH, chunks, 1));
+  setArg(0, height);
+  setArg(1, width);
+  setArg(2, pad);
+  setArg(3, <i32>src);
+  setArg(4, <i32>dst);
+  return describe(KIND_PAD_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/**
+ * conv2dRows split by output rows of the batch (after padPlanes, packConvWeights and tapOffsets):
+ * y [images, F, outH, outW] = bias + W ∗ padded.
+ */
+export function setupConv2d(
+  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, chunks: i32,
+): i32 {
+  setArg(0, channels);
+  setArg(1, paddedH);
+  setArg(2, paddedW);
+  setArg(3, filters);
+  setArg(4, kernelSize);
+  setArg(5, <i32>padded);
+  setArg(6, <i32>panels);
+  setArg(7, <i32>offsets);
+  setArg(8, <i32>bias);
+  setArg(9, <i32>y);
+  const rows = images * (paddedH - kernelSize + 1);
+  return describe(KIND_CONV2D, rows, itemsPerChunk(rows, chunks, 1));
+}
+
+/** packGradientPanels split by (image, 8-filter block) panels. */
+export function setupPackGradientPanels(
+  images: i32, filters: i32, pixels: i32, dy: usize, panels: usize, chunks: i32,
+): i32 {
+  setArg(0, filters);
+  setArg(1, pixels);
+  setArg(2, <i32>dy);
+  setArg(3, <i32>panels);
+  const items = images * ((filters + 7) / 8);
+  return describe(KIND_PACK_GRADIENT_PANELS, items, itemsPerChunk(items, chunks, 1));
+}
+
+/**
+ * conv2dWeightGradItems split by (8-filter block, 4-tap block) pairs (after padPlanes, tapOffsets and
+ * packGradientPanels); `sums` holds 32 floats per pair.
+ */
+export function setupConv2dWeightGrad(
+  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
+  padded: usize, offsets: usize, dyPanels: usize, sums: usize, dW: usize, chunks: i32,
+): i32 {
+  setArg(0, images);
+  setArg(1, channels);
+  setArg(2, paddedH);
+  setArg(3, paddedW);
+  setArg(4, filters);
+  setArg(5, kernelSize);
+  setArg(6, <i32>padded);
+  setArg(7, <i32>offsets);
+  setArg(8, <i32>dyPanels);
+  setArg(9, <i32>sums);
+  setArg(10, <i32>dW);
+  const items = ((filters + 7) / 8) * ((channels * kernelSize * kernelSize + 3) / 4);
+  return describe(KIND_CONV2D_WEIGHT_GRAD, items, itemsPerChunk(items, chunks, 1));
 }
 
 /**

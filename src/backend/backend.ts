@@ -63,23 +63,44 @@ export interface Backend {
     imageOffset: number,
   ): void;
   /**
-   * Stride-1 convolution of one CHW image, computed directly (no columns): `y[f][oy][ox] = bias[f] +
-   * Σ_{c, ky, kx} W[f][c][ky][kx] · image[c][oy − pad + ky][ox − pad + kx]` (zero outside the image),
-   * W [filters, channels, k, k], y [filters, outH, outW] at `yOffset` (outH = height + 2·pad − k + 1).
+   * Stride-1 convolution of `images` CHW images one after another from `xOffset`, computed directly (no
+   * columns): `y[i][f][oy][ox] = bias[f] + Σ_{c, ky, kx} W[f][c][ky][kx] · x[i][c][oy − pad + ky][ox − pad
+   * + kx]` (zero outside the image), W [filters, channels, k, k], y [images, filters, outH, outW] from
+   * `yOffset` (outH = height + 2·pad − k + 1).
    */
   conv2d(
+    images: number,
     channels: number,
     height: number,
     width: number,
     filters: number,
     kernelSize: number,
     pad: number,
-    image: Float32Array,
-    imageOffset: number,
+    x: Float32Array,
+    xOffset: number,
     weights: Float32Array,
     bias: Float32Array,
     y: Float32Array,
     yOffset: number,
+  ): void;
+  /**
+   * The weight gradient of the stride-1 conv2d over a batch, computed directly (no columns):
+   * `dW[f][c][ky][kx] = Σ_{i, oy, ox} dy[i][f][oy][ox] · x[i][c][oy − pad + ky][ox − pad + kx]`,
+   * overwriting dW [filters, channels, k, k]; x and dy laid out as conv2d's x and y.
+   */
+  conv2dWeightGrad(
+    images: number,
+    channels: number,
+    height: number,
+    width: number,
+    filters: number,
+    kernelSize: number,
+    pad: number,
+    x: Float32Array,
+    xOffset: number,
+    dy: Float32Array,
+    dyOffset: number,
+    dW: Float32Array,
   ): void;
   /**
    * Max pooling of `planes` H×W planes stored one after another (NCHW's n·c): y gets each k×k window's

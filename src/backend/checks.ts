@@ -130,53 +130,121 @@ export function checkIm2colArguments(
 }
 
 /**
- * Checks conv2d's sizes (stride 1): the image as im2col's, W [filters, channels·k·k], bias [filters] and
- * y [filters, outH, outW] at yOffset. Returns the output size.
+ * Checks conv2d's sizes (stride 1): `images` images as im2col's image, one after another from xOffset,
+ * W [filters, channels·k·k], bias [filters] and y [images, filters, outH, outW] from yOffset. Returns the
+ * output size.
  */
 export function checkConv2dArguments(
+  images: number,
   channels: number,
   height: number,
   width: number,
   filters: number,
   kernelSize: number,
   pad: number,
-  image: Float32Array,
-  imageOffset: number,
+  x: Float32Array,
+  xOffset: number,
   weights: Float32Array,
   bias: Float32Array,
   y: Float32Array,
   yOffset: number,
 ): { outH: number; outW: number } {
-  const { outH, outW } = checkImageWindow(
+  const { outH, outW } = checkBatchWindow(
     'conv2d',
+    images,
     channels,
     height,
     width,
     kernelSize,
-    1,
     pad,
-    image,
-    imageOffset,
+    x,
+    xOffset,
   );
-  for (const [name, value, minimum] of [
+  checkWholeNumbers('conv2d', [
     ['filters', filters, 1],
     ['yOffset', yOffset, 0],
-  ] as const) {
-    if (!Number.isInteger(value) || value < minimum)
-      throw new ShapeError(`conv2d: ${name} = ${value} must be a whole number >= ${minimum}`);
-  }
-  for (const [name, needed, array] of [
+  ]);
+  checkLengths('conv2d', [
     ['W', filters * channels * kernelSize * kernelSize, weights],
     ['bias', filters, bias],
-    ['y', yOffset + filters * outH * outW, y],
-  ] as const) {
-    if (needed > array.length)
-      throw new ShapeError(`conv2d: ${name} needs ${needed} elements but its array holds ${array.length}`);
-  }
+    ['y', yOffset + images * filters * outH * outW, y],
+  ]);
   return { outH, outW };
 }
 
-// The sizes of a k×k window sliding over one CHW image at imageOffset, and the output size.
+/**
+ * Checks conv2dWeightGrad's sizes: x as conv2d's, dy [images, filters, outH, outW] from dyOffset, dW
+ * [filters, channels·k·k]. Returns the output size.
+ */
+export function checkConv2dWeightGradArguments(
+  images: number,
+  channels: number,
+  height: number,
+  width: number,
+  filters: number,
+  kernelSize: number,
+  pad: number,
+  x: Float32Array,
+  xOffset: number,
+  dy: Float32Array,
+  dyOffset: number,
+  dW: Float32Array,
+): { outH: number; outW: number } {
+  const kernel = 'conv2dWeightGrad';
+  const { outH, outW } = checkBatchWindow(
+    kernel,
+    images,
+    channels,
+    height,
+    width,
+    kernelSize,
+    pad,
+    x,
+    xOffset,
+  );
+  checkWholeNumbers(kernel, [
+    ['filters', filters, 1],
+    ['dyOffset', dyOffset, 0],
+  ]);
+  checkLengths(kernel, [
+    ['dy', dyOffset + images * filters * outH * outW, dy],
+    ['dW', filters * channels * kernelSize * kernelSize, dW],
+  ]);
+  return { outH, outW };
+}
+
+// The image window check (stride 1) for a batch: `images` ≥ 0 images of channels×height×width from xOffset.
+function checkBatchWindow(
+  kernel: string,
+  images: number,
+  channels: number,
+  height: number,
+  width: number,
+  kernelSize: number,
+  pad: number,
+  x: Float32Array,
+  xOffset: number,
+): { outH: number; outW: number } {
+  checkWholeNumbers(kernel, [['images', images, 0]]);
+  return checkImageWindow(kernel, channels, height, width, kernelSize, 1, pad, x, xOffset, images);
+}
+
+function checkWholeNumbers(kernel: string, values: readonly (readonly [string, number, number])[]): void {
+  for (const [name, value, minimum] of values) {
+    if (!Number.isInteger(value) || value < minimum)
+      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
+  }
+}
+
+function checkLengths(kernel: string, arrays: readonly (readonly [string, number, Float32Array])[]): void {
+  for (const [name, needed, array] of arrays) {
+    if (needed > array.length)
+      throw new ShapeError(`${kernel}: ${name} needs ${needed} elements but its array holds ${array.length}`);
+  }
+}
+
+// Checks the sizes of a k×k window sliding over `images` CHW images from imageOffset (im2col, pooling,
+// conv2d); returns the output size.
 function checkImageWindow(
   kernel: string,
   channels: number,
@@ -187,8 +255,9 @@ function checkImageWindow(
   pad: number,
   image: Float32Array,
   imageOffset: number,
+  images = 1,
 ): { outH: number; outW: number } {
-  for (const [name, value, minimum] of [
+  checkWholeNumbers(kernel, [
     ['channels', channels, 1],
     ['height', height, 1],
     ['width', width, 1],
@@ -196,19 +265,20 @@ function checkImageWindow(
     ['stride', stride, 1],
     ['pad', pad, 0],
     ['imageOffset', imageOffset, 0],
-  ] as const) {
-    if (!Number.isInteger(value) || value < minimum)
-      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
-  }
+  ]);
   if (height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
     throw new ShapeError(
       `${kernel}: a ${kernelSize}×${kernelSize} kernel does not fit a ${height}×${width} image with pad ${pad}`,
     );
   }
-  const imageEnd = imageOffset + channels * height * width;
+  const imageEnd = imageOffset + images * channels * height * width;
   if (imageEnd > image.length) {
+    const what =
+      images === 1
+        ? `the image (${channels}×${height}×${width}`
+        : `x (${images} images of ${channels}×${height}×${width}`;
     throw new ShapeError(
-      `${kernel}: the image (${channels}×${height}×${width} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
+      `${kernel}: ${what} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
     );
   }
   return {

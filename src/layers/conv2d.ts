@@ -1,6 +1,7 @@
-// 2-D convolution on NCHW images, one image at a time: stride 1 forward with the backend's direct
-// conv2d kernel, other strides via im2col + gemm (darknet/Caffe): columns [C·k·k, outH·outW] =
-// im2col(x[i]), y[i] = W·columns + b; backward with two gemms and col2im.
+// 2-D convolution on NCHW images. Stride 1: the whole batch at once with the backend's direct kernels
+// (conv2d for y and dx, conv2dWeightGrad for dW). Other strides, one image at a time via im2col + gemm
+// (darknet/Caffe): columns [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two
+// gemms and col2im.
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -32,11 +33,12 @@ export interface Conv2dOptions {
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
  * With the patches of one image as columns = im2col(x[i]) [C·k·k, outH·outW], this is one product
  * `y[i] = W·columns + b` ([F, outH·outW], already NCHW); backward is `dW = Σᵢ dy[i]·columnsᵀ`,
- * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. With stride 1 the forward pass skips the columns: the
- * backend's `conv2d` reads the patches straight from the image (faster: no columns written, re-read and
- * packed). One image's columns (at most a few MB) stay in cache between
- * im2col and the product; backward recomputes them (as darknet) instead of keeping them. The wasm
- * backend splits each product, im2col and col2im over its threads.
+ * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. With stride 1 no columns are made: the backend's `conv2d`
+ * and `conv2dWeightGrad` read the patches straight from the images of the whole batch (faster: no
+ * columns written, re-read and packed, and one hand-off to the threads per batch instead of per image),
+ * and dx is the convolution of dy with the flipped weights. With other strides one image's columns
+ * (at most a few MB) stay in cache between im2col and the product; backward recomputes them (as
+ * darknet) instead of keeping them. The wasm backend splits every kernel over its threads.
  *
  * @example
  * const conv = new Conv2d({ inChannels: 1, filters: 16, kernelSize: 3, pad: 1 });
@@ -110,15 +112,13 @@ export class Conv2d implements Layer {
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
     if (this.stride === 1) {
-      // y[image] [F, outH, outW] = b + W ∗ x[image], computed directly (no columns)
+      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns)
       const [, channels, height, width] = x.shape;
-      for (let image = 0; image < n; image++) {
-        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
-        backend.conv2d(channels, height, width, filters, this.options.kernelSize, this.pad,
-          x.data, image * channels * height * width,
-          this.W.value.data, this.b.value.data,
-          y.data, image * filters * pixels);
-      }
+      // biome-ignore format: arguments grouped as (sizes), (x), (W, b), (y)
+      backend.conv2d(n, channels, height, width, filters, this.options.kernelSize, this.pad,
+        x.data, 0,
+        this.W.value.data, this.b.value.data,
+        y.data, 0);
     } else {
       // y [n, F, outH·outW] = b, broadcast; the products below add to it
       backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
@@ -166,58 +166,56 @@ export class Conv2d implements Layer {
     const backend = getBackend();
     // db [F] = Σ over images and pixels of dy [n, F, outH·outW]
     backend.sumChannels(dy.data, n, filters, pixels, this.b.grad.data);
-    const dx = withDx ? reuseOrAllocate(this.dx, x.shape) : undefined;
-    // Stride 1 with pad ≤ k − 1: dx is itself a stride-1 convolution (see flippedWeights), computed
-    // directly; otherwise dx = col2im(Wᵀ·dy) image by image.
-    const direct = this.stride === 1 && this.pad <= kernelSize - 1;
-    const flipped = dx !== undefined && direct ? this.flippedWeights() : undefined;
-    if (!direct) dx?.data.fill(0); // col2im adds into it
-    const dColumns = withDx && !direct ? reuseOrAllocate(this.dColumns, [patch, pixels]) : undefined;
-    this.dColumns = dColumns;
-    if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
-    for (let image = 0; image < n; image++) {
-      const columns = this.im2col(x, image, pixels);
-      const dyAt = image * filters * pixels;
-      // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columnsᵀ [outH·outW, C·k·k]; the first image overwrites
-      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(false, true, filters, patch, pixels,
-        1, dy.data, dyAt, pixels,
-        columns.data, 0, pixels,
-        image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
-      if (dx === undefined) continue;
-      const imageAt = image * channels * height * width;
-      if (flipped !== undefined) {
-        // dx[image] [C, H, W] = W̃ ∗ dy[image], padded by k − 1 − pad
-        // biome-ignore format: arguments grouped as (sizes), (image), (W, b), (y)
-        backend.conv2d(filters, outH, outW, channels, kernelSize, kernelSize - 1 - this.pad,
-          dy.data, dyAt,
-          flipped.W.data, flipped.zeros.data,
-          dx.data, imageAt);
-        continue;
+    if (this.stride === 1) {
+      // dW [F, C, k, k] = Σ over images and pixels of dy · the patches of x, computed directly
+      // biome-ignore format: arguments grouped as (sizes), (x), (dy), (dW)
+      backend.conv2dWeightGrad(n, channels, height, width, filters, kernelSize, this.pad,
+        x.data, 0,
+        dy.data, 0,
+        this.W.grad.data);
+    } else {
+      if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
+      for (let image = 0; image < n; image++) {
+        const columns = this.im2col(x, image, pixels);
+        // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columnsᵀ [outH·outW, C·k·k]; the first image overwrites
+        // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
+        backend.gemm(false, true, filters, patch, pixels,
+          1, dy.data, image * filters * pixels, pixels,
+          columns.data, 0, pixels,
+          image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
       }
-      if (dColumns === undefined) continue;
+    }
+    if (!withDx) return undefined;
+    const dx = reuseOrAllocate(this.dx, x.shape);
+    this.dx = dx;
+    if (this.stride === 1 && this.pad <= kernelSize - 1) {
+      // dx is itself a stride-1 convolution (see flippedWeights):
+      // dx [n, C, H, W] = W̃ ∗ dy, dy padded by k − 1 − pad
+      const flipped = this.flippedWeights();
+      // biome-ignore format: arguments grouped as (sizes), (dy), (W̃, zero bias), (dx)
+      backend.conv2d(n, filters, outH, outW, channels, kernelSize, kernelSize - 1 - this.pad,
+        dy.data, 0,
+        flipped.W.data, flipped.zeros.data,
+        dx.data, 0);
+      return dx;
+    }
+    // otherwise dx = col2im(Wᵀ·dy) image by image
+    dx.data.fill(0); // col2im adds into it
+    const dColumns = reuseOrAllocate(this.dColumns, [patch, pixels]);
+    this.dColumns = dColumns;
+    for (let image = 0; image < n; image++) {
       // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
       // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
       backend.gemm(true, false, patch, pixels, filters,
         1, this.W.value.data, 0, patch,
-        dy.data, dyAt, pixels,
+        dy.data, image * filters * pixels, pixels,
         0, dColumns.data, 0, pixels);
       // dx[image] [C, H, W] += col2im(dColumns)
-      backend.col2im(
-        channels,
-        height,
-        width,
-        kernelSize,
-        this.stride,
-        this.pad,
-        dColumns.data,
-        0,
-        pixels,
-        dx.data,
-        imageAt,
-      );
+      // biome-ignore format: arguments grouped as (sizes), (columns), (dx)
+      backend.col2im(channels, height, width, kernelSize, this.stride, this.pad,
+        dColumns.data, 0, pixels,
+        dx.data, image * channels * height * width);
     }
-    if (dx !== undefined) this.dx = dx;
     return dx;
   }
 

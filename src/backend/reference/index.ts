@@ -1,7 +1,7 @@
 // The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
 
 import type { Backend } from '../backend.js';
-import { conv2d } from './conv2d.js';
+import { conv2d, conv2dWeightGrad } from './conv2d.js';
 import {
   adamUpdate,
   affineChannels,
@@ -26,6 +26,7 @@ export const referenceBackend: Backend = {
   im2col,
   col2im,
   conv2d,
+  conv2dWeightGrad,
   maxPool2d,
   maxPool2dBackward,
   leakyRelu,

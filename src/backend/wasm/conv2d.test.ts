@@ -1,23 +1,25 @@
-// Parity of the wasm direct convolution (assembly/conv2d.ts) with the reference kernel, on one thread
-// and on two (sizes large enough to be split by rows): odd sizes, filters not a multiple of 4, widths
-// not a multiple of 8, padding 0–2, kernels 1–5, offsets; arrays outside wasm memory; argument errors.
+// Parity of the wasm direct convolution and its weight gradient (assembly/conv2d.ts) with the reference
+// kernels, on one thread and on two (sizes large enough to be split): batches of 1–3 images, odd sizes,
+// filters not a multiple of 4 or 8, taps not a multiple of 4, widths not a multiple of 8, padding 0–3,
+// kernels 1–5, offsets; arrays outside wasm memory; empty batches; argument errors.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertClose } from '../../../test/close.js';
 import { Random } from '../../util/random.js';
-import { conv2d } from '../reference/conv2d.js';
+import { conv2d, conv2dWeightGrad } from '../reference/conv2d.js';
 import { createWasmBackend, type WasmBackend } from './index.js';
 
 const CASES = [
-  // channels, height, width, filters, kernelSize, pad
-  [1, 96, 96, 16, 3, 1],
-  [16, 48, 48, 32, 3, 1],
-  [3, 13, 11, 5, 3, 1],
-  [2, 9, 17, 7, 5, 2],
-  [4, 6, 5, 3, 1, 0],
-  [8, 40, 37, 6, 3, 0],
-  [1, 3, 3, 1, 3, 1],
+  // images, channels, height, width, filters, kernelSize, pad
+  [2, 1, 96, 96, 16, 3, 1],
+  [3, 16, 48, 48, 32, 3, 1],
+  [1, 3, 13, 11, 5, 3, 1],
+  [2, 2, 9, 17, 7, 5, 2],
+  [3, 4, 6, 5, 3, 1, 0],
+  [1, 8, 40, 37, 6, 3, 0],
+  [2, 1, 3, 3, 1, 3, 1],
+  [1, 5, 7, 6, 9, 2, 3],
 ];
 
 for (const threads of [1, 2]) {
@@ -31,28 +33,31 @@ for (const threads of [1, 2]) {
     after(() => wasm.close());
 
     for (const resident of [true, false]) {
-      for (const [channels, height, width, filters, kernelSize, pad] of CASES) {
-        it(`${resident ? 'in wasm memory' : 'JavaScript arrays'}: c ${channels}, ${height}×${width}, ${filters} filters, k ${kernelSize}, pad ${pad}`, () => {
-          const rng = new Random(channels * 100 + filters * 10 + kernelSize);
-          const outH = height + 2 * pad - kernelSize + 1;
-          const outW = width + 2 * pad - kernelSize + 1;
-          const make = (size: number) => {
-            const array = resident ? wasm.allocate(size) : new Float32Array(size);
-            for (let i = 0; i < size; i++) array[i] = rng.randn();
-            return array;
-          };
-          const [imageOffset, yOffset] = [3, 5];
-          const image = make(imageOffset + channels * height * width);
+      for (const [images, channels, height, width, filters, kernelSize, pad] of CASES) {
+        const where = resident ? 'in wasm memory' : 'JavaScript arrays';
+        const name = `${images} image(s), c ${channels}, ${height}×${width}, ${filters} filters, k ${kernelSize}, pad ${pad}`;
+        const rng = new Random(channels * 100 + filters * 10 + kernelSize);
+        const outH = height + 2 * pad - kernelSize + 1;
+        const outW = width + 2 * pad - kernelSize + 1;
+        const make = (size: number) => {
+          const array = resident ? wasm.allocate(size) : new Float32Array(size);
+          for (let i = 0; i < size; i++) array[i] = rng.randn();
+          return array;
+        };
+        const nans = (size: number) =>
+          (resident ? wasm.allocate(size) : new Float32Array(size)).fill(Number.NaN);
+        const sizes = [images, channels, height, width, filters, kernelSize, pad] as const;
+        const [xOffset, yOffset] = [3, 5];
+
+        it(`conv2d, ${where}: ${name}`, () => {
+          const x = make(xOffset + images * channels * height * width);
           const weights = make(filters * channels * kernelSize * kernelSize);
           const bias = make(filters);
-          const sizes = [channels, height, width, filters, kernelSize, pad] as const;
           // y starts as NaN: every output element must be written, and nothing before yOffset
-          const expected = new Float32Array(yOffset + filters * outH * outW).fill(Number.NaN);
-          const actual = (resident ? wasm.allocate(expected.length) : new Float32Array(expected.length)).fill(
-            Number.NaN,
-          );
-          conv2d(...sizes, image, imageOffset, weights, bias, expected, yOffset);
-          wasm.conv2d(...sizes, image, imageOffset, weights, bias, actual, yOffset);
+          const expected = new Float32Array(yOffset + images * filters * outH * outW).fill(Number.NaN);
+          const actual = nans(expected.length);
+          conv2d(...sizes, x, xOffset, weights, bias, expected, yOffset);
+          wasm.conv2d(...sizes, x, xOffset, weights, bias, actual, yOffset);
           for (let i = 0; i < yOffset; i++) assert.ok(Number.isNaN(actual[i]), 'wrote before yOffset');
           // float32 sums of up to 144 products of size about 1 (the reference sums in float64): outputs
           // near zero carry absolute errors of a few 1e-6
@@ -62,18 +67,67 @@ for (const threads of [1, 2]) {
             what: 'conv2d',
           });
         });
+
+        it(`conv2dWeightGrad, ${where}: ${name}`, () => {
+          const x = make(xOffset + images * channels * height * width);
+          const dy = make(yOffset + images * filters * outH * outW);
+          const length = filters * channels * kernelSize * kernelSize;
+          const expected = new Float32Array(length + 1).fill(Number.NaN);
+          const actual = nans(length + 1); // one more element, which must stay untouched
+          conv2dWeightGrad(...sizes, x, xOffset, dy, yOffset, expected);
+          wasm.conv2dWeightGrad(...sizes, x, xOffset, dy, yOffset, actual);
+          assert.ok(Number.isNaN(actual[length]), 'wrote past dW');
+          // sums of up to 3·96·96 products of size about 1 in float32: absolute errors grow with √terms
+          const scale = Math.sqrt(images * outH * outW);
+          assertClose(actual.subarray(0, length), expected.subarray(0, length), {
+            rtol: 1e-4,
+            atol: 2e-5 * scale,
+            what: 'conv2dWeightGrad',
+          });
+        });
       }
     }
+
+    it('runs empty batches: y untouched, dW zero', () => {
+      const x = wasm.allocate(9);
+      const weights = wasm.allocate(4).fill(1);
+      const y = wasm.allocate(4).fill(Number.NaN);
+      wasm.conv2d(0, 1, 3, 3, 1, 2, 0, x, 0, weights, wasm.allocate(1), y, 0);
+      assert.ok(y.every(Number.isNaN));
+      wasm.conv2dWeightGrad(0, 1, 3, 3, 1, 2, 0, x, 0, y, 0, weights);
+      assert.deepEqual([...weights], [0, 0, 0, 0]);
+    });
 
     it('checks its arguments before touching memory', () => {
       const image = wasm.allocate(9);
       const weights = wasm.allocate(4);
       const bias = wasm.allocate(1);
       const y = wasm.allocate(4);
-      assert.throws(() => wasm.conv2d(1, 3, 3, 1, 2, 0, image, 1, weights, bias, y, 0), /needs 10 elements/);
-      assert.throws(() => wasm.conv2d(1, 3, 3, 2, 2, 0, image, 0, weights, bias, y, 0), /W needs 8 elements/);
-      assert.throws(() => wasm.conv2d(1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 1), /y needs 5 elements/);
-      assert.throws(() => wasm.conv2d(1, 3, 3, 1, 4, 0, image, 0, weights, bias, y, 0), /does not fit/);
+      assert.throws(
+        () => wasm.conv2d(1, 1, 3, 3, 1, 2, 0, image, 1, weights, bias, y, 0),
+        /needs 10 elements/,
+      );
+      assert.throws(
+        () => wasm.conv2d(2, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 0),
+        /2 images .* needs 18/,
+      );
+      assert.throws(
+        () => wasm.conv2d(1, 1, 3, 3, 2, 2, 0, image, 0, weights, bias, y, 0),
+        /W needs 8 elements/,
+      );
+      assert.throws(
+        () => wasm.conv2d(1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 1),
+        /y needs 5 elements/,
+      );
+      assert.throws(() => wasm.conv2d(1, 1, 3, 3, 1, 4, 0, image, 0, weights, bias, y, 0), /does not fit/);
+      assert.throws(() => wasm.conv2d(-1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 0), /images = -1/);
+      const grad = (images: number, filters: number, dyOffset: number, dW = weights) =>
+        wasm.conv2dWeightGrad(images, 1, 3, 3, filters, 2, 0, image, 0, y, dyOffset, dW);
+      assert.throws(() => grad(1, 1, 1), /dy needs 5 elements/);
+      assert.throws(() => grad(1, 2, 0), /dy needs 8 elements/);
+      assert.throws(() => grad(1, 1, 0, wasm.allocate(3)), /dW needs 4 elements/);
+      assert.throws(() => grad(2, 1, 0), /needs 18 elements/);
+      assert.throws(() => grad(1.5, 1, 0), /images = 1.5/);
     });
   });
 }
