@@ -121,6 +121,7 @@ export interface Backend {
   /**
    * Max pooling's backward: dx = 0, then dx[argmax[i]] += dy[i] (windows that overlap may share a
    * maximum, so add). dy and argmax as maxPool2d's y and argmax, dx as its x: `planes` planes each.
+   * Throws a ShapeError, before dx is touched, if an argmax lies outside its own plane of x.
    */
   maxPool2dBackward(planes: number, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
 

@@ -395,8 +395,10 @@ export function checkAffineChannelsArguments(
 }
 
 /**
- * Checks maxPool2dBackward's arrays: one argmax per dy, and dy and dx each split into `planes` planes
- * (every window's argmax lies in its own plane of dx).
+ * Checks maxPool2dBackward's arguments before dx is touched: one argmax per dy, dy and dx each split into
+ * `planes` planes, and each argmax (a flat index into x, as maxPool2d writes it) inside its own plane:
+ * plane p's entries in [p·planeSize, (p + 1)·planeSize), planeSize = dx.length / planes. Throws a
+ * ShapeError naming the first entry outside, its value and its plane's range.
  */
 export function checkMaxPoolBackwardArguments(
   planes: number,
@@ -412,4 +414,28 @@ export function checkMaxPoolBackwardArguments(
       `maxPool2dBackward: expected argmax as long as dy, and dy and dx of ${planes} planes each, received dy ${dy.length}, argmax ${argmax.length}, dx ${dx.length}`,
     );
   }
+  // One pass over argmax, two compares per entry (the kernel's scatter does more per entry). An index
+  // outside its plane would be lost (outside dx) or, on several threads, race with another plane's writes.
+  const planeSize = dx.length / planes;
+  const outputSize = dy.length / planes;
+  let low = 0;
+  let high = planeSize;
+  let planeEnd = outputSize;
+  for (let i = 0; i < argmax.length; i++) {
+    if (i === planeEnd) {
+      low = high;
+      high += planeSize;
+      planeEnd += outputSize;
+    }
+    const index = argmax[i];
+    if (index < low || index >= high) throwArgmaxOutsidePlane(i, index, outputSize, planeSize);
+  }
+}
+
+// Out of the loop above, so that the loop stays small.
+function throwArgmaxOutsidePlane(i: number, index: number, outputSize: number, planeSize: number): never {
+  const plane = Math.floor(i / outputSize);
+  throw new ShapeError(
+    `maxPool2dBackward: argmax[${i}] = ${index} is outside its plane ${plane}: flat indices into x must lie in [${plane * planeSize}, ${(plane + 1) * planeSize})`,
+  );
 }

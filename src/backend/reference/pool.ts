@@ -54,7 +54,8 @@ export function maxPool2d(
 
 /**
  * Max pooling's backward: `dx = 0`, then `dx[argmax[i]] += dy[i]` (overlapping windows, stride <
- * kernel, may share a maximum: add, do not overwrite).
+ * kernel, may share a maximum: add, do not overwrite). Throws a ShapeError, before dx is touched, if an
+ * argmax is not a flat index into its own plane of x (plane p: [p·H·W, (p + 1)·H·W)).
  *
  * @example
  * const dx = new Float32Array(4);

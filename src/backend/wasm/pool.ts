@@ -92,11 +92,12 @@ export function wasmPool({ kernels, heap, pool }: GemmContext) {
       }
     },
     maxPool2dBackward(planes: number, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void {
-      checkMaxPoolBackwardArguments(planes, dy, argmax, dx);
       if (!inWasm(dy, dx, argmax)) {
+        // the reference kernel runs the same check (not twice: it reads all of argmax)
         reference.maxPool2dBackward(planes, dy, argmax, dx);
         return;
       }
+      checkMaxPoolBackwardArguments(planes, dy, argmax, dx);
       const planeSize = dx.length / planes;
       const outputSize = dy.length / planes;
       const addresses = [dy.byteOffset, argmax.byteOffset, dx.byteOffset] as const;
