@@ -158,3 +158,29 @@ export function maxPool2dBackward(
     store<f32>(at, load<f32>(at) + load<f32>(dy + (o << 2)));
   }
 }
+
+/**
+ * The first entry of argmax [planes · outputSize] outside its own plane — plane p's entries must lie in
+ * [p·planeSize, (p + 1)·planeSize) — or -1: maxPool2dBackward's argument check, four entries per compare.
+ */
+export function firstArgmaxOutside(planes: i32, outputSize: i32, planeSize: i32, argmax: usize): i32 {
+  const size = i32x4.splat(planeSize);
+  for (let p = 0; p < planes; p++) {
+    const low = p * planeSize;
+    const lows = i32x4.splat(low);
+    const first = <usize>p * <usize>outputSize;
+    const end = first + <usize>outputSize;
+    // index − low, compared unsigned: below low wraps around to a large value
+    let bad = i32x4.splat(0);
+    let o = first;
+    for (; o + 4 <= end; o += 4) bad = v128.or(bad, i32x4.ge_u(i32x4.sub(v128.load(argmax + (o << 2)), lows), size));
+    for (; o < end; o++) {
+      if (<u32>(load<i32>(argmax + (o << 2)) - low) >= <u32>planeSize) return <i32>o;
+    }
+    if (!v128.any_true(bad)) continue;
+    for (o = first; o < end; o++) {
+      if (<u32>(load<i32>(argmax + (o << 2)) - low) >= <u32>planeSize) return <i32>o;
+    }
+  }
+  return -1;
+}

@@ -398,13 +398,16 @@ export function checkAffineChannelsArguments(
  * Checks maxPool2dBackward's arguments before dx is touched: one argmax per dy, dy and dx each split into
  * `planes` planes, and each argmax (a flat index into x, as maxPool2d writes it) inside its own plane:
  * plane p's entries in [p·planeSize, (p + 1)·planeSize), planeSize = dx.length / planes. Throws a
- * ShapeError naming the first entry outside, its value and its plane's range.
+ * ShapeError naming the first entry outside, its value and its plane's range. `firstOutside` may
+ * replace the plain scan (the wasm backend passes its SIMD one; same result: the first entry outside
+ * its plane, or -1).
  */
 export function checkMaxPoolBackwardArguments(
   planes: number,
   dy: Float32Array,
   argmax: Int32Array,
   dx: Float32Array,
+  firstOutside: (argmax: Int32Array, outputSize: number, planeSize: number) => number = firstArgmaxOutside,
 ): void {
   if (!Number.isInteger(planes) || planes < 1) {
     throw new ShapeError(`maxPool2dBackward: planes = ${planes} must be a whole number >= 1`);
@@ -418,6 +421,13 @@ export function checkMaxPoolBackwardArguments(
   // outside its plane would be lost (outside dx) or, on several threads, race with another plane's writes.
   const planeSize = dx.length / planes;
   const outputSize = dy.length / planes;
+  const outside = firstOutside(argmax, outputSize, planeSize);
+  if (outside >= 0) throw argmaxOutsidePlane(outside, argmax[outside], outputSize, planeSize);
+}
+
+// The first entry of argmax outside its plane (plane p of `outputSize` entries: [p·planeSize, (p + 1)·
+// planeSize)), or -1.
+function firstArgmaxOutside(argmax: Int32Array, outputSize: number, planeSize: number): number {
   let low = 0;
   let high = planeSize;
   let planeEnd = outputSize;
@@ -428,14 +438,14 @@ export function checkMaxPoolBackwardArguments(
       planeEnd += outputSize;
     }
     const index = argmax[i];
-    if (index < low || index >= high) throwArgmaxOutsidePlane(i, index, outputSize, planeSize);
+    if (index < low || index >= high) return i;
   }
+  return -1;
 }
 
-// Out of the loop above, so that the loop stays small.
-function throwArgmaxOutsidePlane(i: number, index: number, outputSize: number, planeSize: number): never {
+function argmaxOutsidePlane(i: number, index: number, outputSize: number, planeSize: number): ShapeError {
   const plane = Math.floor(i / outputSize);
-  throw new ShapeError(
+  return new ShapeError(
     `maxPool2dBackward: argmax[${i}] = ${index} is outside its plane ${plane}: flat indices into x must lie in [${plane * planeSize}, ${(plane + 1) * planeSize})`,
   );
 }

@@ -52,6 +52,8 @@ export interface PoolKernels {
     first: number,
     last: number,
   ): void;
+  /** The first argmax entry outside its own plane, or -1 (maxPool2dBackward's argument check, SIMD). */
+  firstArgmaxOutside(planes: number, outputSize: number, planeSize: number, argmax: number): number;
 }
 
 /**
@@ -62,6 +64,9 @@ export interface PoolKernels {
  * maxPool2d(8 * 16, 96, 96, 2, 2, 0, x, y, argmax); // y [8, 16, 48, 48]
  */
 export function wasmPool({ kernels, heap, pool }: GemmContext) {
+  // The argmax scan of checkMaxPoolBackwardArguments, in wasm (argmax lives in wasm memory here).
+  const firstArgmaxOutside = (argmax: Int32Array, outputSize: number, planeSize: number) =>
+    kernels.firstArgmaxOutside(argmax.length / outputSize, outputSize, planeSize, argmax.byteOffset);
   // the heap knows arrays by their buffer, whatever their element type
   const inWasm = (a: Float32Array, b: Float32Array, indices: Int32Array) =>
     heap.contains(a) && heap.contains(b) && heap.contains(indices as unknown as Float32Array);
@@ -97,7 +102,7 @@ export function wasmPool({ kernels, heap, pool }: GemmContext) {
         reference.maxPool2dBackward(planes, dy, argmax, dx);
         return;
       }
-      checkMaxPoolBackwardArguments(planes, dy, argmax, dx);
+      checkMaxPoolBackwardArguments(planes, dy, argmax, dx, firstArgmaxOutside);
       const planeSize = dx.length / planes;
       const outputSize = dy.length / planes;
       const addresses = [dy.byteOffset, argmax.byteOffset, dx.byteOffset] as const;
