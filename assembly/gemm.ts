@@ -613,8 +613,15 @@ export function gemmSmall(
   const strideI = transA ? 1 : lda;
   const strideP = transA ? lda : 1;
   if (transB) {
-    for (let i = 0; i < m; i++) {
-      dotRow(ptr(a, i * strideI), strideP, n, k, alpha, b, ldb, beta, ptr(c, i * ldc));
+    // blocks of 16 stored rows of B (16 KB at k = 256) stay in L1 while every pair of A rows reads them
+    for (let j = 0; j < n; j += 16) {
+      const cols = min(16, n - j);
+      const bBlock = b + ((j * ldb) << 2);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) {
+        dotRows2(ptr(a, i * strideI), strideI, strideP, cols, k, alpha, bBlock, ldb, beta, ptr(c, i * ldc + j), ldc);
+      }
+      if (i < m) dotRow(ptr(a, i * strideI), strideP, cols, k, alpha, bBlock, ldb, beta, ptr(c, i * ldc + j));
     }
     return;
   }
@@ -852,6 +859,91 @@ function dotRow(
       bp += 4;
     }
     update1(cRow + (<usize>j << 2), d, alpha, beta);
+  }
+}
+
+// Two rows of C against stored rows of B (transB): 2 × 4 dot products at a time along k, so each B
+// vector loaded serves two rows of A (dotRow's B traffic halved; eight accumulators fit the registers).
+function dotRows2(
+  aRow: usize, strideI: i32, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32,
+  cRow: usize, ldc: i32,
+): void {
+  const aStep = <usize>strideP << 2;
+  const aNext = <usize>strideI << 2; // from A's first row to its second
+  const bRowStep = <usize>ldb << 2;
+  const cNext = <usize>ldc << 2;
+  const k4 = k & ~3;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    let t0 = f32x4.splat(0);
+    let t1 = f32x4.splat(0);
+    let t2 = f32x4.splat(0);
+    let t3 = f32x4.splat(0);
+    let b0 = ptr(b, j * ldb);
+    let ap = aRow;
+    for (let p = 0; p < k4; p += 4) {
+      const av = loadA4(ap, aStep);
+      const aw = loadA4(ap + aNext, aStep);
+      let bv = v128.load(b0);
+      s0 = f32x4.add(s0, f32x4.mul(av, bv));
+      t0 = f32x4.add(t0, f32x4.mul(aw, bv));
+      bv = v128.load(b0 + bRowStep);
+      s1 = f32x4.add(s1, f32x4.mul(av, bv));
+      t1 = f32x4.add(t1, f32x4.mul(aw, bv));
+      bv = v128.load(b0 + 2 * bRowStep);
+      s2 = f32x4.add(s2, f32x4.mul(av, bv));
+      t2 = f32x4.add(t2, f32x4.mul(aw, bv));
+      bv = v128.load(b0 + 3 * bRowStep);
+      s3 = f32x4.add(s3, f32x4.mul(av, bv));
+      t3 = f32x4.add(t3, f32x4.mul(aw, bv));
+      ap += aStep << 2;
+      b0 += 16;
+    }
+    let d0 = horizontalSum(s0);
+    let d1 = horizontalSum(s1);
+    let d2 = horizontalSum(s2);
+    let d3 = horizontalSum(s3);
+    let e0 = horizontalSum(t0);
+    let e1 = horizontalSum(t1);
+    let e2 = horizontalSum(t2);
+    let e3 = horizontalSum(t3);
+    for (let p = k4; p < k; p++) {
+      const av = load<f32>(ap);
+      const aw = load<f32>(ap + aNext);
+      let bs = load<f32>(b0);
+      d0 += av * bs;
+      e0 += aw * bs;
+      bs = load<f32>(b0 + bRowStep);
+      d1 += av * bs;
+      e1 += aw * bs;
+      bs = load<f32>(b0 + 2 * bRowStep);
+      d2 += av * bs;
+      e2 += aw * bs;
+      bs = load<f32>(b0 + 3 * bRowStep);
+      d3 += av * bs;
+      e3 += aw * bs;
+      ap += aStep;
+      b0 += 4;
+    }
+    const cp = cRow + (<usize>j << 2);
+    update1(cp, d0, alpha, beta);
+    update1(cp + 4, d1, alpha, beta);
+    update1(cp + 8, d2, alpha, beta);
+    update1(cp + 12, d3, alpha, beta);
+    update1(cp + cNext, e0, alpha, beta);
+    update1(cp + cNext + 4, e1, alpha, beta);
+    update1(cp + cNext + 8, e2, alpha, beta);
+    update1(cp + cNext + 12, e3, alpha, beta);
+  }
+  // the last n mod 4 columns: one row at a time
+  if (j < n) {
+    const bRest = b + ((j * ldb) << 2);
+    dotRow(aRow, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + (<usize>j << 2));
+    dotRow(aRow + aNext, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + cNext + (<usize>j << 2));
   }
 }
 
