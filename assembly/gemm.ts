@@ -61,6 +61,13 @@ const J_CHUNK_SIZE: i32 = 24;
 const J_PARTIALS: i32 = 25;
 /** Depth ranges a packed job is split into (1: none; see splitDepth). */
 const J_K_SPLITS: i32 = 26;
+/**
+ * 1 when compute chunks read B's whole 8-column panels where B is stored (B not transposed) instead of
+ * a packed copy: the micro-kernel loads 8 floats per step of k either way, ldb apart in place (the
+ * stride prefetcher follows); only the edge panel is packed. Skips a copy of B (1.5 MB for 784×500),
+ * which two threads otherwise wait on before computing.
+ */
+const J_B_IN_PLACE: i32 = 27;
 const PACKED_JOB: i32 = 0;
 const STREAMING_JOB: i32 = 1;
 
@@ -121,6 +128,10 @@ export function setupPacked(
   setI(J_N_PAD, roundUp(n, NR));
   setI(J_K_SPLITS, 1);
   setI(J_PARTIALS, 0);
+  // In place only where the rows' stride spreads a panel over L1's sets: with ldb a multiple of 64
+  // floats (512: 2 KB apart) a k block's rows fall into a few sets and evict each other (gemm_512 ran at
+  // 35 instead of 46 GFLOP/s in place).
+  setI(J_B_IN_PLACE, !transB && ldb % 64 != 0 ? 1 : 0);
 }
 
 /**
@@ -339,6 +350,9 @@ export function computeChunk(chunk: i32, thread: i32): void {
   }
   const packA = getI(J_PACK_A);
   const packB = getI(J_PACK_B);
+  const bInPlace = getI(J_B_IN_PLACE) != 0;
+  const b = getI(J_B);
+  const ldb = getI(J_LDB);
   const tile = TILE_ADDRESS + (<u32>thread << 7);
   const i0 = (chunk / colBlocks) * mc;
   const j0 = (chunk % colBlocks) * nc;
@@ -352,11 +366,14 @@ export function computeChunk(chunk: i32, thread: i32): void {
     const aBlock = packA + ((p0 * mPad) << 2);
     const bBlock = packB + ((p0 * nPad) << 2);
     for (let j = j0; j < j1; j += NR) {
-      const bPanel = bBlock + ((j * kc) << 2);
       const cols = min(NR, n - j);
+      // a whole panel of B in place (see bInPlace), or its packed copy: 8 floats per step of k either way
+      const inPlace = cols == NR && bInPlace;
+      const bPanel: usize = inPlace ? ptr(b, p0 * ldb + j) : bBlock + ((j * kc) << 2);
+      const bStep: usize = inPlace ? <usize>ldb << 2 : 32;
       for (let i = i0; i < i1; i += MR) {
         microKernel(
-          aBlock + ((i * kc) << 2), bPanel, kc,
+          aBlock + ((i * kc) << 2), bPanel, bStep, kc,
           ptr(c, i * ldc + j), ldc, min(MR, m - i), cols, alpha, betaBlock, tile,
         );
       }
@@ -455,6 +472,7 @@ function packBBlock(kb: i32, colBlock: i32): void {
   for (let j = j0; j < j1; j += NR) {
     const panel = <usize>block + ((j * kc) << 2);
     const cols = min(NR, n - j);
+    if (!transB && cols == NR && getI(J_B_IN_PLACE) != 0) continue; // read in place by computeChunk
     if (!transB && cols == NR) {
       let src = ptr(b, p0 * ldb + j);
       let dst = panel;
@@ -529,7 +547,7 @@ function packBBlock(kb: i32, colBlock: i32): void {
 // loop is left for TurboFan to unroll (a hand unroll spilled). Inlined into computeChunk: as a call it
 // ran at 0.77 of the bare loop's speed, inlined at 0.9 (measured side by side).
 @inline function microKernel(
-  aPanel: usize, bPanel: usize, kc: i32, c: usize, ldc: i32,
+  aPanel: usize, bPanel: usize, bStep: usize, kc: i32, c: usize, ldc: i32,
   rows: i32, cols: i32, alpha: f32, beta: f32, tile: usize,
 ): void {
   let c00 = f32x4.splat(0);
@@ -560,7 +578,7 @@ function packBBlock(kb: i32, colBlock: i32): void {
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
     ap += 16;
-    bp += 32;
+    bp += bStep;
   }
   const va = f32x4.splat(alpha);
   if (rows == MR && cols == NR) {
