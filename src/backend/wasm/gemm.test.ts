@@ -24,6 +24,8 @@ interface Case {
   offsets: [number, number, number];
   /** Extra row stride beyond the stored columns of A, B, C. */
   pads: [number, number, number];
+  /** The fraction of A's entries that are not zero (default 1). */
+  density?: number;
 }
 
 /**
@@ -37,12 +39,12 @@ function checkCase(backend: WasmBackend, rng: Random, test: Case, resident: bool
   const lda = aCols + pads[0];
   const ldb = bCols + pads[1];
   const ldc = n + pads[2];
-  const make = (length: number) => {
+  const make = (length: number, density = 1) => {
     const data = resident ? backend.allocate(length) : new Float32Array(length);
-    for (let i = 0; i < length; i++) data[i] = rng.randn();
+    for (let i = 0; i < length; i++) data[i] = density < 1 && rng.uniform() >= density ? 0 : rng.randn();
     return data;
   };
-  const a = make(offsets[0] + aRows * lda);
+  const a = make(offsets[0] + aRows * lda, test.density);
   const b = make(offsets[1] + bRows * ldb);
   const c = make(offsets[2] + m * ldc);
   const expected = Float32Array.from(c);
@@ -143,6 +145,51 @@ function randomCases(rng: Random, count: number): Case[] {
 }
 
 describe('wasm gemm agrees with the reference gemm', () => {
+  it('on a mostly-zero A (the zero-skipping sparse-rows path), one and two threads', () => {
+    const rng = new Random(11);
+    // at least 4 Mflop (the path's threshold), m > 8; n exercises the 32-column segments, 4-column
+    // and single-column tails, and several stripes
+    for (const backend of [oneThread, twoThreads]) {
+      for (const [m, n, k] of [
+        [100, 500, 784], // x·W1 at batch 100
+        [33, 70, 1000],
+        [9, 300, 800],
+        [130, 37, 500],
+      ]) {
+        for (const transA of [false, true]) {
+          for (const beta of [0, 1, 0.25]) {
+            const test: Case = {
+              transA,
+              transB: false,
+              m,
+              n,
+              k,
+              alpha: 0.5,
+              beta,
+              offsets: [3, 1, 2],
+              pads: [1, 2, 3],
+              density: 0.15,
+            };
+            checkCase(backend, rng, test, true);
+          }
+        }
+      }
+    }
+  });
+
+  it('propagates a NaN of a mostly-zero A into its row of C', () => {
+    const [m, n, k] = [100, 50, 800];
+    const a = oneThread.allocate(m * k);
+    for (let i = 0; i < a.length; i += 7) a[i] = 1; // 1 in 7 nonzero
+    a[5 * k + 3] = Number.NaN;
+    const b = oneThread.allocate(k * n).fill(1);
+    const c = oneThread.allocate(m * n);
+    oneThread.gemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, c, 0, n);
+    for (let i = 0; i < m; i++) {
+      assert.equal(Number.isNaN(c[i * n]), i === 5, `row ${i}`);
+    }
+  });
+
   it('on 400 random shapes, transposes, alpha/beta, offsets and padded strides (one thread)', () => {
     const rng = new Random(4);
     for (const test of randomCases(rng, 400)) checkCase(oneThread, rng, test, true);

@@ -70,6 +70,29 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
     partials: number,
   ): void;
   /**
+   * Describes a product with a mostly-zero op(A): rows of C in chunks of `rowsPerChunk`, zeros skipped;
+   * scratch for the nonzero lists (8·m·k bytes at `lists`) and counts (4·m bytes at `counts`).
+   */
+  setupSparseRows(
+    transA: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    rowsPerChunk: number,
+    lists: number,
+    counts: number,
+  ): void;
+  /** Nonzero entries of a rows×cols matrix with row stride ld at byte address a. */
+  countNonzeros(rows: number, cols: number, a: number, ld: number): number;
+  /**
    * Splits the packed job set up last along k too, into `splits` depth ranges whose partial products
    * (splits·m·n floats at `partials`) finishSplitK adds into C.
    */
