@@ -248,7 +248,7 @@ export function setupSparseRows(
 
 /** Columns of C per stripe of a sparse-rows chunk, and rows per block that go through the stripes together. */
 const SPARSE_STRIPE: i32 = 96;
-const SPARSE_ROW_BLOCK: i32 = 64;
+const SPARSE_ROW_BLOCK: i32 = 256;
 
 // Rows [i0, i0 + rowsPerChunk) of a sparse-rows job.
 function sparseRowsChunk(chunk: i32): void {
@@ -302,7 +302,9 @@ function sparseRowsChunk(chunk: i32): void {
     }
     store<i32>(counts + (<usize>i << 2), <i32>((entry - start) >> 3));
   }
-  // blocks of rows (their lists, 1 KB each for MNIST, stay in L2 beside the stripe of B)
+  // blocks of rows (their lists, about 1 KB each for MNIST, stay in L2 beside the stripe of B; blocks
+  // of 256 rather than 64 rows read each stripe of B a quarter as often: 1000×784 · 784×500 inside the
+  // MLP's inference on two threads 4.1 → 3.5 ms)
   for (let r0 = i0; r0 < i1; r0 += SPARSE_ROW_BLOCK) {
   const r1 = min(i1, r0 + SPARSE_ROW_BLOCK);
   for (let j0 = 0; j0 < n; j0 += SPARSE_STRIPE) {
