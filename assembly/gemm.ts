@@ -68,6 +68,8 @@ const J_K_SPLITS: i32 = 26;
  * which two threads otherwise wait on before computing.
  */
 const J_B_IN_PLACE: i32 = 27;
+/** 1 when each compute chunk packs its own column block of B (see packBInCompute). */
+const J_PACK_B_LOCAL: i32 = 29;
 /** Where a sparse-rows job keeps its rows' nonzero counts (its lists are at J_PARTIALS). */
 const J_SPARSE_COUNTS: i32 = 28;
 const PACKED_JOB: i32 = 0;
@@ -135,6 +137,7 @@ export function setupPacked(
   // floats (512: 2 KB apart) a k block's rows fall into a few sets and evict each other (gemm_512 ran at
   // 35 instead of 46 GFLOP/s in place).
   setI(J_B_IN_PLACE, !transB && ldb % 64 != 0 ? 1 : 0);
+  setI(J_PACK_B_LOCAL, 0);
 }
 
 /**
@@ -168,6 +171,18 @@ function setBlocks(rowBlocks: i32, colBlocks: i32): void {
   setI(J_NC, nc);
   setI(J_ROW_BLOCKS, (m + mc - 1) / mc);
   setI(J_COL_BLOCKS, (n + nc - 1) / nc);
+}
+
+/**
+ * For threads sharing a product with few rows (one row block) whose B must be packed (B transposed):
+ * C is split into about `chunks` column blocks only, and each compute chunk packs its own column
+ * block's B panels just before using them, so no thread waits at a barrier for all of B to be packed
+ * (only A, small here, is packed first). Call after setupPacked, instead of splitForThreads.
+ */
+export function packBInCompute(chunks: i32): void {
+  const n = getI(J_N);
+  setBlocks(1, max(1, min(chunks, (n + MIN_SPLIT_COLS - 1) / MIN_SPLIT_COLS)));
+  setI(J_PACK_B_LOCAL, 1);
 }
 
 /** Smallest blocks of C a split for threads makes: below them the micro-kernel's loads dominate. */
@@ -399,7 +414,7 @@ export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32): i32 {
 /** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
 export function packChunks(): i32 {
   if (getI(J_KIND) != PACKED_JOB) return 0;
-  return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + getI(J_COL_BLOCKS));
+  return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + (getI(J_PACK_B_LOCAL) ? 0 : getI(J_COL_BLOCKS)));
 }
 
 /** Number of compute chunks of the current job: one per (row block, column block) of C. */
@@ -475,7 +490,7 @@ export function finishSplitK(): void {
 /** Packs one chunk: rows of A or columns of B for one k block. */
 export function packChunk(chunk: i32): void {
   const rowBlocks = getI(J_ROW_BLOCKS);
-  const perK = rowBlocks + getI(J_COL_BLOCKS);
+  const perK = rowBlocks + (getI(J_PACK_B_LOCAL) ? 0 : getI(J_COL_BLOCKS));
   const kb = chunk / perK;
   const block = chunk % perK;
   if (block < rowBlocks) packABlock(kb, block);
@@ -535,11 +550,14 @@ export function computeChunk(chunk: i32, thread: i32): void {
   const j0 = (chunk % colBlocks) * nc;
   const i1 = min(m, i0 + mc);
   const j1 = min(n, j0 + nc);
+  const packBHere = getI(J_PACK_B_LOCAL) != 0;
   for (let kb = kb0; kb < kb1; kb++) {
     const p0 = kb * kcBlock;
     const kc = min(kcBlock, k - p0);
     // Later k blocks accumulate onto what the first one wrote.
     const betaBlock: f32 = kb == kb0 ? beta : 1;
+    // this chunk is the only reader of its column block's B panels (see packBInCompute)
+    if (packBHere) packBBlock(kb, chunk % colBlocks);
     const aBlock = packA + ((p0 * mPad) << 2);
     const bBlock = packB + ((p0 * nPad) << 2);
     for (let j = j0; j < j1; j += NR) {

@@ -228,6 +228,7 @@ describe('wasm gemm agrees with the reference gemm', () => {
       [512, 17, 300],
       [100, 100, 500], // split into 4 × 2 chunks for the threads
       [33, 700, 200], // split mostly along the columns
+      [100, 784, 500], // with B transposed, m ≤ 128: column blocks that pack their own B (packBInCompute)
     ]) {
       for (const [transA, transB] of [
         [false, false],

@@ -52,6 +52,13 @@ const SPARSE_DENSITY = 0.25;
 /** Rows of C per chunk of a sparse-rows product, per thread. */
 const SPARSE_CHUNKS_PER_THREAD = 4;
 
+/**
+ * A parallel packed product with B transposed and at most this many rows is split by columns only, each
+ * compute chunk packing its own column block of B (packBInCompute), in this many chunks per thread.
+ */
+const PACK_B_LOCAL_ROWS = 128;
+const PACK_B_LOCAL_CHUNKS_PER_THREAD = 4;
+
 /** Columns of C per chunk when threads share a streaming product (a multiple of 8, the kernel's width). */
 const STREAMING_CHUNK_COLS = 32;
 /** Depth chunks per thread when threads share a streaming product along k. */
@@ -190,7 +197,10 @@ export function wasmGemm(
       scratch,
       scratch + packABytes,
     );
-    if (parallel) {
+    if (parallel && transB && m <= PACK_B_LOCAL_ROWS && depthSplits === 0) {
+      kernels.packBInCompute(PACK_B_LOCAL_CHUNKS_PER_THREAD * pool.threads);
+      pool.runPacked(kernels);
+    } else if (parallel) {
       kernels.splitForThreads(CHUNKS_PER_THREAD * pool.threads);
       const splitK =
         depthSplits > 0 && kernels.computeChunks() < SPLIT_DEPTH_CHUNKS_PER_THREAD * pool.threads;

@@ -69,6 +69,8 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
     chunkSize: number,
     partials: number,
   ): void;
+  /** Splits the packed job set up last by columns only, each compute chunk packing its own B panels. */
+  packBInCompute(chunks: number): void;
   /**
    * Describes a product with a mostly-zero op(A): rows of C in chunks of `rowsPerChunk`, zeros skipped;
    * scratch for the nonzero lists (8·m·k bytes at `lists`) and counts (4·m bytes at `counts`).
