@@ -246,8 +246,9 @@ export function setupStreaming(
  * Describes a product whose op(A) is mostly zeros (B not transposed), e.g. a batch of MNIST images
  * (about 81% zero pixels) times W1: only the rows of B that meet a nonzero of A are added — a fifth of
  * the multiply-adds for MNIST. Each chunk of `rowsPerChunk` rows of C first lists its rows' nonzeros
- * (the byte offset of their row of B and alpha·value, 8 bytes each, at `lists` + 8·k·i, and the count
- * at `counts` + 4·i: m·(8k + 4) bytes of scratch in all), then goes over C in stripes of SPARSE_STRIPE
+ * (the byte offset of their row of B and alpha·value, 8 bytes each) in its thread's slot — thread t's
+ * lists at `lists` + t·rowsPerChunk·8k, counts at `counts` + t·rowsPerChunk·4, so threads·rowsPerChunk·
+ * (8k + 4) bytes of scratch in all — then goes over C in stripes of SPARSE_STRIPE
  * columns, so that the stripe of B (k·96 floats, 300 KB at k = 784) stays in the core's L2 while every
  * row of the chunk reads it (1000×784 MNIST · 784×500, one thread: stripes of 48 columns 7.1 ms, 96–192
  * 6.0 ms). Run it like a packed job (it has no pack chunks).
@@ -265,8 +266,8 @@ export function setupSparseRows(
 const SPARSE_STRIPE: i32 = 96;
 const SPARSE_ROW_BLOCK: i32 = 256;
 
-// Rows [i0, i0 + rowsPerChunk) of a sparse-rows job.
-function sparseRowsChunk(chunk: i32): void {
+// Rows [i0, i0 + rowsPerChunk) of a sparse-rows job, listed in `thread`'s slot of the scratch.
+function sparseRowsChunk(chunk: i32, thread: i32): void {
   const m = getI(J_M);
   const n = getI(J_N);
   const k = getI(J_K);
@@ -280,15 +281,16 @@ function sparseRowsChunk(chunk: i32): void {
   const ldc = getI(J_LDC);
   const alpha = getF(J_ALPHA);
   const beta = getF(J_BETA);
-  const lists = <usize>getI(J_PARTIALS);
-  const counts = <usize>getI(J_SPARSE_COUNTS);
+  // this thread's slot: rowsPerChunk lists of up to k entries, and their counts
+  const lists = <usize>getI(J_PARTIALS) + <usize>thread * <usize>size * (<usize>k << 3);
+  const counts = <usize>getI(J_SPARSE_COUNTS) + (<usize>(thread * size) << 2);
   // A[i][p] lives at a + (i·strideI + p·strideP) floats.
   const aStep = <usize>(transA ? lda : 1) << 2;
   const i0 = chunk * size;
   const i1 = min(m, i0 + size);
   for (let i = i0; i < i1; i++) {
     let ap = ptr(a, transA ? i : i * lda);
-    let entry = lists + ((<usize>i * <usize>k) << 3);
+    let entry = lists + ((<usize>(i - i0) * <usize>k) << 3);
     // Four entries of A at a time when contiguous: most groups of four MNIST pixels are all zero and
     // are skipped whole; within a group, every entry is written and kept only when nonzero.
     const start = entry;
@@ -315,7 +317,7 @@ function sparseRowsChunk(chunk: i32): void {
       entry += select<usize>(8, 0, value != 0);
       ap += aStep;
     }
-    store<i32>(counts + (<usize>i << 2), <i32>((entry - start) >> 3));
+    store<i32>(counts + (<usize>(i - i0) << 2), <i32>((entry - start) >> 3));
   }
   // blocks of rows (their lists, about 1 KB each for MNIST, stay in L2 beside the stripe of B; blocks
   // of 256 rather than 64 rows read each stripe of B a quarter as often: 1000×784 · 784×500 inside the
@@ -327,8 +329,8 @@ function sparseRowsChunk(chunk: i32): void {
     const bStripe = <usize>b + (<usize>j0 << 2);
     for (let i = r0; i < r1; i++) {
       const cRow = ptr(c, i * ldc + j0);
-      const first = lists + ((<usize>i * <usize>k) << 3);
-      const end = first + (<usize>load<i32>(counts + (<usize>i << 2)) << 3);
+      const first = lists + ((<usize>(i - i0) * <usize>k) << 3);
+      const end = first + (<usize>load<i32>(counts + (<usize>(i - i0) << 2)) << 3);
       // 24 columns at a time in six registers, through every nonzero of the row
       let j = 0;
       for (; j + 24 <= width; j += 24) sparseSegment24(cRow + (<usize>j << 2), bStripe + (<usize>j << 2), first, end, beta);
@@ -507,7 +509,7 @@ export function computeChunk(chunk: i32, thread: i32): void {
     return;
   }
   if (getI(J_KIND) == SPARSE_ROWS_JOB) {
-    sparseRowsChunk(chunk);
+    sparseRowsChunk(chunk, thread);
     return;
   }
   const colBlocks = getI(J_COL_BLOCKS);

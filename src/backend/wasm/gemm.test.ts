@@ -155,6 +155,7 @@ describe('wasm gemm agrees with the reference gemm', () => {
         [33, 70, 1000],
         [9, 300, 800],
         [130, 37, 500],
+        [300, 40, 800], // more rows than one chunk holds (256): chunks share a thread's list slot
       ]) {
         for (const transA of [false, true]) {
           for (const beta of [0, 1, 0.25]) {

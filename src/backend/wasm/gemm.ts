@@ -49,8 +49,13 @@ const SPLIT_DEPTH_FLOPS = 1e6;
  */
 const SPARSE_FLOPS = 4e6;
 const SPARSE_DENSITY = 0.25;
-/** Rows of C per chunk of a sparse-rows product, per thread. */
+/**
+ * Chunks per thread of a parallel sparse-rows product, and at most this many rows per chunk: the scratch
+ * for the nonzero lists is threads × rows × 8k bytes (3.2 MB at k = 784 on two threads), however many
+ * images a batch has.
+ */
 const SPARSE_CHUNKS_PER_THREAD = 4;
+const SPARSE_MAX_CHUNK_ROWS = 256;
 
 /**
  * A parallel packed product with B transposed and at most this many rows is split by columns only, each
@@ -125,8 +130,13 @@ export function wasmGemm(
       ? Math.ceil(k / (STREAMING_DEPTH_CHUNKS_PER_THREAD * pool.threads) / 4) * 4
       : 0;
   const partialsBytes = streamingDepth > 0 ? align(Math.ceil(k / streamingDepth) * m * n * 4) : 0;
-  // a sparse-rows product's nonzero lists and counts (see setupSparseRows)
-  const sparseBytes = sparse ? align(m * k * 8) + align(m * 4) : 0;
+  // a sparse-rows product's rows per chunk, and each thread's nonzero lists and counts (setupSparseRows)
+  const sparseRows = Math.min(
+    SPARSE_MAX_CHUNK_ROWS,
+    parallel ? Math.ceil(m / (SPARSE_CHUNKS_PER_THREAD * pool.threads)) : m,
+  );
+  const sparseListBytes = align(pool.threads * sparseRows * k * 8);
+  const sparseBytes = sparse ? sparseListBytes + align(pool.threads * sparseRows * 4) : 0;
   const depthSplits = parallel && depthCandidate ? pool.threads : 0;
   // Scratch: [packed A | packed B, partial products or sparse lists | packed partial products | copies of foreign
   // A, B, C], 64-byte aligned.
@@ -154,12 +164,11 @@ export function wasmGemm(
   if (k === 0 || alpha === 0) {
     kernels.scaleC(m, n, beta, cAddress, ldc);
   } else if (sparse) {
-    const rowsPerChunk = parallel ? Math.ceil(m / (SPARSE_CHUNKS_PER_THREAD * pool.threads)) : m;
     // biome-ignore format: arguments grouped as (transA, m, n, k), (alpha, A), (B), (beta, C), (chunks, lists, counts)
     kernels.setupSparseRows(tA, m, n, k,
       alpha, aAddress, lda,
       bAddress, ldb,
-      beta, cAddress, ldc, rowsPerChunk, scratch + packABytes, scratch + packABytes + align(m * k * 8));
+      beta, cAddress, ldc, sparseRows, scratch + packABytes, scratch + packABytes + sparseListBytes);
     if (parallel) pool.runPacked(kernels);
     else kernels.runPacked();
   } else if (!packed) {
