@@ -57,12 +57,28 @@ export function tapOffsets(channels: i32, kernelSize: i32, paddedH: i32, paddedW
  * missing filters zero).
  */
 export function packConvWeights(filters: i32, taps: i32, weights: usize, panels: usize): void {
+  const zero = f32x4.splat(0);
+  const rowBytes = <usize>taps << 2;
   for (let g = 0; g < (filters + 3) / 4; g++) {
-    for (let t = 0; t < taps; t++) {
+    const rows = min(4, filters - 4 * g);
+    const w0 = weights + <usize>(4 * g) * rowBytes; // W[4g][0]
+    const panel = panels + ((<usize>(g * taps)) << 4);
+    // four taps of the panel's four filters at a time: a 4×4 transpose in registers
+    let t = 0;
+    for (; t + 4 <= taps; t += 4) {
+      const at = w0 + (<usize>t << 2);
+      transpose4x4Store(
+        v128.load(at),
+        rows > 1 ? v128.load(at + rowBytes) : zero,
+        rows > 2 ? v128.load(at + 2 * rowBytes) : zero,
+        rows > 3 ? v128.load(at + 3 * rowBytes) : zero,
+        panel + (<usize>t << 4), 16,
+      );
+    }
+    for (; t < taps; t++) {
       for (let r = 0; r < 4; r++) {
-        const f = g * 4 + r;
-        const value: f32 = f < filters ? load<f32>(weights + ((<usize>(f * taps + t)) << 2)) : 0;
-        store<f32>(panels + ((<usize>((g * taps + t) * 4 + r)) << 2), value);
+        const value: f32 = r < rows ? load<f32>(w0 + <usize>r * rowBytes + (<usize>t << 2)) : 0;
+        store<f32>(panel + (<usize>t << 4) + (<usize>r << 2), value);
       }
     }
   }
