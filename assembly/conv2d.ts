@@ -86,12 +86,13 @@ export function packConvWeights(filters: i32, taps: i32, weights: usize, panels:
 
 /**
  * Output rows [firstRow, lastRow) of the whole batch — row r is row r mod outH of image ⌊r / outH⌋ —
- * of y [n, F, outH, outW] = bias + W ∗ image, reading the padded images [n, C, paddedH, paddedW], the
- * weight panels of packConvWeights and the tap offsets of tapOffsets (outH = paddedH − k + 1).
+ * of y [n, F, outH, outW] = act(bias + W ∗ image), reading the padded images [n, C, paddedH, paddedW],
+ * the weight panels of packConvWeights and the tap offsets of tapOffsets (outH = paddedH − k + 1).
+ * act(v) = max(v, slope·v): the identity for slope 1, LeakyReLU for 0 ≤ slope < 1 (ReLU at 0).
  */
 export function conv2dRows(
   channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, firstRow: i32, lastRow: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, firstRow: i32, lastRow: i32,
 ): void {
   const outH = paddedH - kernelSize + 1;
   for (let row = firstRow; row < lastRow; ) {
@@ -99,7 +100,9 @@ export function conv2dRows(
     const rowsEnd = min(lastRow, (image + 1) * outH);
     const imageAt = padded + ((<usize>(image * channels * paddedH) * <usize>paddedW) << 2);
     const yAt = y + ((<usize>(image * filters * outH) * <usize>(paddedW - kernelSize + 1)) << 2);
-    imageRows(channels, paddedH, paddedW, filters, kernelSize, imageAt, panels, offsets, bias, yAt, row - image * outH, rowsEnd - image * outH);
+    // biome-ignore format: arguments as imageRows's
+    imageRows(channels, paddedH, paddedW, filters, kernelSize, imageAt, panels, offsets, bias, yAt, slope,
+      row - image * outH, rowsEnd - image * outH);
     row = rowsEnd;
   }
 }
@@ -111,8 +114,9 @@ export function conv2dRows(
 // 62 → 15 ms). Rows narrower than 8 take 4-pixel blocks the same way, narrower than 4 scalars.
 function imageRows(
   channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, firstRow: i32, lastRow: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, firstRow: i32, lastRow: i32,
 ): void {
+  const vslope = f32x4.splat(slope);
   const outH = paddedH - kernelSize + 1;
   const outW = paddedW - kernelSize + 1;
   const taps = channels * kernelSize * kernelSize;
@@ -129,12 +133,12 @@ function imageRows(
       if (outW >= 8) {
         for (let ox = 0; ox < outW; ox += 8) {
           const at = min(ox, outW - 8); // the last block overlaps the one before
-          pixels8(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt);
+          pixels8(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt, vslope);
         }
       } else if (outW >= 4) {
         for (let ox = 0; ox < outW; ox += 4) {
           const at = min(ox, outW - 4);
-          pixels4(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt);
+          pixels4(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt, vslope);
         }
       } else {
         for (let ox = 0; ox < outW; ox++) {
@@ -146,7 +150,8 @@ function imageRows(
               sum += load<f32>(wp) * load<f32>(at + <usize>load<i32>(op));
               wp += 16;
             }
-            store<f32>(outRow + <usize>r * plane + (<usize>ox << 2), sum + load<f32>(biasAt + (<usize>r << 2)));
+            const v = sum + load<f32>(biasAt + (<usize>r << 2));
+            store<f32>(outRow + <usize>r * plane + (<usize>ox << 2), max<f32>(v, slope * v));
           }
         }
       }
@@ -159,6 +164,7 @@ function imageRows(
 // @ts-ignore: decorator
 @inline function pixels8(
   at: usize, out: usize, panel: usize, offsets: usize, offsetsEnd: usize, plane: usize, rows: i32, bias: usize,
+  slope: v128,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
@@ -187,16 +193,27 @@ function imageRows(
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
     wp += 16;
   }
-  storeBiased(out, c00, c01, bias);
-  if (rows > 1) storeBiased(out + plane, c10, c11, bias + 4);
-  if (rows > 2) storeBiased(out + 2 * plane, c20, c21, bias + 8);
-  if (rows > 3) storeBiased(out + 3 * plane, c30, c31, bias + 12);
+  storeActivated(out, c00, bias, slope);
+  storeActivated(out + 16, c01, bias, slope);
+  if (rows > 1) {
+    storeActivated(out + plane, c10, bias + 4, slope);
+    storeActivated(out + plane + 16, c11, bias + 4, slope);
+  }
+  if (rows > 2) {
+    storeActivated(out + 2 * plane, c20, bias + 8, slope);
+    storeActivated(out + 2 * plane + 16, c21, bias + 8, slope);
+  }
+  if (rows > 3) {
+    storeActivated(out + 3 * plane, c30, bias + 12, slope);
+    storeActivated(out + 3 * plane + 16, c31, bias + 12, slope);
+  }
 }
 
 // pixels8 for 4 pixels.
 // @ts-ignore: decorator
 @inline function pixels4(
   at: usize, out: usize, panel: usize, offsets: usize, offsetsEnd: usize, plane: usize, rows: i32, bias: usize,
+  slope: v128,
 ): void {
   let c0 = f32x4.splat(0);
   let c1 = f32x4.splat(0);
@@ -211,18 +228,17 @@ function imageRows(
     c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(wp, 12), b0));
     wp += 16;
   }
-  v128.store(out, f32x4.add(c0, v128.load32_splat(bias)));
-  if (rows > 1) v128.store(out + plane, f32x4.add(c1, v128.load32_splat(bias, 4)));
-  if (rows > 2) v128.store(out + 2 * plane, f32x4.add(c2, v128.load32_splat(bias, 8)));
-  if (rows > 3) v128.store(out + 3 * plane, f32x4.add(c3, v128.load32_splat(bias, 12)));
+  storeActivated(out, c0, bias, slope);
+  if (rows > 1) storeActivated(out + plane, c1, bias + 4, slope);
+  if (rows > 2) storeActivated(out + 2 * plane, c2, bias + 8, slope);
+  if (rows > 3) storeActivated(out + 3 * plane, c3, bias + 12, slope);
 }
 
-// y[0:8] = lo, hi + the bias at `bias`.
+// y[0:4] = act(sum + the bias at `bias`), act(v) = max(v, slope·v) (see conv2dRows).
 // @ts-ignore: decorator
-@inline function storeBiased(y: usize, lo: v128, hi: v128, bias: usize): void {
-  const b = v128.load32_splat(bias);
-  v128.store(y, f32x4.add(lo, b));
-  v128.store(y, f32x4.add(hi, b), 16);
+@inline function storeActivated(y: usize, sum: v128, bias: usize, slope: v128): void {
+  const v = f32x4.add(sum, v128.load32_splat(bias));
+  v128.store(y, f32x4.max(v, f32x4.mul(v, slope)));
 }
 
 /**

@@ -129,7 +129,7 @@ export function parallelChunk(chunk: i32): void {
     affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   } else if (kind == KIND_CONV2D) {
     // output rows [first, last) of the whole batch
-    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), first, last);
+    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(10), first, last);
   } else if (kind == KIND_PAD_PLANES) {
     padPlanes(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
   } else if (kind == KIND_PACK_GRADIENT_PANELS) {
@@ -279,11 +279,11 @@ export function setupPadPlanes(
 
 /**
  * conv2dRows split by output rows of the batch (after padPlanes, packConvWeights and tapOffsets):
- * y [images, F, outH, outW] = bias + W ∗ padded.
+ * y [images, F, outH, outW] = act(bias + W ∗ padded), act(v) = max(v, slope·v).
  */
 export function setupConv2d(
   images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, chunks: i32,
+  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, chunks: i32,
 ): i32 {
   setArg(0, channels);
   setArg(1, paddedH);
@@ -295,6 +295,7 @@ export function setupConv2d(
   setArg(7, <i32>offsets);
   setArg(8, <i32>bias);
   setArg(9, <i32>y);
+  setArgF(10, slope);
   const rows = images * (paddedH - kernelSize + 1);
   return describe(KIND_CONV2D, rows, itemsPerChunk(rows, chunks, 1));
 }

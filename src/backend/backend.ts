@@ -66,7 +66,9 @@ export interface Backend {
    * Stride-1 convolution of `images` CHW images one after another from `xOffset`, computed directly (no
    * columns): `y[i][f][oy][ox] = bias[f] + Σ_{c, ky, kx} W[f][c][ky][kx] · x[i][c][oy − pad + ky][ox − pad
    * + kx]` (zero outside the image), W [filters, channels, k, k], y [images, filters, outH, outW] from
-   * `yOffset` (outH = height + 2·pad − k + 1).
+   * `yOffset` (outH = height + 2·pad − k + 1). With `slope` < 1 the output goes through
+   * `max(v, slope·v)` as it is written: LeakyReLU (ReLU at 0) fused into the convolution; 1 (the
+   * default) leaves it as is.
    */
   conv2d(
     images: number,
@@ -82,6 +84,7 @@ export interface Backend {
     bias: Float32Array,
     y: Float32Array,
     yOffset: number,
+    slope?: number,
   ): void;
   /**
    * The weight gradient of the stride-1 conv2d over a batch, computed directly (no columns):

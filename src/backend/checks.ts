@@ -131,8 +131,8 @@ export function checkIm2colArguments(
 
 /**
  * Checks conv2d's sizes (stride 1): `images` images as im2col's image, one after another from xOffset,
- * W [filters, channels·k·k], bias [filters] and y [images, filters, outH, outW] from yOffset. Returns the
- * output size.
+ * W [filters, channels·k·k], bias [filters] and y [images, filters, outH, outW] from yOffset, and the
+ * activation slope in [0, 1]. Returns the output size.
  */
 export function checkConv2dArguments(
   images: number,
@@ -148,7 +148,9 @@ export function checkConv2dArguments(
   bias: Float32Array,
   y: Float32Array,
   yOffset: number,
+  slope = 1,
 ): { outH: number; outW: number } {
+  if (!(slope >= 0 && slope <= 1)) throw new ShapeError(`conv2d: slope = ${slope} must lie in [0, 1]`);
   const { outH, outW } = checkBatchWindow(
     'conv2d',
     images,

@@ -10,6 +10,7 @@ export abstract class Activation implements Layer {
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
+  private fusedInput = false;
 
   /** Writes y[i] = f(x[i]). */
   protected abstract activate(x: Float32Array, y: Float32Array): void;
@@ -20,7 +21,21 @@ export abstract class Activation implements Layer {
     return [...inputShape];
   }
 
+  /**
+   * The layer before already applies this activation to its output (`Conv2d.fuseActivation`):
+   * forward then passes its input through and keeps it for backward. Only for LeakyRelu with alpha in
+   * [0, 1] and Relu, whose derivative mask `x > 0` reads the same from f(x).
+   */
+  takeFusedInput(): void {
+    this.fusedInput = true;
+  }
+
   forward(x: Tensor, _mode: Mode): Tensor {
+    if (this.fusedInput) {
+      this.x = x;
+      this.y = x;
+      return x;
+    }
     const y = reuseOrAllocate(this.y, x.shape);
     this.activate(x.data, y.data);
     this.x = x;

@@ -57,6 +57,8 @@ export class Conv2d implements Layer {
   private dx: Tensor | undefined;
   private flipped: Tensor | undefined;
   private zeroBias: Tensor | undefined;
+  /** y goes through max(v, slope·v) as it is written (stride 1): see fuseActivation. */
+  private activationSlope = 1;
 
   constructor(readonly options: Conv2dOptions) {
     const { inChannels, filters, kernelSize, stride = 1, pad = 0 } = options;
@@ -94,6 +96,18 @@ export class Conv2d implements Layer {
     this.b = { name: 'b', value: b, grad: new Tensor([filters]) };
   }
 
+  /**
+   * Applies LeakyReLU with this slope (ReLU at 0) to the output as the convolution writes it, saving
+   * a pass over y: `Sequential` calls it when a LeakyRelu or Relu follows this layer, and that layer
+   * then passes the activated output through (`Activation.takeFusedInput`). Stride 1 only; returns
+   * false (changing nothing) otherwise or for a slope outside [0, 1].
+   */
+  fuseActivation(slope: number): boolean {
+    if (this.stride !== 1 || !(slope >= 0 && slope <= 1)) return false;
+    this.activationSlope = slope;
+    return true;
+  }
+
   outputShape(inputShape: readonly number[]): number[] {
     const { inChannels, filters, kernelSize } = this.options;
     if (inputShape.length !== 4 || inputShape[1] !== inChannels) {
@@ -112,13 +126,13 @@ export class Conv2d implements Layer {
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
     if (this.stride === 1) {
-      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns)
+      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns), then LeakyReLU if fused
       const [, channels, height, width] = x.shape;
-      // biome-ignore format: arguments grouped as (sizes), (x), (W, b), (y)
+      // biome-ignore format: arguments grouped as (sizes), (x), (W, b), (y, activation)
       backend.conv2d(n, channels, height, width, filters, this.options.kernelSize, this.pad,
         x.data, 0,
         this.W.value.data, this.b.value.data,
-        y.data, 0);
+        y.data, 0, this.activationSlope);
     } else {
       // y [n, F, outH·outW] = b, broadcast; the products below add to it
       backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';
 import { Affine } from '../layers/affine.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Flatten } from '../layers/flatten.js';
+import type { Layer } from '../layers/layer.js';
 import { LeakyRelu } from '../layers/leaky_relu.js';
+import { MaxPool2d } from '../layers/max_pool2d.js';
+import { Relu } from '../layers/relu.js';
 import { SoftmaxCrossEntropy } from '../losses/softmax_cross_entropy.js';
+import { SumSquaredError } from '../losses/sum_squared_error.js';
 import { oneHot } from '../tensor/one_hot.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
@@ -94,6 +100,61 @@ describe('Sequential', () => {
     const summary = threeLayerNet().summary();
     assert.match(summary, /Affine\(784→500\) +→ \[1, 500\] +392500 params/);
     assert.match(summary, /loss: SumSquaredError/);
+  });
+});
+
+describe('Sequential fuses a convolution with the LeakyRelu / Relu after it', () => {
+  // conv → LeakyReLU(0.1) → pool → conv → ReLU → conv (stride 2: not fused) → LeakyReLU → flatten → affine
+  const layers = (rng: Random): Layer[] => [
+    new Conv2d({ inChannels: 2, filters: 5, kernelSize: 3, pad: 1, init: { kind: 'std', std: 0.5 }, rng }),
+    new LeakyRelu(0.1),
+    new MaxPool2d({ kernelSize: 2 }),
+    new Conv2d({ inChannels: 5, filters: 6, kernelSize: 3, pad: 1, init: { kind: 'std', std: 0.5 }, rng }),
+    new Relu(),
+    new Conv2d({
+      inChannels: 6,
+      filters: 4,
+      kernelSize: 3,
+      stride: 2,
+      pad: 1,
+      init: { kind: 'std', std: 0.5 },
+      rng,
+    }),
+    new LeakyRelu(0.1),
+    new Flatten(),
+    new Affine({ inFeatures: 4 * 3 * 3, outFeatures: 3, init: { kind: 'std', std: 0.5 }, rng }),
+  ];
+
+  it('gives the same outputs and gradients as the layers run one by one', () => {
+    const rng = new Random(21);
+    const x = Tensor.randn([3, 2, 11, 11], rng);
+    const t = Tensor.randn([3, 3], rng);
+    const net = new Sequential(layers(new Random(5)), new SumSquaredError());
+    const unfused = layers(new Random(5)); // the same weights, never put in a Sequential
+    const loss = new SumSquaredError();
+    // x → every layer in order (no fusion), then backward in reverse order
+    let y = x;
+    for (const layer of unfused) y = layer.forward(y, 'train');
+    const expectedLoss = loss.forward(y, t);
+    let d = loss.backward();
+    for (let i = unfused.length - 1; i >= 0; i--) d = unfused[i].backward(d);
+    assertClose(net.forward(x, 'eval').data, y.data, { rtol: 1e-6, atol: 1e-7, what: 'outputs' });
+    // fused: the activations after the stride-1 convolutions pass their input through; not after stride 2
+    const [first, leaky, , , relu, , afterStride2] = net.layers;
+    const convolved = first.forward(x, 'eval');
+    assert.equal(leaky.forward(convolved, 'eval'), convolved);
+    assert.equal(relu.forward(convolved, 'eval'), convolved);
+    assert.notEqual(afterStride2.forward(convolved, 'eval'), convolved);
+    const grads = net.gradient(x, t);
+    assert.ok(
+      Math.abs(net.lossFunction.forward(net.forward(x, 'train'), t) - expectedLoss) <= 1e-5 * expectedLoss,
+    );
+    const expected = unfused.flatMap((layer) => layer.params().map((param) => param.grad.data));
+    const actual = [...grads.values()].map((grad) => grad.data);
+    assert.equal(actual.length, expected.length);
+    actual.forEach((grad, i) => {
+      assertClose(grad, expected[i], { rtol: 1e-5, atol: 1e-6, what: `gradient ${i}` });
+    });
   });
 });
 

@@ -79,6 +79,23 @@ describe('reference conv2d', () => {
     });
   }
 
+  it('applies a fused LeakyReLU / ReLU as max(v, slope·v), and nothing at slope 1', () => {
+    const image = Float32Array.from([1, -2, 3, -4, 5, -6, 7, -8, 9]);
+    const weights = Float32Array.from([1, 0, 0, -1]);
+    const bias = Float32Array.from([0.5]);
+    const plain = new Float32Array(4);
+    conv2d(1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, plain, 0);
+    assert.deepEqual([...plain], [-3.5, 4.5, 4.5, -3.5]);
+    for (const slope of [0.1, 0, 1]) {
+      const y = new Float32Array(4);
+      conv2d(1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 0, slope);
+      assert.deepEqual(
+        [...y],
+        [...plain].map((v) => Math.fround(v > 0 ? v : slope * v)),
+      );
+    }
+  });
+
   it('gives a zero weight gradient for an empty batch', () => {
     const dW = new Float32Array(8).fill(Number.NaN);
     conv2dWeightGrad(0, 2, 3, 3, 1, 2, 0, new Float32Array(0), 0, new Float32Array(0), 0, dW);

@@ -8,7 +8,8 @@ import { checkConv2dArguments, checkConv2dWeightGradArguments } from '../checks.
  * `y[i][f][oy][ox] = bias[f] + Σ_{c, ky, kx} W[f][c][ky][kx] · x[i][c][oy − pad + ky][ox − pad + kx]`
  * (zero outside the image) for `images` CHW images one after another from `xOffset`, W [filters,
  * channels, k, k], bias [filters], y [images, filters, outH, outW] from `yOffset`, outH = height + 2·pad
- * − k + 1 (outW alike).
+ * − k + 1 (outW alike). With `slope` < 1 each output then goes through `max(v, slope·v)`: LeakyReLU
+ * fused into the convolution (ReLU at 0); the default 1 leaves it as is.
  *
  * @example
  * const y = new Float32Array(4);
@@ -30,6 +31,7 @@ export function conv2d(
   bias: Float32Array,
   y: Float32Array,
   yOffset: number,
+  slope = 1,
 ): void {
   const { outH, outW } = checkConv2dArguments(
     images,
@@ -45,6 +47,7 @@ export function conv2d(
     bias,
     y,
     yOffset,
+    slope,
   );
   for (let image = 0; image < images; image++) {
     const xAt = xOffset + image * channels * height * width;
@@ -65,7 +68,8 @@ export function conv2d(
               }
             }
           }
-          y[yAt + (f * outH + oy) * outW + ox] = bias[f] + sum;
+          const v = bias[f] + sum;
+          y[yAt + (f * outH + oy) * outW + ox] = Math.max(v, slope * v); // v itself at slope 1
         }
       }
     }

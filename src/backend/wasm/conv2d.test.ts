@@ -1,7 +1,8 @@
 // Parity of the wasm direct convolution and its weight gradient (assembly/conv2d.ts) with the reference
 // kernels, on one thread and on two (sizes large enough to be split): batches of 1–3 images, odd sizes,
 // filters not a multiple of 4 or 8, taps not a multiple of 4, widths not a multiple of 8, padding 0–3,
-// kernels 1–5, offsets; arrays outside wasm memory; empty batches; argument errors.
+// kernels 1–5, offsets, fused LeakyReLU/ReLU slopes; arrays outside wasm memory; empty batches;
+// argument errors.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -33,9 +34,13 @@ for (const threads of [1, 2]) {
     after(() => wasm.close());
 
     for (const resident of [true, false]) {
-      for (const [images, channels, height, width, filters, kernelSize, pad] of CASES) {
+      for (const [
+        caseIndex,
+        [images, channels, height, width, filters, kernelSize, pad],
+      ] of CASES.entries()) {
+        const slope = [1, 0.1, 0][caseIndex % 3]; // identity, fused LeakyReLU, fused ReLU
         const where = resident ? 'in wasm memory' : 'JavaScript arrays';
-        const name = `${images} image(s), c ${channels}, ${height}×${width}, ${filters} filters, k ${kernelSize}, pad ${pad}`;
+        const name = `${images} image(s), c ${channels}, ${height}×${width}, ${filters} filters, k ${kernelSize}, pad ${pad}, slope ${slope}`;
         const rng = new Random(channels * 100 + filters * 10 + kernelSize);
         const outH = height + 2 * pad - kernelSize + 1;
         const outW = width + 2 * pad - kernelSize + 1;
@@ -56,8 +61,8 @@ for (const threads of [1, 2]) {
           // y starts as NaN: every output element must be written, and nothing before yOffset
           const expected = new Float32Array(yOffset + images * filters * outH * outW).fill(Number.NaN);
           const actual = nans(expected.length);
-          conv2d(...sizes, x, xOffset, weights, bias, expected, yOffset);
-          wasm.conv2d(...sizes, x, xOffset, weights, bias, actual, yOffset);
+          conv2d(...sizes, x, xOffset, weights, bias, expected, yOffset, slope);
+          wasm.conv2d(...sizes, x, xOffset, weights, bias, actual, yOffset, slope);
           for (let i = 0; i < yOffset; i++) assert.ok(Number.isNaN(actual[i]), 'wrote before yOffset');
           // float32 sums of up to 144 products of size about 1 (the reference sums in float64): outputs
           // near zero carry absolute errors of a few 1e-6
@@ -121,6 +126,9 @@ for (const threads of [1, 2]) {
       );
       assert.throws(() => wasm.conv2d(1, 1, 3, 3, 1, 4, 0, image, 0, weights, bias, y, 0), /does not fit/);
       assert.throws(() => wasm.conv2d(-1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 0), /images = -1/);
+      for (const slope of [-0.5, 1.5, Number.NaN]) {
+        assert.throws(() => wasm.conv2d(1, 1, 3, 3, 1, 2, 0, image, 0, weights, bias, y, 0, slope), /slope/);
+      }
       const grad = (images: number, filters: number, dyOffset: number, dW = weights) =>
         wasm.conv2dWeightGrad(images, 1, 3, 3, filters, 2, 0, image, 0, y, dyOffset, dW);
       assert.throws(() => grad(1, 1, 1), /dy needs 5 elements/);

@@ -35,6 +35,7 @@ export interface Conv2dKernels {
     offsets: number,
     bias: number,
     y: number,
+    slope: number,
     chunks: number,
   ): number;
   /** packGradientPanels as a parallel-for job over (image, 8-filter block) panels. */
@@ -108,11 +109,12 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
       bias: Float32Array,
       y: Float32Array,
       yOffset: number,
+      slope = 1,
     ): void {
       const sizes = [images, channels, height, width, filters, kernelSize, pad] as const;
-      const { outH, outW } = checkConv2dArguments(...sizes, x, xOffset, weights, bias, y, yOffset);
+      const { outH, outW } = checkConv2dArguments(...sizes, x, xOffset, weights, bias, y, yOffset, slope);
       if (![x, weights, bias, y].every((array) => heap.contains(array))) {
-        reference.conv2d(...sizes, x, xOffset, weights, bias, y, yOffset);
+        reference.conv2d(...sizes, x, xOffset, weights, bias, y, yOffset, slope);
         return;
       }
       if (images === 0) return;
@@ -131,10 +133,10 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
       const rows = images * outH;
       // the work grows with the taps, not only with the output: weigh the output by its patch size
       const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
-      // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y), chunks
+      // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
       run(kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
         alignedPadded, panels, offsets,
-        bias.byteOffset, y.byteOffset + yOffset * 4, chunks));
+        bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
     },
 
     conv2dWeightGrad(
