@@ -1,6 +1,8 @@
 // Float32 GEMM for WebAssembly SIMD128: C = alpha·op(A)·op(B) + beta·C, BLAS/darknet conventions.
-// Large products pack A into 4-row and B into 8-column k-major panels and run a 4×8 register-blocked
-// micro-kernel; products with at most 8 rows stream B unpacked (batch-1 training).
+// Large products pack A into 4-row and B into 8-column k-major panels (B's panels are read in place when
+// B is not transposed) and run a 4×8 register-blocked micro-kernel; products with at most 8 rows stream B
+// unpacked (batch-1 training); products whose A is mostly zeros add only the rows of B that meet a
+// nonzero (sparse rows: MNIST batches).
 
 // All pointers are byte addresses in the (imported, possibly shared) linear memory; leading dimensions
 // and sizes count float32 elements. The packed path is split into chunks (pack chunks, then compute

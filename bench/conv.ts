@@ -3,16 +3,18 @@
 // PyTorch anchor (../shared/anchors/python/torch_cnn.py) on one thread and on zerodl's thread count;
 // --tfjs the TensorFlow.js wasm anchor (../shared/anchors/js/bench_tfjs.mjs, after `npm ci` there).
 // Anchor lines carry `zerodl_speedup` = anchor time / zerodl time at zerodl's thread count (> 1: zerodl
-// is faster), the same convention as `npm run bench`.
+// is faster), the same convention as `npm run bench`. Also `mnist_cnn_step_b64`: a training step of the
+// shipped MNIST CNN's architecture (no anchor).
 //   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--tfjs] [--anchors DIR] [--anchors-js DIR] [--seconds S]
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useDefaultBackend } from '../src/backend/select.js';
 import { type Architecture, buildModel } from '../src/model/architecture.js';
+import { Adam } from '../src/optimizers/adam.js';
 import { Momentum } from '../src/optimizers/momentum.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
@@ -47,6 +49,18 @@ function main(): void {
   const x8 = Tensor.rand([8, 1, 96, 96], rng);
   const t8 = Tensor.rand([8, 6 * 6 * 13], rng);
   const x1 = Tensor.rand([1, 1, 96, 96], rng);
+  // The shipped MNIST CNN (models/mnist_cnn.config.json: conv-BN-ReLU-pool ×2, affine 128, affine 10)
+  // as README's training command runs it: batch 64, Adam, He init (random images, one-hot targets).
+  const here = dirname(fileURLToPath(import.meta.url));
+  const mnistConfig = join(here, '..', '..', 'models', 'mnist_cnn.config.json');
+  const mnistNet = buildModel(JSON.parse(readFileSync(mnistConfig, 'utf8')) as Architecture, {
+    init: 'he',
+    seed: 0,
+  });
+  const adam = new Adam({ lr: 0.002 });
+  const x64 = Tensor.rand([64, 1, 28, 28], rng);
+  const t64 = new Tensor([64, 10]);
+  for (let i = 0; i < 64; i++) t64.data[i * 10 + (i % 10)] = 1;
   let sink = 0; // consumed below, so the work cannot be skipped
   const workloads: [string, () => void][] = [
     [
@@ -62,6 +76,7 @@ function main(): void {
         sink += net.forward(x1, 'eval').data[0];
       },
     ],
+    ['mnist_cnn_step_b64', () => (sink += mnistNet.trainStep(x64, t64, adam))],
   ];
   const results: Record<string, number> = {};
   for (const [workload, fn] of workloads) {
@@ -80,7 +95,6 @@ function main(): void {
     console.log(JSON.stringify(line));
   }
   if (!Number.isFinite(sink)) throw new Error('conv bench: the network produced a non-finite value');
-  const here = dirname(fileURLToPath(import.meta.url));
   const option = (flag: string, fallback: string) => {
     const at = args.indexOf(flag);
     return at >= 0 && args[at + 1] !== undefined ? args[at + 1] : fallback;

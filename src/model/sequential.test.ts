@@ -158,6 +158,28 @@ describe('Sequential fuses a convolution with the LeakyRelu / Relu after it', ()
   });
 });
 
+describe('Sequential leaves LeakyRelu unfused where max(v, alpha·v) is not LeakyReLU', () => {
+  for (const alpha of [-0.5, 1.5]) {
+    it(`alpha ${alpha}: the activation computes its own output, as the layers run one by one`, () => {
+      const conv = () =>
+        new Conv2d({
+          inChannels: 1,
+          filters: 2,
+          kernelSize: 3,
+          pad: 1,
+          init: { kind: 'std', std: 1 },
+          rng: new Random(3),
+        });
+      const net = new Sequential([conv(), new LeakyRelu(alpha)], new SumSquaredError());
+      const x = Tensor.randn([2, 1, 5, 5], new Random(4));
+      const convolved = net.layers[0].forward(x, 'eval');
+      assert.notEqual(net.layers[1].forward(convolved, 'eval'), convolved);
+      const expected = new LeakyRelu(alpha).forward(conv().forward(x, 'eval'), 'eval');
+      assertClose(net.forward(x, 'eval').data, expected.data, { rtol: 1e-6, what: 'outputs' });
+    });
+  }
+});
+
 describe('threeLayerNet', () => {
   it('is the seed: W = 0.01·randn, b = 0, LeakyReLU(0.1), seeded', () => {
     const net = threeLayerNet({ seed: 7 });

@@ -64,7 +64,8 @@ export interface Conv2dKernels {
   ): number;
 }
 
-// Byte size rounded up to whole 16-byte vectors, so that every part of the scratch area stays aligned.
+// Rounded up to a multiple of 16 bytes: sizes and addresses, so that every part of the scratch area stays
+// aligned for v128 loads.
 function aligned(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
@@ -123,11 +124,10 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
       // scratch: padded images [images, C, paddedH, paddedW] | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
       const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
       const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
-      const padded = heap.scratch(16 + paddedBytes + panelBytes + taps * 4);
-      const alignedPadded = Math.ceil(padded / 16) * 16;
-      const panels = alignedPadded + paddedBytes;
+      const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + taps * 4));
+      const panels = padded + paddedBytes;
       const offsets = panels + panelBytes;
-      padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, alignedPadded);
+      padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
       kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
       kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
       const rows = images * outH;
@@ -135,7 +135,7 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
       const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
       // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
       run(kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
-        alignedPadded, panels, offsets,
+        padded, panels, offsets,
         bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
     },
 
@@ -173,8 +173,7 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
       const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
       const panelBytes = images * filterBlocks * pixels * 32;
       const sumBytes = items * 128;
-      const scratch = heap.scratch(16 + paddedBytes + panelBytes + sumBytes + taps * 4);
-      const padded = Math.ceil(scratch / 16) * 16;
+      const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + sumBytes + taps * 4));
       const dyPanels = padded + paddedBytes;
       const sums = dyPanels + panelBytes;
       const offsets = sums + sumBytes;

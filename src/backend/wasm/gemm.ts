@@ -1,5 +1,6 @@
 // The wasm backend's gemm: validates, finds (or copies in) the operands in wasm memory, and picks the
-// streaming kernel (few rows), the one-thread packed kernel or the thread pool (for both kernels).
+// streaming kernel (few rows), the zero-skipping sparse-rows kernel (mostly-zero A) or the packed kernel,
+// on one thread or shared with the thread pool.
 
 import { checkGemmArguments } from '../checks.js';
 import type { WasmHeap } from './memory.js';
