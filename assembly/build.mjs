@@ -1,5 +1,6 @@
 // Compiles the AssemblyScript kernels in assembly/ to WebAssembly, next to the compiled loader
-// (dist/src/backend/wasm/), without network: a shared-memory build for threads and a plain one.
+// (dist/src/backend/wasm/), without network: builds for shared memory (threads) and ordinary memory,
+// with and without relaxed SIMD.
 
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,9 +27,13 @@ const common = [
   '--use',
   'abort=',
 ];
+// Each for shared memory and for ordinary memory, and each once with SIMD128 alone and once with relaxed
+// SIMD too (the multiply-adds become fused f32x4.relaxed_madd: see madd in assembly/simd.ts).
 const builds = [
   { file: 'zerodl_shared.wasm', flags: ['--sharedMemory', '--enable', 'simd,threads'] },
   { file: 'zerodl.wasm', flags: ['--enable', 'simd'] },
+  { file: 'zerodl_shared_relaxed.wasm', flags: ['--sharedMemory', '--enable', 'simd,threads,relaxed-simd'] },
+  { file: 'zerodl_relaxed.wasm', flags: ['--enable', 'simd,relaxed-simd'] },
 ];
 for (const { file, flags } of builds) {
   const { error, stderr } = await asc.main([...common, ...flags, '--outFile', join(outDir, file)]);

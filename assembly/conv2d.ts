@@ -7,7 +7,7 @@
 // every pixel of every image; (filter block, tap block) pairs are the items, so no two threads write
 // the same weight.
 
-import { transpose4x4Store } from './simd';
+import { madd, transpose4x4Store } from './simd';
 
 /**
  * Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
@@ -180,17 +180,17 @@ function imageRows(
     const b0 = v128.load(src);
     const b1 = v128.load(src, 16);
     let av = v128.load32_splat(wp);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(wp, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(wp, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(wp, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     wp += 16;
   }
   storeActivated(out, c00, bias, slope);
@@ -222,10 +222,10 @@ function imageRows(
   let wp = panel;
   for (let op = offsets; op < offsetsEnd; op += 4) {
     const b0 = v128.load(at + <usize>load<i32>(op));
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(wp), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(wp, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(wp, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(wp, 12), b0));
+    c0 = madd(v128.load32_splat(wp), b0, c0);
+    c1 = madd(v128.load32_splat(wp, 4), b0, c1);
+    c2 = madd(v128.load32_splat(wp, 8), b0, c2);
+    c3 = madd(v128.load32_splat(wp, 12), b0, c3);
     wp += 16;
   }
   storeActivated(out, c0, bias, slope);
@@ -334,17 +334,17 @@ export function conv2dWeightGradItems(
             const b0 = v128.load(bp);
             const b1 = v128.load(bp, 16);
             let av = v128.load32_splat(a0 + at);
-            c00 = f32x4.add(c00, f32x4.mul(av, b0));
-            c01 = f32x4.add(c01, f32x4.mul(av, b1));
+            c00 = madd(av, b0, c00);
+            c01 = madd(av, b1, c01);
             av = v128.load32_splat(a1 + at);
-            c10 = f32x4.add(c10, f32x4.mul(av, b0));
-            c11 = f32x4.add(c11, f32x4.mul(av, b1));
+            c10 = madd(av, b0, c10);
+            c11 = madd(av, b1, c11);
             av = v128.load32_splat(a2 + at);
-            c20 = f32x4.add(c20, f32x4.mul(av, b0));
-            c21 = f32x4.add(c21, f32x4.mul(av, b1));
+            c20 = madd(av, b0, c20);
+            c21 = madd(av, b1, c21);
             av = v128.load32_splat(a3 + at);
-            c30 = f32x4.add(c30, f32x4.mul(av, b0));
-            c31 = f32x4.add(c31, f32x4.mul(av, b1));
+            c30 = madd(av, b0, c30);
+            c31 = madd(av, b1, c31);
             bp += 32;
           }
           at += rowStep;

@@ -8,7 +8,7 @@
 // and sizes count float32 elements. The packed path is split into chunks (pack chunks, then compute
 // chunks) so that several threads, each with its own instance on the same memory, can claim them.
 
-import { transpose4x4Store } from './simd';
+import { madd, transpose4x4Store } from './simd';
 
 /** Where the job descriptor of the packed path lives: every instance (thread) reads the same one. */
 export const JOB_ADDRESS: u32 = 64;
@@ -25,8 +25,8 @@ const NR: i32 = 8;
 /** k-block depth: a B micro-panel (KC×NR floats = 8 KiB) stays in L1 while A panels stream. */
 const KC: i32 = 256;
 /** Upper bounds of the rows and columns of C one compute chunk covers. */
-const MC: i32 = 96;
-const NC: i32 = 128;
+const MC: i32 = 128;
+const NC: i32 = 256;
 
 // Job descriptor fields (i32 or f32 slots at JOB_ADDRESS).
 const J_TRANS_A: i32 = 0;
@@ -341,7 +341,7 @@ function sparseRowsChunk(chunk: i32, thread: i32): void {
         const bColumns = bStripe + (<usize>j << 2);
         let sum = f32x4.splat(0);
         for (let entry = first; entry < end; entry += 8) {
-          sum = f32x4.add(sum, f32x4.mul(v128.load32_splat(entry, 4), v128.load(bColumns + <usize>load<i32>(entry))));
+          sum = madd(v128.load32_splat(entry, 4), v128.load(bColumns + <usize>load<i32>(entry)), sum);
         }
         const at = cRow + (<usize>j << 2);
         v128.store(at, beta == 0 ? sum : f32x4.add(sum, f32x4.mul(f32x4.splat(beta), v128.load(at))));
@@ -371,21 +371,21 @@ function sparseSegment24(c: usize, b: usize, first: usize, end: usize, beta: f32
   for (let entry = first; entry < end; entry += 8) {
     const row = b + <usize>load<i32>(entry);
     const scale = v128.load32_splat(entry, 4);
-    c0 = f32x4.add(c0, f32x4.mul(scale, v128.load(row)));
-    c1 = f32x4.add(c1, f32x4.mul(scale, v128.load(row, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(scale, v128.load(row, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(scale, v128.load(row, 48)));
-    c4 = f32x4.add(c4, f32x4.mul(scale, v128.load(row, 64)));
-    c5 = f32x4.add(c5, f32x4.mul(scale, v128.load(row, 80)));
+    c0 = madd(scale, v128.load(row), c0);
+    c1 = madd(scale, v128.load(row, 16), c1);
+    c2 = madd(scale, v128.load(row, 32), c2);
+    c3 = madd(scale, v128.load(row, 48), c3);
+    c4 = madd(scale, v128.load(row, 64), c4);
+    c5 = madd(scale, v128.load(row, 80), c5);
   }
   if (beta != 0) {
     const vb = f32x4.splat(beta);
-    c0 = f32x4.add(c0, f32x4.mul(vb, v128.load(c)));
-    c1 = f32x4.add(c1, f32x4.mul(vb, v128.load(c, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(vb, v128.load(c, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(vb, v128.load(c, 48)));
-    c4 = f32x4.add(c4, f32x4.mul(vb, v128.load(c, 64)));
-    c5 = f32x4.add(c5, f32x4.mul(vb, v128.load(c, 80)));
+    c0 = madd(vb, v128.load(c), c0);
+    c1 = madd(vb, v128.load(c, 16), c1);
+    c2 = madd(vb, v128.load(c, 32), c2);
+    c3 = madd(vb, v128.load(c, 48), c3);
+    c4 = madd(vb, v128.load(c, 64), c4);
+    c5 = madd(vb, v128.load(c, 80), c5);
   }
   v128.store(c, c0);
   v128.store(c, c1, 16);
@@ -396,10 +396,11 @@ function sparseSegment24(c: usize, b: usize, first: usize, end: usize, beta: f32
 }
 
 /**
- * How many of the rows×cols matrix's entries (row stride ld, byte address a) are not zero: the gemm
- * wrapper's test for setupSparseRows.
+ * How many of the rows×cols matrix's entries (row stride ld, byte address a) are not zero, or, once
+ * more than `limit` are counted, that partial count (a dense matrix stops after about limit/cols rows):
+ * the gemm wrapper's test for setupSparseRows.
  */
-export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32): i32 {
+export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32, limit: i32): i32 {
   let count = 0;
   const zero = f32x4.splat(0);
   const cols4 = cols & ~3;
@@ -411,6 +412,7 @@ export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32): i32 {
     count += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1);
     count += i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
     for (let j = cols4; j < cols; j++) if (load<f32>(row + (<usize>j << 2)) != 0) count++;
+    if (count > limit) break;
   }
   return count;
 }
@@ -765,17 +767,17 @@ function packBBlock(kb: i32, colBlock: i32): void {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     ap += 16;
     bp += bStep;
   }
@@ -980,17 +982,17 @@ function streamRows4(
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
       let av = v128.load32_splat(ap);
-      c00 = f32x4.add(c00, f32x4.mul(av, b0));
-      c01 = f32x4.add(c01, f32x4.mul(av, b1));
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
       av = v128.load32_splat(ap + aRowStep);
-      c10 = f32x4.add(c10, f32x4.mul(av, b0));
-      c11 = f32x4.add(c11, f32x4.mul(av, b1));
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
       av = v128.load32_splat(ap + 2 * aRowStep);
-      c20 = f32x4.add(c20, f32x4.mul(av, b0));
-      c21 = f32x4.add(c21, f32x4.mul(av, b1));
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
       av = v128.load32_splat(ap + 3 * aRowStep);
-      c30 = f32x4.add(c30, f32x4.mul(av, b0));
-      c31 = f32x4.add(c31, f32x4.mul(av, b1));
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
       ap += aStep;
       bp += bStep;
     }
@@ -1034,10 +1036,10 @@ function dotRow(
     let ap = aRow;
     for (let p = 0; p < k4; p += 4) {
       const av = loadA4(ap, aStep);
-      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0)));
-      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + bRowStep)));
-      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * bRowStep)));
-      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * bRowStep)));
+      s0 = madd(av, v128.load(b0), s0);
+      s1 = madd(av, v128.load(b0 + bRowStep), s1);
+      s2 = madd(av, v128.load(b0 + 2 * bRowStep), s2);
+      s3 = madd(av, v128.load(b0 + 3 * bRowStep), s3);
       ap += aStep << 2;
       b0 += 16;
     }
@@ -1065,7 +1067,7 @@ function dotRow(
     let bp = ptr(b, j * ldb);
     let ap = aRow;
     for (let p = 0; p < k4; p += 4) {
-      s = f32x4.add(s, f32x4.mul(loadA4(ap, aStep), v128.load(bp)));
+      s = madd(loadA4(ap, aStep), v128.load(bp), s);
       ap += aStep << 2;
       bp += 16;
     }
@@ -1106,17 +1108,17 @@ function dotRows2(
       const av = loadA4(ap, aStep);
       const aw = loadA4(ap + aNext, aStep);
       let bv = v128.load(b0);
-      s0 = f32x4.add(s0, f32x4.mul(av, bv));
-      t0 = f32x4.add(t0, f32x4.mul(aw, bv));
+      s0 = madd(av, bv, s0);
+      t0 = madd(aw, bv, t0);
       bv = v128.load(b0 + bRowStep);
-      s1 = f32x4.add(s1, f32x4.mul(av, bv));
-      t1 = f32x4.add(t1, f32x4.mul(aw, bv));
+      s1 = madd(av, bv, s1);
+      t1 = madd(aw, bv, t1);
       bv = v128.load(b0 + 2 * bRowStep);
-      s2 = f32x4.add(s2, f32x4.mul(av, bv));
-      t2 = f32x4.add(t2, f32x4.mul(aw, bv));
+      s2 = madd(av, bv, s2);
+      t2 = madd(aw, bv, t2);
       bv = v128.load(b0 + 3 * bRowStep);
-      s3 = f32x4.add(s3, f32x4.mul(av, bv));
-      t3 = f32x4.add(t3, f32x4.mul(aw, bv));
+      s3 = madd(av, bv, s3);
+      t3 = madd(aw, bv, t3);
       ap += aStep << 2;
       b0 += 16;
     }

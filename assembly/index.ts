@@ -6,3 +6,4 @@ export * from './im2col';
 export * from './pool';
 export * from './parallel';
 export * from './conv2d';
+export * from './probe';

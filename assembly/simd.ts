@@ -14,3 +14,11 @@
   v128.store(dst + 2 * stride, f32x4.shuffle(high01, high23, 0, 1, 4, 5));
   v128.store(dst + 3 * stride, f32x4.shuffle(high01, high23, 2, 3, 6, 7));
 }
+
+// acc + a·b per lane. The relaxed-SIMD build (ASC_FEATURE_RELAXED_SIMD, chosen at compile time) uses
+// f32x4.relaxed_madd, a fused multiply-add where the CPU has one: half the instructions of mul + add.
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}

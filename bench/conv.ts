@@ -43,6 +43,8 @@ function main(): void {
   const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 2) || 2;
   const backend = useDefaultBackend();
   const threads = (backend as { threads?: number }).threads ?? 1;
+  // the build of the wasm kernels (ZERODL_SIMD: relaxed or simd128); absent on the reference backend
+  const simd = (backend as { runtime?: { simd: string } }).runtime?.simd;
   const net = buildModel(CONV_BENCH_ARCHITECTURE, { init: 'xavier', seed: 0 });
   const optimizer = new Momentum({ lr: 1e-5, momentum: 0.9 });
   const rng = new Random(0);
@@ -86,6 +88,7 @@ function main(): void {
       workload,
       impl: 'zerodl',
       backend: backend.name,
+      simd,
       threads,
       median_ms: round(timing.medianMs),
       min_ms: round(timing.minMs),

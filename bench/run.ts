@@ -1,8 +1,10 @@
 // The benchmark command: zerodl's workloads on the selected backend at 1 and 2 threads, then the numpy
 // and PyTorch anchors in the same run, printed as a table with ratios (or JSON lines with --json).
 //   node --expose-gc dist/bench/run.js [--json] [--json-file FILE] [--quick] [--threads 1,2]
-//                                      [--no-anchors] [--anchors DIR] [--only PREFIX]
+//                                      [--simd relaxed,simd128] [--no-anchors] [--anchors DIR] [--only PREFIX]
 // --only PREFIX runs just the workloads whose name starts with PREFIX (e.g. --only gemm, --only mlp_).
+// --simd picks the builds of the wasm kernels to measure (default: the one ZERODL_SIMD or 'auto' loads).
+// GEMM rows also give their share of this machine's SIMD128 ceiling (bench/machine.ts).
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -12,9 +14,11 @@ import type { Backend } from '../src/backend/backend.js';
 import { setBackend } from '../src/backend/backend.js';
 import { referenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from '../src/backend/wasm/index.js';
+import { loadWasmRuntime, type SimdChoice } from '../src/backend/wasm/module.js';
 import { mnistDataDir } from '../src/data/mnist.js';
 import { setFloat32Allocator } from '../src/tensor/storage.js';
 import { type AnchorRecord, ratiosFor, runAnchors } from './anchors.js';
+import { measureMachine } from './machine.js';
 import {
   type BenchContext,
   benchEpoch,
@@ -36,6 +40,8 @@ interface Options {
   anchors: string | undefined;
   /** Run only the workloads whose name starts with this (all when undefined). */
   only: string | undefined;
+  /** The builds of the wasm kernels to measure, in turn. */
+  simd: SimdChoice[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -47,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     threads: [1, 2],
     anchors: process.env.ZERODL_ANCHORS ?? join(repo, '..', 'shared', 'anchors', 'python'),
     only: undefined,
+    simd: [(process.env.ZERODL_SIMD || 'auto') as SimdChoice],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -57,11 +64,14 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--anchors') options.anchors = argv[++i];
     else if (arg === '--only') options.only = argv[++i];
     else if (arg === '--threads') options.threads = (argv[++i] ?? '').split(',').map(Number);
+    else if (arg === '--simd') options.simd = (argv[++i] ?? '').split(',') as SimdChoice[];
     else
       throw new Error(
-        `bench: unknown argument '${arg}' (use --json --quick --threads 1,2 --no-anchors --anchors DIR --only PREFIX)`,
+        `bench: unknown argument '${arg}' (use --json --quick --threads 1,2 --simd relaxed,simd128 --no-anchors --anchors DIR --only PREFIX)`,
       );
   }
+  if (options.simd.some((level) => !['relaxed', 'simd128', 'auto'].includes(level)))
+    throw new Error('bench: --simd takes relaxed, simd128 or auto, e.g. --simd simd128,relaxed');
   if (options.threads.some((t) => !Number.isInteger(t) || t < 1))
     throw new Error('bench: --threads takes e.g. 1,2');
   return options;
@@ -69,17 +79,24 @@ function parseOptions(argv: string[]): Options {
 
 const loads = () => loadavg().map((x) => Number(x.toFixed(2)));
 
-/** The backends to measure: wasm at each thread count, or the reference when forced / no SIMD. */
-function* backends(options: Options): Generator<{ backend: Backend; threads: number; wasm?: WasmBackend }> {
+/** True when the run measures the wasm backend (not forced to the reference, and SIMD128 exists). */
+function wasmMeasured(): boolean {
   const forced = process.env.ZERODL_BACKEND;
-  if (forced === 'reference' || (forced !== 'wasm' && !wasmBackendAvailable())) {
+  return forced !== 'reference' && (forced === 'wasm' || wasmBackendAvailable());
+}
+
+/** The backends to measure: wasm for each build and thread count, or the reference. */
+function* backends(options: Options): Generator<{ backend: Backend; threads: number; wasm?: WasmBackend }> {
+  if (!wasmMeasured()) {
     yield { backend: referenceBackend, threads: 1 };
     return;
   }
-  for (const threads of options.threads) {
-    const wasm = createWasmBackend({ threads });
-    yield { backend: wasm, threads: wasm.threads, wasm };
-    wasm.close();
+  for (const simd of options.simd) {
+    for (const threads of options.threads) {
+      const wasm = createWasmBackend({ threads, simd });
+      yield { backend: wasm, threads: wasm.threads, wasm };
+      wasm.close();
+    }
   }
 }
 
@@ -103,12 +120,19 @@ function main(): void {
     results.push(result);
     progress(`  ${result.workload} ${result.backend} ${result.threads}t: ${result.median_ms} ms`);
   };
+  const machine = wasmMeasured() ? measureMachine(loadWasmRuntime('simd128').kernels) : undefined;
+  if (machine !== undefined)
+    progress(
+      `${machine.cpu}: ${machine.clock_ghz} GHz, SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core`,
+    );
   let first = true;
   for (const { backend, threads, wasm } of backends(options)) {
     setBackend(backend);
     setFloat32Allocator(wasm?.runtime.shared ? wasm.allocate : undefined);
-    const context: BenchContext = { backend, threads, targetS, loadavg: loads };
-    progress(`zerodl on ${backend.name}, ${threads} thread(s), load ${loads().join(' ')}`);
+    const context: BenchContext = { backend, threads, simd: wasm?.runtime.simd, targetS, loadavg: loads };
+    progress(
+      `zerodl on ${backend.name} (${context.simd ?? 'scalar'}), ${threads} thread(s), load ${loads().join(' ')}`,
+    );
     for (const shape of GEMM_SHAPES) add(() => benchGemm(context, shape), shape.name);
     if (data !== undefined) {
       add(() => benchTrainStep(context, data, 100), 'mlp_step_b100');
@@ -147,8 +171,17 @@ function main(): void {
     anchorRecords = anchors.records;
     notes.push(...anchors.notes);
   }
-  for (const result of results) result.vs = ratiosFor(result, anchorRecords);
+  for (const result of results) {
+    result.vs = ratiosFor(result, anchorRecords);
+    if (machine !== undefined && result.gflops !== undefined)
+      result.ceiling_pct = round1((100 * result.gflops) / (machine.ceiling_gflops_per_core * result.threads));
+  }
+  if (machine !== undefined)
+    notes.push(
+      `${machine.cpu} at ${machine.clock_ghz} GHz (a chain of dependent adds): SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core (16 flop/cycle); "% ceiling" is GFLOP/s over ceiling × threads`,
+    );
   const lines = [
+    ...(machine === undefined ? [] : [JSON.stringify({ source: 'machine', ...machine })]),
     ...results.map((result) => JSON.stringify(result)),
     ...anchorRecords.map((record) => JSON.stringify({ source: 'anchor', ...record })),
     ...notes.map((note) => JSON.stringify({ note })),
@@ -162,18 +195,22 @@ function printTable(results: Result[], notes: string[]): void {
   const header = [
     'workload',
     'backend',
+    'simd',
     'threads',
     'median ms',
     'GFLOP/s',
+    '% ceiling',
     'load',
     'anchor time / zerodl time',
   ];
   const rows = results.map((r) => [
     r.workload,
     r.backend,
+    r.simd ?? '',
     String(r.threads),
     String(r.median_ms),
     r.gflops === undefined ? '' : String(r.gflops),
+    r.ceiling_pct === undefined ? '' : String(r.ceiling_pct),
     r.loadavg[0].toFixed(2),
     Object.entries((r.vs as Record<string, number>) ?? {})
       .map(([impl, ratio]) => `${impl} ${ratio}×`)
@@ -199,5 +236,7 @@ function extraNote(result: Result): string {
   }
   return '';
 }
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 main();

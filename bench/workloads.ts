@@ -18,10 +18,14 @@ export interface Result {
   workload: string;
   impl: 'zerodl';
   backend: string;
+  /** The build of the wasm kernels ('relaxed' or 'simd128'); absent on the reference backend. */
+  simd?: string;
   threads: number;
   median_ms: number;
   min_ms: number;
   gflops?: number;
+  /** GFLOP/s as a percentage of this machine's SIMD128 ceiling times the threads (bench/machine.ts). */
+  ceiling_pct?: number;
   reps?: number;
   inner?: number;
   loadavg: number[];
@@ -32,6 +36,7 @@ export interface Result {
 export interface BenchContext {
   backend: Backend;
   threads: number;
+  simd?: string;
   targetS: number;
   loadavg: () => number[];
 }
@@ -56,6 +61,7 @@ function record(context: BenchContext, workload: string, timing: Timing, extra: 
     workload,
     impl: 'zerodl',
     backend: context.backend.name,
+    simd: context.simd,
     threads: context.threads,
     median_ms: round(timing.medianMs),
     min_ms: round(timing.minMs),

@@ -40,6 +40,10 @@ describe('useDefaultBackend', () => {
       () => useDefaultBackend({ backend: 'wasm', threads: '0' }),
       (e: unknown) => e instanceof ValueError && /ZERODL_THREADS/.test(e.message),
     );
+    assert.throws(
+      () => useDefaultBackend({ backend: 'wasm', simd: 'fma' }),
+      (e: unknown) => e instanceof ValueError && /ZERODL_SIMD/.test(e.message),
+    );
     useDefaultBackend({ backend: 'reference' });
   });
 });

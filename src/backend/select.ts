@@ -1,12 +1,13 @@
 // Chooses the backend at start-up: wasm where WebAssembly SIMD128 exists, the reference backend
-// otherwise; ZERODL_BACKEND=reference|wasm forces one and ZERODL_THREADS sets the wasm thread count.
+// otherwise; ZERODL_BACKEND=reference|wasm forces one, ZERODL_THREADS sets the wasm thread count and
+// ZERODL_SIMD=relaxed|simd128 the wasm build (default: relaxed SIMD where the engine runs it).
 
 import { setFloat32Allocator } from '../tensor/storage.js';
 import { ValueError } from '../util/errors.js';
 import { type Backend, setBackend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { createWasmBackend, loadWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
-import type { WasmSource } from './wasm/module.js';
+import type { SimdChoice, WasmSource } from './wasm/module.js';
 import { nodeBuiltin } from './wasm/module.js';
 
 /** The settings `useDefaultBackend` reads, normally from the environment. */
@@ -15,6 +16,8 @@ export interface BackendSettings {
   backend?: string;
   /** `ZERODL_THREADS`: threads for large products; unset means every core (at most 16). */
   threads?: string;
+  /** `ZERODL_SIMD`: 'relaxed', 'simd128', or unset / '' for relaxed SIMD where it runs (see SimdChoice). */
+  simd?: string;
 }
 
 let wasmBackend: WasmBackend | undefined;
@@ -32,7 +35,7 @@ export function useDefaultBackend(settings: BackendSettings = settingsFromEnviro
   const wasm = wasmWanted(settings);
   if (wasm === undefined) return useReference();
   try {
-    wasmBackend ??= createWasmBackend({ threads: wasm.threads });
+    wasmBackend ??= createWasmBackend({ threads: wasm.threads, simd: wasm.simd });
   } catch (error) {
     return referenceInstead(error, wasm.named);
   }
@@ -53,22 +56,32 @@ export async function useDefaultBackendAsync(
   const wasm = wasmWanted(settings);
   if (wasm === undefined) return useReference();
   try {
-    wasmBackend ??= await loadWasmBackend({ threads: wasm.threads, source: settings.source });
+    wasmBackend ??= await loadWasmBackend({
+      threads: wasm.threads,
+      simd: wasm.simd,
+      source: settings.source,
+    });
   } catch (error) {
     return referenceInstead(error, wasm.named);
   }
   return useWasm(wasmBackend);
 }
 
-// Whether the settings call for the wasm backend (named, or chosen because SIMD128 exists) and on how
-// many threads; undefined for the reference backend. Unknown names are ValueErrors.
-function wasmWanted(settings: BackendSettings): { threads: number; named: boolean } | undefined {
+// Whether the settings call for the wasm backend (named, or chosen because SIMD128 exists), on how
+// many threads and with which build; undefined for the reference backend. Unknown names are ValueErrors.
+function wasmWanted(
+  settings: BackendSettings,
+): { threads: number; simd: SimdChoice; named: boolean } | undefined {
   const choice = settings.backend ?? '';
   if (choice !== '' && choice !== 'reference' && choice !== 'wasm') {
     throw new ValueError(`ZERODL_BACKEND must be 'reference' or 'wasm' (or unset), got '${choice}'`);
   }
-  if (choice === 'reference' || (choice === '' && !wasmBackendAvailable())) return undefined;
-  return { threads: parseThreads(settings.threads), named: choice === 'wasm' };
+  const simd = parseSimd(settings.simd);
+  if (choice === 'reference') return undefined;
+  // ZERODL_SIMD=relaxed names the wasm backend too: without relaxed SIMD it is an error, not a fallback.
+  const named = choice === 'wasm' || simd === 'relaxed';
+  if (!named && !wasmBackendAvailable()) return undefined;
+  return { threads: parseThreads(settings.threads), simd, named };
 }
 
 // Asked for by name, a wasm backend that cannot be made is an error (as are bad settings); chosen
@@ -95,7 +108,15 @@ function useReference(): Backend {
 function settingsFromEnvironment(): BackendSettings {
   const host = globalThis as { process?: { env?: Record<string, string | undefined> } };
   const env = host.process?.env ?? {};
-  return { backend: env.ZERODL_BACKEND, threads: env.ZERODL_THREADS };
+  return { backend: env.ZERODL_BACKEND, threads: env.ZERODL_THREADS, simd: env.ZERODL_SIMD };
+}
+
+function parseSimd(text: string | undefined): SimdChoice {
+  if (text === undefined || text === '') return 'auto';
+  if (text !== 'relaxed' && text !== 'simd128') {
+    throw new ValueError(`ZERODL_SIMD must be 'relaxed' or 'simd128' (or unset), got '${text}'`);
+  }
+  return text;
 }
 
 function parseThreads(text: string | undefined): number {

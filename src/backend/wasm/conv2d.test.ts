@@ -2,7 +2,7 @@
 // kernels, on one thread and on two (sizes large enough to be split): batches of 1–3 images, odd sizes,
 // filters not a multiple of 4 or 8, taps not a multiple of 4, widths not a multiple of 8, padding 0–3,
 // kernels 1–5, offsets, fused LeakyReLU/ReLU slopes; arrays outside wasm memory; empty batches;
-// argument errors.
+// argument errors; on both builds of the kernels (SIMD128 and relaxed SIMD).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { assertClose } from '../../../test/close.js';
 import { Random } from '../../util/random.js';
 import { conv2d, conv2dWeightGrad } from '../reference/conv2d.js';
 import { createWasmBackend, type WasmBackend } from './index.js';
+import { SIMD_LEVELS } from './module.js';
 
 const CASES = [
   // images, channels, height, width, filters, kernelSize, pad
@@ -23,11 +24,12 @@ const CASES = [
   [1, 5, 7, 6, 9, 2, 3],
 ];
 
-for (const threads of [1, 2]) {
-  describe(`wasm conv2d on ${threads} thread(s) agrees with the reference`, () => {
+// on both builds of the kernels: plain SIMD128 and relaxed SIMD (fused multiply-adds)
+for (const [threads, simd] of [1, 2].flatMap((t) => SIMD_LEVELS.map((level) => [t, level] as const))) {
+  describe(`wasm conv2d on ${threads} thread(s), ${simd} build, agrees with the reference`, () => {
     let wasm: WasmBackend;
     before(async () => {
-      wasm = createWasmBackend({ threads });
+      wasm = createWasmBackend({ threads, simd });
       // workers start asynchronously: give them time to join, so that rows really are shared
       await new Promise((resolve) => setTimeout(resolve, 300));
     });

@@ -42,7 +42,8 @@ const SPLIT_DEPTH_FLOPS = 1e6;
 
 /**
  * A product with B not transposed, more than STREAMING_ROWS rows and at least SPARSE_FLOPS flops counts
- * the nonzeros of A (8 µs for 100×784, 80 µs for 1000×784); at most SPARSE_DENSITY of them nonzero, it
+ * the nonzeros of A (8 µs for 100×784, 80 µs for 1000×784; a dense A stops the count after a quarter of
+ * its rows); at most SPARSE_DENSITY of them nonzero, it
  * skips the zeros (setupSparseRows) instead of packing. MNIST images are 17–19% nonzero: x·W1 and xᵀ·dy
  * then do a fifth of the multiply-adds. The zero-skipping kernel runs at about 22 GFLOP/s of useful
  * work on one thread against the packed kernel's 46 (1000×784 MNIST · 784×500: 6.0 vs 16.5 ms), so it
@@ -107,6 +108,7 @@ export function wasmGemm(
   const { heap, pool } = context;
   const kernels = context.kernels;
   const flops = 2 * m * n * k;
+  const sparseLimit = Math.floor(SPARSE_DENSITY * m * k);
   const sparse =
     !transB &&
     m > STREAMING_ROWS &&
@@ -114,8 +116,8 @@ export function wasmGemm(
     alpha !== 0 &&
     flops >= SPARSE_FLOPS &&
     heap.contains(a) &&
-    kernels.countNonzeros(transA ? k : m, transA ? m : k, a.byteOffset + aOffset * 4, lda) <=
-      SPARSE_DENSITY * m * k;
+    kernels.countNonzeros(transA ? k : m, transA ? m : k, a.byteOffset + aOffset * 4, lda, sparseLimit) <=
+      sparseLimit;
   const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0 && !sparse;
   // A packed product with a small C and a long k may be split along k (see splitDepth below).
   const depthCandidate = packed && k >= SPLIT_DEPTH && m * n <= SPLIT_DEPTH_AREA;

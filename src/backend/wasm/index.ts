@@ -10,6 +10,7 @@ import { WasmHeap } from './memory.js';
 import {
   compileWasmRuntime,
   loadWasmRuntime,
+  type SimdChoice,
   simdSupported,
   type WasmRuntime,
   type WasmSource,
@@ -34,6 +35,8 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Kernels already compiled and instantiated (`compileWasmRuntime`); default: load them now. */
   runtime?: WasmRuntime;
+  /** Which build to load when `runtime` is not given: 'relaxed', 'simd128' or 'auto' (the default). */
+  simd?: SimdChoice;
 }
 
 /** True when the wasm backend can run here (WebAssembly SIMD128 exists). */
@@ -51,7 +54,7 @@ export function wasmBackendAvailable(): boolean {
  * setFloat32Allocator(wasm.allocate); // tensors made from now on live in wasm memory
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
-  const runtime = options.runtime ?? loadWasmRuntime();
+  const runtime = options.runtime ?? loadWasmRuntime(options.simd);
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
   const pool = new ThreadPool(runtime, options.threads ?? 1);
   const context = { kernels: runtime.kernels, heap, pool };
@@ -82,7 +85,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 export async function loadWasmBackend(
   options: Omit<WasmBackendOptions, 'runtime'> & { source?: WasmSource } = {},
 ): Promise<WasmBackend> {
-  return createWasmBackend({ threads: options.threads, runtime: await compileWasmRuntime(options.source) });
+  const runtime = await compileWasmRuntime(options.source, options.simd);
+  return createWasmBackend({ threads: options.threads, runtime });
 }
 
 // V8 first runs wasm in its baseline compiler (about 1/8 speed); run every path a few times so the

@@ -25,7 +25,12 @@ describe('asynchronous wasm loading (the browser path)', () => {
         return builtFile(file);
       },
     });
-    assert.deepEqual(asked, ['zerodl_shared.wasm'], 'Node has shared memory: the threads build');
+    assert.deepEqual(
+      asked,
+      ['zerodl_shared_relaxed.wasm'],
+      'Node has shared memory and (from 22, or with the flag zerodl sets) relaxed SIMD',
+    );
+    assert.equal(backend.runtime.simd, 'relaxed');
     // C [3, 5] = A [3, 4] · B [4, 5] on both backends
     const a = Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2);
     const b = Float32Array.from({ length: 20 }, (_, i) => ((i * 7) % 9) / 4);
@@ -34,6 +39,20 @@ describe('asynchronous wasm loading (the browser path)', () => {
     backend.gemm(false, false, 3, 5, 4, 1, a, 0, 4, b, 0, 5, 0, ours, 0, 5);
     referenceBackend.gemm(false, false, 3, 5, 4, 1, a, 0, 4, b, 0, 5, 0, expected, 0, 5);
     for (let i = 0; i < 15; i++) assert.ok(Math.abs(ours[i] - expected[i]) < 1e-5, `C[${i}]`);
+    await backend.close();
+  });
+
+  it("loads the plain SIMD128 build when asked for 'simd128'", async () => {
+    const asked: string[] = [];
+    const backend = await loadWasmBackend({
+      simd: 'simd128',
+      source: (file) => {
+        asked.push(file);
+        return builtFile(file);
+      },
+    });
+    assert.deepEqual(asked, ['zerodl_shared.wasm']);
+    assert.equal(backend.runtime.simd, 'simd128');
     await backend.close();
   });
 
@@ -53,5 +72,9 @@ describe('asynchronous wasm loading (the browser path)', () => {
     const backend = await useDefaultBackendAsync({ backend: 'wasm', threads: '1' });
     assert.equal(backend.name, 'wasm');
     await assert.rejects(useDefaultBackendAsync({ backend: 'gpu' }), /ZERODL_BACKEND/);
+    await assert.rejects(
+      useDefaultBackendAsync({ simd: 'avx512' }),
+      /ZERODL_SIMD must be 'relaxed' or 'simd128'/,
+    );
   });
 });
