@@ -68,9 +68,54 @@ const PARALLEL_FLOATS = 1 << 15;
 /** Chunks per thread of a parallel-for job: a descheduled thread then holds back only a small part. */
 const CHUNKS_PER_THREAD = 4;
 
-/** Large products run on one thread after a parallel one stalled on a descheduled worker. */
-const BACKOFF_CALLS = 32;
+/**
+ * Large products run on one thread for a while after a parallel one stalled on a descheduled worker:
+ * FIRST_BACKOFF_CALLS after a lone stall, REPEATED_BACKOFF_CALLS after the second stall in a row, twice
+ * as many after each further one, at most MAX_BACKOFF_CALLS. A lone stall is mostly a hiccup of the host
+ * (on these virtual machines one comes every 100–300 ms and costs a call 2–5 ms), after which two
+ * threads are at once faster again; stalls in a row mean another process holds a core. (Backing off 32
+ * calls after every stall ran 5–15% of an idle machine's calls at half speed: gemm_512 on two threads
+ * fell from 103 to 52 GFLOP/s in some runs.)
+ */
+const FIRST_BACKOFF_CALLS = 2;
+const REPEATED_BACKOFF_CALLS = 32;
 const MAX_BACKOFF_CALLS = 256;
+/**
+ * Decides when large products skip the workers, from how the parallel calls before went: after a
+ * stall, for FIRST_BACKOFF_CALLS calls; after stalls in a row, REPEATED_BACKOFF_CALLS, then twice as
+ * many each time, up to MAX_BACKOFF_CALLS; a parallel call without a stall ends the series.
+ *
+ * @example
+ * const backoff = new StallBackoff();
+ * backoff.record(true);   // a parallel call stalled
+ * backoff.shareNext();    // false, twice; then true again
+ */
+export class StallBackoff {
+  /** Calls still to run on one thread. */
+  private remaining = 0;
+  /** How long the next stall makes the backoff. */
+  private next = FIRST_BACKOFF_CALLS;
+
+  /** Whether the next large product should be shared with the workers (counts down a backoff). */
+  shareNext(): boolean {
+    if (this.remaining === 0) return true;
+    this.remaining--;
+    return false;
+  }
+
+  /** Records whether a parallel call stalled, that is waited longer for a worker than it computed. */
+  record(stalled: boolean): void {
+    if (!stalled) {
+      this.remaining = 0;
+      this.next = FIRST_BACKOFF_CALLS;
+      return;
+    }
+    this.remaining = this.next;
+    this.next =
+      this.next === FIRST_BACKOFF_CALLS ? REPEATED_BACKOFF_CALLS : Math.min(2 * this.next, MAX_BACKOFF_CALLS);
+  }
+}
+
 /**
  * A wait for the workers shorter than this is not a stall, however small the job: waking a sleeping
  * worker takes 20–50 µs, while a worker descheduled by another process costs milliseconds (a time slice).
@@ -106,9 +151,8 @@ function waitUntilAtLeast(control: Int32Array, index: number, target: number): v
 export class ThreadPool {
   readonly threads: number;
   private readonly control: Int32Array;
-  /** Large products still to run on one thread after a stalled parallel one (see useWorkers). */
-  private backoff = 0;
-  private nextBackoff = BACKOFF_CALLS / 2;
+  /** When large products run on one thread after stalled parallel ones (see useWorkers). */
+  private readonly backoff = new StallBackoff();
   private readonly workers: { terminate(): Promise<number> }[] = [];
 
   constructor(runtime: WasmRuntime, threads: number) {
@@ -136,10 +180,7 @@ export class ThreadPool {
    * one thread is then faster.
    */
   useWorkers(): boolean {
-    if (this.threads === 1) return false;
-    if (this.backoff === 0) return true;
-    this.backoff--;
-    return false;
+    return this.threads > 1 && this.backoff.shareNext();
   }
 
   /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
@@ -184,10 +225,7 @@ export class ThreadPool {
     const ownPartDone = performance.now();
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
     const waited = posted - start + (performance.now() - ownPartDone);
-    // Stalls that repeat (a core busy for long) back off for longer, up to MAX_BACKOFF_CALLS.
-    const stalled = waited > ownPartDone - posted && waited > STALL_FLOOR_MS;
-    this.nextBackoff = stalled ? Math.min(2 * this.nextBackoff, MAX_BACKOFF_CALLS) : BACKOFF_CALLS;
-    this.backoff = stalled ? this.nextBackoff : 0;
+    this.backoff.record(waited > ownPartDone - posted && waited > STALL_FLOOR_MS);
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
