@@ -144,22 +144,22 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
   const inWasm = (a: Float32Array, b: Float32Array, c?: Float32Array) =>
     heap.contains(a) && heap.contains(b) && (c === undefined || heap.contains(c));
   // An optimizer update over a large parameter (W1: 392k floats, each array read once) is shared with
-  // the workers; returns false, doing nothing, when it should run on this thread.
+  // the workers; returns false, doing nothing, when it should run on this thread. (Plain arguments, no
+  // arrays of them: a training step allocates nothing.)
   const updateInParallel = (
     optimizer: keyof typeof OPTIMIZER_KIND,
-    arrays: readonly [
-      w: Float32Array,
-      state: Float32Array | undefined,
-      g: Float32Array,
-      second?: Float32Array,
-    ],
-    hyperparameters: readonly [lr: number, hyper1?: number, hyper2?: number, epsilon?: number],
+    w: Float32Array,
+    state: Float32Array | undefined,
+    g: Float32Array,
+    second: Float32Array | undefined,
+    lr: number,
+    hyper1 = 0,
+    hyper2 = 0,
+    epsilon = 0,
   ): boolean => {
-    const [w, state, g, second] = arrays;
     const touched = 2 + (state === undefined ? 0 : 1) + (second === undefined ? 0 : 1);
     const chunks = pool.chunksFor(touched * w.length);
     if (chunks <= 1) return false;
-    const [lr, hyper1 = 0, hyper2 = 0, epsilon = 0] = hyperparameters;
     // biome-ignore format: arguments grouped as (kind), (arrays, n), (hyperparameters), (chunks)
     const job = kernels.setupOptimizerUpdate(OPTIMIZER_KIND[optimizer],
       w.byteOffset, state?.byteOffset ?? 0, g.byteOffset, second?.byteOffset ?? 0, w.length,
@@ -188,11 +188,13 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
         reference.leakyReluBackward(x, dy, dx, alpha);
         return;
       }
-      const addresses = [x.byteOffset, dy.byteOffset, dx.byteOffset] as const;
       const chunks = pool.chunksFor(3 * x.length);
       if (chunks > 1)
-        pool.runParallel(kernels, kernels.setupLeakyRelu(1, ...addresses, x.length, alpha, chunks));
-      else kernels.leakyReluBackward(...addresses, x.length, alpha);
+        pool.runParallel(
+          kernels,
+          kernels.setupLeakyRelu(1, x.byteOffset, dy.byteOffset, dx.byteOffset, x.length, alpha, chunks),
+        );
+      else kernels.leakyReluBackward(x.byteOffset, dy.byteOffset, dx.byteOffset, x.length, alpha);
     },
     fillChannels(
       values: Float32Array,
@@ -307,7 +309,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
     momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void {
       checkSameLengths('momentumUpdate', w, v, g);
       if (!inWasm(w, v, g)) reference.momentumUpdate(w, v, g, lr, momentum);
-      else if (!updateInParallel('momentum', [w, v, g], [lr, momentum]))
+      else if (!updateInParallel('momentum', w, v, g, undefined, lr, momentum))
         kernels.momentumUpdate(w.byteOffset, v.byteOffset, g.byteOffset, w.length, lr, momentum);
     },
     momentumOuterUpdate(
@@ -348,7 +350,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
       checkSameLengths('adamUpdate', w, g);
       if (!(inWasm(w, m, v) && heap.contains(g))) {
         reference.adamUpdate(w, m, v, g, lr, beta1, beta2, epsilon);
-      } else if (!updateInParallel('adam', [w, m, g, v], [lr, beta1, beta2, epsilon])) {
+      } else if (!updateInParallel('adam', w, m, g, v, lr, beta1, beta2, epsilon)) {
         kernels.adamUpdate(
           w.byteOffset,
           m.byteOffset,
@@ -365,7 +367,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
     sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
       checkSameLengths('sgdUpdate', w, g);
       if (!inWasm(w, g)) reference.sgdUpdate(w, g, lr);
-      else if (!updateInParallel('sgd', [w, undefined, g], [lr]))
+      else if (!updateInParallel('sgd', w, undefined, g, undefined, lr))
         kernels.sgdUpdate(w.byteOffset, g.byteOffset, w.length, lr);
     },
   };
