@@ -109,15 +109,22 @@ export function wasmGemm(
   const kernels = context.kernels;
   const flops = 2 * m * n * k;
   const sparseLimit = Math.floor(SPARSE_DENSITY * m * k);
-  const sparse =
+  const sparseCandidate =
     !transB &&
     m > STREAMING_ROWS &&
     k > STREAMING_DEPTH &&
     alpha !== 0 &&
     flops >= SPARSE_FLOPS &&
-    heap.contains(a) &&
-    kernels.countNonzeros(transA ? k : m, transA ? m : k, a.byteOffset + aOffset * 4, lda, sparseLimit) <=
-      sparseLimit;
+    heap.contains(a);
+  const nonzeros = sparseCandidate
+    ? kernels.countNonzeros(transA ? k : m, transA ? m : k, a.byteOffset + aOffset * 4, lda, sparseLimit)
+    : -1;
+  const sparse = sparseCandidate && nonzeros <= sparseLimit;
+  // The multiply-adds done (a sparse-rows product skips those of A's zeros), by which the pool decides
+  // whether to share a packed or sparse product while the cores are far apart (useWorkers). Streaming
+  // products (m ≤ 8) mostly read weights that nothing wrote since the last call, so sharing them moves
+  // no data between the cores; they are not counted against that rule.
+  const usefulFlops = sparse ? 2 * nonzeros * n : m > STREAMING_ROWS ? flops : Number.POSITIVE_INFINITY;
   const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0 && !sparse;
   // A packed product with a small C and a long k may be split along k (see splitDepth below).
   const depthCandidate = packed && k >= SPLIT_DEPTH && m * n <= SPLIT_DEPTH_AREA;
@@ -125,7 +132,7 @@ export function wasmGemm(
     k > 0 &&
     alpha !== 0 &&
     (flops >= PARALLEL_FLOPS || (depthCandidate && flops >= SPLIT_DEPTH_FLOPS)) &&
-    pool.useWorkers();
+    pool.useWorkers(usefulFlops);
   // A parallel streaming product with few rows and B not transposed is split along k, so that each
   // thread reads whole rows of B in order; its chunks' m×n partial products need scratch space.
   const streamingDepth =

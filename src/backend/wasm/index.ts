@@ -24,6 +24,8 @@ export interface WasmBackend extends Backend {
   readonly heap: WasmHeap;
   /** Threads large kernels run on (1 when shared memory or worker threads are unavailable). */
   readonly threads: number;
+  /** The core-to-core round trip the thread pool measured last, in ns (0 on one thread or before). */
+  coreRoundTripNs(): number;
   /** Zero-filled Float32Array in wasm memory; install with `setFloat32Allocator` to place tensors there. */
   allocate(size: number): Float32Array;
   /** Stops the worker threads. */
@@ -35,6 +37,11 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Kernels already compiled and instantiated (`compileWasmRuntime`); default: load them now. */
   runtime?: WasmRuntime;
+  /**
+   * Share less work while the two cores turn out to be far apart (no common L3; see FAR_ROUND_TRIP_NS in
+   * thread_pool.ts); default true.
+   */
+  farPolicy?: boolean;
   /** Which build to load when `runtime` is not given: 'relaxed', 'simd128' or 'auto' (the default). */
   simd?: SimdChoice;
 }
@@ -56,7 +63,7 @@ export function wasmBackendAvailable(): boolean {
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const runtime = options.runtime ?? loadWasmRuntime(options.simd);
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
-  const pool = new ThreadPool(runtime, options.threads ?? 1);
+  const pool = new ThreadPool(runtime, options.threads ?? 1, options.farPolicy);
   const context = { kernels: runtime.kernels, heap, pool };
   const backend: WasmBackend = {
     name: 'wasm',
@@ -68,6 +75,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     ...wasmConv2d(context),
     ...wasmPool(context),
     ...wasmElementwise(context),
+    coreRoundTripNs: () => pool.coreRoundTripNs,
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };

@@ -1,9 +1,12 @@
-// The thread pool's backoff policy (StallBackoff): a lone stall skips the workers for two calls, stalls
-// in a row for 32, 64, … up to 256 calls, and a parallel call without a stall ends the series.
+// The thread pool's policies: the backoff after stalls (StallBackoff: a lone stall skips the workers for
+// two calls, stalls in a row for 32, 64, … up to 256 calls, and a parallel call without a stall ends the
+// series), and sharing less while the two cores are far apart (its measured round trip between them).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StallBackoff } from './thread_pool.js';
+import { createWasmBackend } from './index.js';
+import { loadWasmRuntime } from './module.js';
+import { FAR_PARALLEL_FLOPS, StallBackoff, ThreadPool } from './thread_pool.js';
 
 // How many calls in a row run on one thread before the workers are used again.
 function callsOnOneThread(backoff: StallBackoff): number {
@@ -41,5 +44,58 @@ describe('StallBackoff', () => {
     backoff.record(false);
     backoff.record(true);
     assert.equal(callsOnOneThread(backoff), 2, 'a call without a stall ends the series');
+  });
+});
+
+describe('ThreadPool while the cores are far apart', () => {
+  // The pool's measured round trip, set by hand: 520 ns is what these machines show without a common L3.
+  const setRoundTrip = (pool: ThreadPool, ns: number) => {
+    (pool as unknown as { roundTripNs: number }).roundTripNs = ns;
+  };
+
+  it('shares only large products and large streaming jobs, and everything again once near', async () => {
+    const pool = new ThreadPool(loadWasmRuntime(), 2);
+    try {
+      setRoundTrip(pool, 520);
+      assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS / 2), false, 'a small product stays on one thread');
+      assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS), true, 'a large one is shared');
+      assert.equal(pool.chunksFor(1 << 20, 'streaming'), 1, 'an optimizer update over 1M floats stays');
+      assert.ok(pool.chunksFor(1 << 20) > 1, 'other parallel-for jobs are shared');
+      setRoundTrip(pool, 130);
+      assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS / 2), true);
+      assert.ok(pool.chunksFor(1 << 20, 'streaming') > 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps sharing as before when its far policy is off', async () => {
+    const pool = new ThreadPool(loadWasmRuntime(), 2, false);
+    try {
+      setRoundTrip(pool, 520);
+      assert.equal(pool.useWorkers(1), true);
+      assert.ok(pool.chunksFor(1 << 20, 'streaming') > 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('measures the round trip to worker 1 after shared jobs', async () => {
+    const wasm = createWasmBackend({ threads: 2 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the worker starts
+      const size = 128; // C [128, 128] = A [128, 128] · B [128, 128], 4.2 MFLOP: shared
+      const a = wasm.allocate(size * size).fill(1);
+      const c = wasm.allocate(size * size);
+      // a probe runs after every 64th shared job; one the worker cannot answer at once is skipped
+      for (let job = 0; job < 640 && wasm.coreRoundTripNs() === 0; job++) {
+        wasm.gemm(false, false, size, size, size, 1, a, 0, size, a, 0, size, 0, c, 0, size);
+      }
+      assert.equal(c[0], size);
+      const ns = wasm.coreRoundTripNs();
+      assert.ok(ns > 10 && ns < 100_000, `a plausible round trip, got ${ns} ns`);
+    } finally {
+      await wasm.close();
+    }
   });
 });

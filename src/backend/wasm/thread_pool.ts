@@ -22,6 +22,12 @@ export const STATE = 8;
 export const IDLE = 0;
 export const BUSY = 1;
 export const WRITING = 2;
+/**
+ * The main thread writes PING and worker 1 copies it to PONG while it polls for jobs: the pool's probe
+ * of how far apart the two cores are (ThreadPool.coreRoundTripNs). Each word on its own cache line.
+ */
+export const PING = 32;
+export const PONG = 48;
 /** Words the control block spans (CONTROL_ADDRESS .. CONTROL_ADDRESS + 4·CONTROL_WORDS). */
 export const CONTROL_WORDS = 128;
 
@@ -122,6 +128,26 @@ export class StallBackoff {
  */
 const STALL_FLOOR_MS = 0.25;
 
+/**
+ * Where the hypervisor puts the two vCPUs changes within minutes on these machines: on cores that share
+ * an L3 (a round trip between them of about 130 ns) or on cores that do not (about 520 ns). Far apart,
+ * every shared job first pulls the data the other core wrote last across, at a few GB/s: the seed
+ * network's batch-100 training step took 2.85 ms on two threads against 2.16 ms on one (1.36 ms on two
+ * when near), while the conv bench's step still gained from two threads (21.9 ms against 35). So the pool
+ * measures the round trip now and then (PROBE_ROUND_TRIPS of them right after every PROBE_EVERY-th
+ * shared job, while worker 1 polls), and while it is above FAR_ROUND_TRIP_NS shares only products of at
+ * least FAR_PARALLEL_FLOPS useful flops and no streaming job (activations, optimizer updates) below
+ * FAR_STREAMING_FLOATS.
+ */
+const PROBE_ROUND_TRIPS = 16;
+const PROBE_EVERY = 64;
+const FAR_ROUND_TRIP_NS = 300;
+export const FAR_PARALLEL_FLOPS = 2e7;
+const FAR_STREAMING_FLOATS = 1 << 22;
+
+/** Which kind of parallel-for job: most kernels, or a streaming one (one operation per float). */
+export type JobWeight = 'compute' | 'streaming';
+
 /** How long a thread waits for another's chunk before concluding that the other thread has died. */
 const STALL_LIMIT_MS = 30_000;
 
@@ -154,8 +180,15 @@ export class ThreadPool {
   /** When large products run on one thread after stalled parallel ones (see useWorkers). */
   private readonly backoff = new StallBackoff();
   private readonly workers: { terminate(): Promise<number> }[] = [];
+  private roundTripNs = 0;
+  private pings = 0;
+  private jobs = 0;
+  /** Whether the pool shares less while the cores are far apart (see FAR_ROUND_TRIP_NS). */
+  private readonly farPolicy: boolean;
 
-  constructor(runtime: WasmRuntime, threads: number) {
+  /** `farPolicy`: share less while the cores are far apart (default true; see FAR_ROUND_TRIP_NS). */
+  constructor(runtime: WasmRuntime, threads: number, farPolicy = true) {
+    this.farPolicy = farPolicy;
     this.control = new Int32Array(runtime.memory.buffer, runtime.layout.controlAddress, CONTROL_WORDS);
     const workerThreads = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const usable = runtime.shared && workerThreads !== undefined ? threads : 1;
@@ -174,13 +207,39 @@ export class ThreadPool {
   }
 
   /**
-   * Whether the next large product should be shared with the workers: not for a while after one in
-   * which the main thread waited longer for a worker than it computed itself. That happens when
-   * another process holds the second core and the worker is descheduled in the middle of a chunk;
-   * one thread is then faster.
+   * Whether the next large product (`flops` useful flops, if it matters) should be shared with the
+   * workers: not for a while after one in which the main thread waited longer for a worker than it
+   * computed itself (another process holds the second core and descheduled the worker in the middle of
+   * a chunk; one thread is then faster), and not below FAR_PARALLEL_FLOPS while the cores are far apart.
    */
-  useWorkers(): boolean {
-    return this.threads > 1 && this.backoff.shareNext();
+  useWorkers(flops = Number.POSITIVE_INFINITY): boolean {
+    if (this.threads === 1) return false;
+    if (this.coresFar() && flops < FAR_PARALLEL_FLOPS) return false;
+    return this.backoff.shareNext();
+  }
+
+  /** The core-to-core round trip measured last (ns; 0 before the first measurement). */
+  get coreRoundTripNs(): number {
+    return this.roundTripNs;
+  }
+
+  // True while the last probe found the cores far apart (see FAR_ROUND_TRIP_NS), unless switched off.
+  private coresFar(): boolean {
+    return this.farPolicy && this.roundTripNs > FAR_ROUND_TRIP_NS;
+  }
+
+  // Times PROBE_ROUND_TRIPS round trips to worker 1, which answers while it polls for the next job.
+  private probeCores(): void {
+    const control = this.control;
+    const start = performance.now();
+    for (let trip = 0; trip < PROBE_ROUND_TRIPS; trip++) {
+      const value = ++this.pings;
+      Atomics.store(control, PING, value);
+      for (let spins = 0; Atomics.load(control, PONG) !== value; spins++) {
+        if (spins > 100_000) return; // worker 1 is not polling: no measurement this time
+      }
+    }
+    this.roundTripNs = ((performance.now() - start) * 1e6) / PROBE_ROUND_TRIPS;
   }
 
   /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
@@ -190,9 +249,11 @@ export class ThreadPool {
 
   /**
    * How many chunks a parallel-for job touching about `floats` floats should be split into: 1 (run
-   * the kernel directly on this thread) when it is small or the workers are backing off.
+   * the kernel directly on this thread) when it is small, when the workers are backing off, or for a
+   * streaming job below FAR_STREAMING_FLOATS while the cores are far apart.
    */
-  chunksFor(floats: number): number {
+  chunksFor(floats: number, weight: JobWeight = 'compute'): number {
+    if (weight === 'streaming' && this.coresFar() && floats < FAR_STREAMING_FLOATS) return 1;
     return floats >= PARALLEL_FLOATS && this.useWorkers() ? this.threads * CHUNKS_PER_THREAD : 1;
   }
 
@@ -226,6 +287,7 @@ export class ThreadPool {
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
     const waited = posted - start + (performance.now() - ownPartDone);
     this.backoff.record(waited > ownPartDone - posted && waited > STALL_FLOOR_MS);
+    if (this.jobs++ % PROBE_EVERY === 0) this.probeCores();
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
@@ -248,6 +310,8 @@ export function serveJobs(setup: WorkerSetup): void {
   for (;;) {
     const idleSince = performance.now();
     for (let spins = 1; Atomics.load(control, GENERATION) === seen; spins++) {
+      const ping = Atomics.load(control, PING);
+      if (setup.thread === 1 && ping !== Atomics.load(control, PONG)) Atomics.store(control, PONG, ping);
       if ((spins & 1023) === 0 && performance.now() - idleSince > SPIN_MS) {
         Atomics.wait(control, GENERATION, seen);
       }
