@@ -45,6 +45,7 @@ function main(): void {
   const threads = (backend as { threads?: number }).threads ?? 1;
   // the build of the wasm kernels (ZERODL_SIMD: relaxed or simd128); absent on the reference backend
   const simd = (backend as { runtime?: { simd: string } }).runtime?.simd;
+  const coreRoundTrip = (backend as { coreRoundTripNs?: () => number }).coreRoundTripNs;
   const net = buildModel(CONV_BENCH_ARCHITECTURE, { init: 'xavier', seed: 0 });
   const optimizer = new Momentum({ lr: 1e-5, momentum: 0.9 });
   const rng = new Random(0);
@@ -94,6 +95,8 @@ function main(): void {
       min_ms: round(timing.minMs),
       reps: timing.reps,
       loadavg: loadavg().map(round),
+      // the pool's core-to-core round trip (about 130 ns with a shared L3, 520 without; thread_pool.ts)
+      ...(threads > 1 ? { core_round_trip_ns: Math.round(coreRoundTrip?.() ?? 0) } : {}),
     };
     console.log(JSON.stringify(line));
   }

@@ -129,7 +129,14 @@ function main(): void {
   for (const { backend, threads, wasm } of backends(options)) {
     setBackend(backend);
     setFloat32Allocator(wasm?.runtime.shared ? wasm.allocate : undefined);
-    const context: BenchContext = { backend, threads, simd: wasm?.runtime.simd, targetS, loadavg: loads };
+    const context: BenchContext = {
+      backend,
+      threads,
+      simd: wasm?.runtime.simd,
+      targetS,
+      loadavg: loads,
+      coreRoundTripNs: wasm?.coreRoundTripNs,
+    };
     progress(
       `zerodl on ${backend.name} (${context.simd ?? 'scalar'}), ${threads} thread(s), load ${loads().join(' ')}`,
     );
@@ -179,6 +186,7 @@ function main(): void {
   if (machine !== undefined)
     notes.push(
       `${machine.cpu} at ${machine.clock_ghz} GHz (a chain of dependent adds): SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core (16 flop/cycle); "% ceiling" is GFLOP/s over ceiling × threads`,
+      '"core rt ns": the thread pool\'s round trip between its two cores after the workload: about 130 ns when the vCPUs share an L3, about 520 ns when not (then two threads gain less)',
     );
   const lines = [
     ...(machine === undefined ? [] : [JSON.stringify({ source: 'machine', ...machine })]),
@@ -200,6 +208,7 @@ function printTable(results: Result[], notes: string[]): void {
     'median ms',
     'GFLOP/s',
     '% ceiling',
+    'core rt ns',
     'load',
     'anchor time / zerodl time',
   ];
@@ -211,6 +220,7 @@ function printTable(results: Result[], notes: string[]): void {
     String(r.median_ms),
     r.gflops === undefined ? '' : String(r.gflops),
     r.ceiling_pct === undefined ? '' : String(r.ceiling_pct),
+    r.core_round_trip_ns === undefined ? '' : String(r.core_round_trip_ns),
     r.loadavg[0].toFixed(2),
     Object.entries((r.vs as Record<string, number>) ?? {})
       .map(([impl, ratio]) => `${impl} ${ratio}×`)

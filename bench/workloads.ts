@@ -24,6 +24,11 @@ export interface Result {
   median_ms: number;
   min_ms: number;
   gflops?: number;
+  /**
+   * Two-thread rows: the thread pool's core-to-core round trip after the workload (about 130 ns when
+   * the two vCPUs share an L3, about 520 ns when they do not; see thread_pool.ts).
+   */
+  core_round_trip_ns?: number;
   /** GFLOP/s as a percentage of this machine's SIMD128 ceiling times the threads (bench/machine.ts). */
   ceiling_pct?: number;
   reps?: number;
@@ -38,6 +43,8 @@ export interface BenchContext {
   threads: number;
   simd?: string;
   targetS: number;
+  /** The thread pool's core-to-core round trip (ns) just after a workload, for 2-thread rows. */
+  coreRoundTripNs?: () => number;
   loadavg: () => number[];
 }
 
@@ -68,6 +75,9 @@ function record(context: BenchContext, workload: string, timing: Timing, extra: 
     reps: timing.reps,
     inner: timing.inner,
     loadavg: context.loadavg(),
+    ...(context.threads > 1 && context.coreRoundTripNs
+      ? { core_round_trip_ns: Math.round(context.coreRoundTripNs()) }
+      : {}),
     ...extra,
   };
 }
