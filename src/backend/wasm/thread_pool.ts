@@ -141,6 +141,8 @@ const STALL_FLOOR_MS = 0.25;
  */
 const PROBE_ROUND_TRIPS = 16;
 const PROBE_EVERY = 64;
+/** How long (in polls, about 10–30 µs) a probe waits for worker 1 to answer before giving up. */
+const PROBE_SPINS = 20_000;
 const FAR_ROUND_TRIP_NS = 300;
 export const FAR_PARALLEL_FLOPS = 2e7;
 const FAR_STREAMING_FLOATS = 1 << 22;
@@ -183,6 +185,7 @@ export class ThreadPool {
   private roundTripNs = 0;
   private pings = 0;
   private jobs = 0;
+  private probeUnanswered = false;
   /** Whether the pool shares less while the cores are far apart (see FAR_ROUND_TRIP_NS). */
   private readonly farPolicy: boolean;
 
@@ -238,11 +241,15 @@ export class ThreadPool {
       const start = performance.now();
       Atomics.store(control, PING, value);
       for (let spins = 0; Atomics.load(control, PONG) !== value; spins++) {
-        if (spins > 100_000) return; // worker 1 is not polling: no measurement this time
+        if (spins > PROBE_SPINS) {
+          this.probeUnanswered = true; // worker 1 is not polling yet: try again after the next job
+          return;
+        }
       }
       shortest = Math.min(shortest, performance.now() - start);
     }
     this.roundTripNs = shortest * 1e6;
+    this.probeUnanswered = false;
   }
 
   /** Runs the job `kernels.setupPacked` described on every thread of the pool; returns when C is done. */
@@ -290,7 +297,7 @@ export class ThreadPool {
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
     const waited = posted - start + (performance.now() - ownPartDone);
     this.backoff.record(waited > ownPartDone - posted && waited > STALL_FLOOR_MS);
-    if (this.jobs++ % PROBE_EVERY === 0) this.probeCores();
+    if (this.jobs++ % PROBE_EVERY === 0 || this.probeUnanswered) this.probeCores();
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
