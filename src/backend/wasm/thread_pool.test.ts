@@ -4,9 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Random } from '../../util/random.js';
 import { createWasmBackend } from './index.js';
 import { loadWasmRuntime } from './module.js';
-import { FAR_PARALLEL_FLOPS, StallBackoff, ThreadPool } from './thread_pool.js';
+import { chunkOf, FAR_PARALLEL_FLOPS, StallBackoff, ThreadPool } from './thread_pool.js';
 
 // How many calls in a row run on one thread before the workers are used again.
 function callsOnOneThread(backoff: StallBackoff): number {
@@ -99,5 +100,29 @@ describe('ThreadPool while the cores are far apart', () => {
     } finally {
       await wasm.close();
     }
+  });
+});
+
+describe('chunkOf (two threads claiming from opposite ends)', () => {
+  it('hands out every chunk exactly once, however the two threads interleave', () => {
+    const rng = new Random(3);
+    for (let trial = 0; trial < 200; trial++) {
+      const total = 1 + rng.int(40);
+      const taken = new Array<number>(total).fill(0);
+      const own = [0, 0];
+      // each claim is Atomics.add on the job's counter; a random thread makes it
+      for (let claim = 0; claim < total; claim++) {
+        const thread = rng.uniform() < 0.3 ? 0 : 1;
+        taken[chunkOf(claim, own[thread]++, total, thread, true)]++;
+      }
+      assert.deepEqual(taken, new Array<number>(total).fill(1), `total ${total}`);
+    }
+  });
+
+  it('gives each thread the same chunks call after call when they keep pace', () => {
+    const chunks = (thread: number) => [0, 1, 2].map((own) => chunkOf(own, own, 6, thread, true));
+    assert.deepEqual(chunks(0), [0, 1, 2]);
+    assert.deepEqual(chunks(1), [5, 4, 3]);
+    assert.equal(chunkOf(4, 2, 6, 1, false), 4, 'in claim order otherwise');
   });
 });

@@ -28,6 +28,8 @@ export const WRITING = 2;
  */
 export const PING = 32;
 export const PONG = 48;
+/** 1 when the two threads of a two-thread pool claim chunks from opposite ends (see chunkOf). */
+export const TWO_ENDED = 64;
 /** Words the control block spans (CONTROL_ADDRESS .. CONTROL_ADDRESS + 4·CONTROL_WORDS). */
 export const CONTROL_WORDS = 128;
 
@@ -47,26 +49,50 @@ export interface WorkerSetup {
 export function takePart(kernels: WasmKernels, control: Int32Array, thread: number): void {
   const packTotal = Atomics.load(control, PACK_TOTAL);
   const computeTotal = Atomics.load(control, COMPUTE_TOTAL);
+  const twoEnded = Atomics.load(control, TWO_ENDED) === 1;
+  let own = 0; // chunks this thread has claimed in the current phase
   if (Atomics.load(control, JOB_KIND) === PARALLEL_FOR) {
-    for (let chunk = Atomics.add(control, COMPUTE_CLAIM, 1); chunk < computeTotal; ) {
-      kernels.parallelChunk(chunk);
+    for (let claim = Atomics.add(control, COMPUTE_CLAIM, 1); claim < computeTotal; ) {
+      kernels.parallelChunk(chunkOf(claim, own++, computeTotal, thread, twoEnded));
       Atomics.add(control, COMPUTE_DONE, 1);
-      chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
+      claim = Atomics.add(control, COMPUTE_CLAIM, 1);
     }
     return;
   }
-  for (let chunk = Atomics.add(control, PACK_CLAIM, 1); chunk < packTotal; ) {
-    kernels.packChunk(chunk);
+  for (let claim = Atomics.add(control, PACK_CLAIM, 1); claim < packTotal; ) {
+    kernels.packChunk(chunkOf(claim, own++, packTotal, thread, twoEnded));
     Atomics.add(control, PACK_DONE, 1);
-    chunk = Atomics.add(control, PACK_CLAIM, 1);
+    claim = Atomics.add(control, PACK_CLAIM, 1);
   }
   // Another thread may be finishing a pack chunk that this one's compute chunks read.
   waitUntilAtLeast(control, PACK_DONE, packTotal);
-  for (let chunk = Atomics.add(control, COMPUTE_CLAIM, 1); chunk < computeTotal; ) {
-    kernels.computeChunk(chunk, thread);
+  own = 0;
+  for (let claim = Atomics.add(control, COMPUTE_CLAIM, 1); claim < computeTotal; ) {
+    kernels.computeChunk(chunkOf(claim, own++, computeTotal, thread, twoEnded), thread);
     Atomics.add(control, COMPUTE_DONE, 1);
-    chunk = Atomics.add(control, COMPUTE_CLAIM, 1);
+    claim = Atomics.add(control, COMPUTE_CLAIM, 1);
   }
+}
+
+/**
+ * The chunk that a thread's `own`-th claim of a phase (the job's `claim`-th) stands for. In claim order,
+ * or with two threads from opposite ends: thread 0 from the first chunk up, thread 1 from the last down.
+ * Each claim still takes one of the `total` chunks (a thread may take more than half when the other is
+ * slow), and no chunk twice: thread 0 has taken chunks 0 … a − 1, thread 1 chunks total − b … total − 1,
+ * with a + b claims ≤ total. But call after call, each thread now mostly takes the same chunks, and so
+ * writes the same rows of C or the same part of an array: the next call, and the next job that splits
+ * the same array the same way (an optimizer update after the gemm that wrote its gradient), find them in
+ * that thread's own caches. That matters when the two vCPUs share no L3 (see FAR_ROUND_TRIP_NS).
+ */
+export function chunkOf(
+  claim: number,
+  own: number,
+  total: number,
+  thread: number,
+  twoEnded: boolean,
+): number {
+  if (!twoEnded) return claim;
+  return thread === 0 ? own : total - 1 - own;
 }
 
 /** Below about this many floats read or written, a parallel-for job stays on one thread. */
@@ -186,6 +212,8 @@ export class ThreadPool {
   private pings = 0;
   private jobs = 0;
   private probeUnanswered = false;
+  /** Whether a two-thread pool claims chunks from opposite ends (see chunkOf); for comparisons. */
+  twoEnded = true;
   /** Whether the pool shares less while the cores are far apart (see FAR_ROUND_TRIP_NS). */
   private readonly farPolicy: boolean;
 
@@ -282,6 +310,7 @@ export class ThreadPool {
       }
     }
     Atomics.store(control, JOB_KIND, kind);
+    Atomics.store(control, TWO_ENDED, this.threads === 2 && this.twoEnded ? 1 : 0);
     Atomics.store(control, PACK_TOTAL, packTotal);
     Atomics.store(control, COMPUTE_TOTAL, computeTotal);
     Atomics.store(control, PACK_CLAIM, 0);
