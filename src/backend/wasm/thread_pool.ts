@@ -161,9 +161,9 @@ const STALL_FLOOR_MS = 0.25;
  * network's batch-100 training step took 2.85 ms on two threads against 2.16 ms on one (1.36 ms on two
  * when near), while the conv bench's step still gained from two threads (21.9 ms against 35). So the pool
  * measures the round trip now and then (the shortest of PROBE_ROUND_TRIPS right after every
- * PROBE_EVERY-th shared job, while worker 1 polls), and while it is above FAR_ROUND_TRIP_NS shares only products of at
- * least FAR_PARALLEL_FLOPS useful flops and no streaming job (activations, optimizer updates) below
- * FAR_STREAMING_FLOATS.
+ * PROBE_EVERY-th shared job, while worker 1 polls), and while it is above FAR_ROUND_TRIP_NS shares only
+ * products of at least FAR_PARALLEL_FLOPS useful flops and no streaming job (activations, optimizer
+ * updates) below FAR_STREAMING_FLOATS.
  */
 const PROBE_ROUND_TRIPS = 16;
 const PROBE_EVERY = 64;
