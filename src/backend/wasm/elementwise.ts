@@ -158,7 +158,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
     epsilon = 0,
   ): boolean => {
     const touched = 2 + (state === undefined ? 0 : 1) + (second === undefined ? 0 : 1);
-    const chunks = pool.chunksFor(touched * w.length, 'streaming');
+    const chunks = pool.chunksFor(touched * w.length, 'update');
     if (chunks <= 1) return false;
     // biome-ignore format: arguments grouped as (kind), (arrays, n), (hyperparameters), (chunks)
     const job = kernels.setupOptimizerUpdate(OPTIMIZER_KIND[optimizer],
@@ -174,7 +174,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
         reference.leakyRelu(x, y, alpha);
         return;
       }
-      const chunks = pool.chunksFor(2 * x.length, 'streaming');
+      const chunks = pool.chunksFor(2 * x.length);
       if (chunks > 1)
         pool.runParallel(
           kernels,
@@ -188,7 +188,7 @@ export function wasmElementwise({ kernels, heap, pool }: GemmContext) {
         reference.leakyReluBackward(x, dy, dx, alpha);
         return;
       }
-      const chunks = pool.chunksFor(3 * x.length, 'streaming');
+      const chunks = pool.chunksFor(3 * x.length);
       if (chunks > 1)
         pool.runParallel(
           kernels,

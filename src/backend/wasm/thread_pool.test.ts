@@ -54,17 +54,17 @@ describe('ThreadPool while the cores are far apart', () => {
     (pool as unknown as { roundTripNs: number }).roundTripNs = ns;
   };
 
-  it('shares only large products and large streaming jobs, and everything again once near', async () => {
+  it('shares only large products and large optimizer updates, and everything again once near', async () => {
     const pool = new ThreadPool(loadWasmRuntime(), 2);
     try {
       setRoundTrip(pool, 520);
       assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS / 2), false, 'a small product stays on one thread');
       assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS), true, 'a large one is shared');
-      assert.equal(pool.chunksFor(1 << 20, 'streaming'), 1, 'an optimizer update over 1M floats stays');
+      assert.equal(pool.chunksFor(1 << 20, 'update'), 1, 'an optimizer update over 1M floats stays');
       assert.ok(pool.chunksFor(1 << 20) > 1, 'other parallel-for jobs are shared');
       setRoundTrip(pool, 130);
       assert.equal(pool.useWorkers(FAR_PARALLEL_FLOPS / 2), true);
-      assert.ok(pool.chunksFor(1 << 20, 'streaming') > 1);
+      assert.ok(pool.chunksFor(1 << 20, 'update') > 1);
     } finally {
       await pool.close();
     }
@@ -75,7 +75,7 @@ describe('ThreadPool while the cores are far apart', () => {
     try {
       setRoundTrip(pool, 520);
       assert.equal(pool.useWorkers(1), true);
-      assert.ok(pool.chunksFor(1 << 20, 'streaming') > 1);
+      assert.ok(pool.chunksFor(1 << 20, 'update') > 1);
     } finally {
       await pool.close();
     }
