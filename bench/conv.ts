@@ -20,23 +20,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
 import { anchorEnvironment } from './anchors.js';
 import { measure } from './timing.js';
-
-/** The network: three conv (pad 1) + LeakyReLU(0.1) + 2×2 max-pool blocks, then two affine layers. */
-export const CONV_BENCH_ARCHITECTURE: Architecture = {
-  inputShape: [1, 96, 96],
-  layers: [
-    ...[16, 32, 64].flatMap((filters) => [
-      { type: 'conv2d' as const, filters, kernelSize: 3, pad: 1 },
-      { type: 'leaky_relu' as const, alpha: 0.1 },
-      { type: 'max_pool2d' as const, kernelSize: 2 },
-    ]),
-    { type: 'flatten' },
-    { type: 'affine', outFeatures: 256 },
-    { type: 'leaky_relu', alpha: 0.1 },
-    { type: 'affine', outFeatures: 6 * 6 * 13 },
-  ],
-  loss: 'sse',
-};
+import { CONV_BENCH_ARCHITECTURE } from './workloads.js';
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -45,7 +29,7 @@ function main(): void {
   const threads = (backend as { threads?: number }).threads ?? 1;
   // the build of the wasm kernels (ZERODL_SIMD: relaxed or simd128); absent on the reference backend
   const simd = (backend as { runtime?: { simd: string } }).runtime?.simd;
-  const coreRoundTrip = (backend as { coreRoundTripNs?: () => number }).coreRoundTripNs;
+  const pool = (backend as { pool?: { coreRoundTripNs: number } }).pool;
   const net = buildModel(CONV_BENCH_ARCHITECTURE, { init: 'xavier', seed: 0 });
   const optimizer = new Momentum({ lr: 1e-5, momentum: 0.9 });
   const rng = new Random(0);
@@ -96,7 +80,7 @@ function main(): void {
       reps: timing.reps,
       loadavg: loadavg().map(round),
       // the pool's core-to-core round trip (about 130 ns with a shared L3, 520 without; thread_pool.ts)
-      ...(threads > 1 ? { core_round_trip_ns: Math.round(coreRoundTrip?.() ?? 0) } : {}),
+      ...(threads > 1 ? { core_round_trip_ns: Math.round(pool?.coreRoundTripNs ?? 0) } : {}),
     };
     console.log(JSON.stringify(line));
   }

@@ -135,7 +135,7 @@ function main(): void {
       simd: wasm?.runtime.simd,
       targetS,
       loadavg: loads,
-      coreRoundTripNs: wasm?.coreRoundTripNs,
+      coreRoundTripNs: wasm === undefined ? undefined : () => wasm.pool.coreRoundTripNs,
     };
     progress(
       `zerodl on ${backend.name} (${context.simd ?? 'scalar'}), ${threads} thread(s), load ${loads().join(' ')}`,

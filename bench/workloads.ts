@@ -1,10 +1,12 @@
 // zerodl's benchmark workloads: GEMM shapes of the seed network, its training step at batch 1 and 100,
-// inference at batch 1000, one MNIST 0/1/2 epoch at batch 1, and a heap-growth check.
+// inference at batch 1000, one MNIST 0/1/2 epoch at batch 1, a heap-growth check, and the conv bench's
+// network.
 
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Backend } from '../src/backend/backend.js';
 import { Batches } from '../src/data/batches.js';
 import { loadMnist } from '../src/data/mnist.js';
+import type { Architecture } from '../src/model/architecture.js';
 import type { Sequential } from '../src/model/sequential.js';
 import { threeLayerNet } from '../src/model/zoo.js';
 import { Momentum } from '../src/optimizers/momentum.js';
@@ -12,6 +14,23 @@ import { oneHot } from '../src/tensor/one_hot.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
 import { measure, type Timing } from './timing.js';
+
+/** The issue's network: three conv (pad 1) + LeakyReLU(0.1) + 2×2 max-pool blocks, then two affine layers. */
+export const CONV_BENCH_ARCHITECTURE: Architecture = {
+  inputShape: [1, 96, 96],
+  layers: [
+    ...[16, 32, 64].flatMap((filters) => [
+      { type: 'conv2d' as const, filters, kernelSize: 3, pad: 1 },
+      { type: 'leaky_relu' as const, alpha: 0.1 },
+      { type: 'max_pool2d' as const, kernelSize: 2 },
+    ]),
+    { type: 'flatten' },
+    { type: 'affine', outFeatures: 256 },
+    { type: 'leaky_relu', alpha: 0.1 },
+    { type: 'affine', outFeatures: 6 * 6 * 13 },
+  ],
+  loss: 'sse',
+};
 
 /** One measured result (a JSON line of `bench/run.ts --json`). */
 export interface Result {
@@ -120,8 +139,8 @@ export function loadMnist3(): Mnist3 {
   };
 }
 
-// Rows [start, start + size) of a [n, features] tensor as their own tensor (made by the allocator).
-function rows(source: Tensor, start: number, size: number): Tensor {
+/** Rows [start, start + size) of a [n, features] tensor as their own tensor (made by the allocator). */
+export function rows(source: Tensor, start: number, size: number): Tensor {
   const features = source.shape[1];
   const out = new Tensor([size, features]);
   out.data.set(source.data.subarray(start * features, (start + size) * features));

@@ -43,8 +43,8 @@ const SPLIT_DEPTH_FLOPS = 1e6;
 /**
  * A product with B not transposed, more than STREAMING_ROWS rows and at least SPARSE_FLOPS flops counts
  * the nonzeros of A (8 µs for 100×784, 80 µs for 1000×784; a dense A stops the count after a quarter of
- * its rows); at most SPARSE_DENSITY of them nonzero, it
- * skips the zeros (setupSparseRows) instead of packing. MNIST images are 17–19% nonzero: x·W1 and xᵀ·dy
+ * its rows); at most SPARSE_DENSITY of them nonzero, it skips the zeros (setupSparseRows) instead of
+ * packing. MNIST images are 17–19% nonzero: x·W1 and xᵀ·dy
  * then do a fifth of the multiply-adds. The zero-skipping kernel runs at about 22 GFLOP/s of useful
  * work on one thread against the packed kernel's 46 (1000×784 MNIST · 784×500: 6.0 vs 16.5 ms), so it
  * pays below about 45% nonzeros; the threshold keeps a margin.

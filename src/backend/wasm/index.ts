@@ -24,8 +24,8 @@ export interface WasmBackend extends Backend {
   readonly heap: WasmHeap;
   /** Threads large kernels run on (1 when shared memory or worker threads are unavailable). */
   readonly threads: number;
-  /** The core-to-core round trip the thread pool measured last, in ns (0 on one thread or before). */
-  coreRoundTripNs(): number;
+  /** The thread pool: its measured core-to-core round trip and its sharing policies (thread_pool.ts). */
+  readonly pool: ThreadPool;
   /** Zero-filled Float32Array in wasm memory; install with `setFloat32Allocator` to place tensors there. */
   allocate(size: number): Float32Array;
   /** Stops the worker threads. */
@@ -37,11 +37,6 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Kernels already compiled and instantiated (`compileWasmRuntime`); default: load them now. */
   runtime?: WasmRuntime;
-  /**
-   * Share less work while the two cores turn out to be far apart (no common L3; see FAR_ROUND_TRIP_NS in
-   * thread_pool.ts); default true.
-   */
-  farPolicy?: boolean;
   /** Which build to load when `runtime` is not given: 'relaxed', 'simd128' or 'auto' (the default). */
   simd?: SimdChoice;
 }
@@ -63,19 +58,19 @@ export function wasmBackendAvailable(): boolean {
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const runtime = options.runtime ?? loadWasmRuntime(options.simd);
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
-  const pool = new ThreadPool(runtime, options.threads ?? 1, options.farPolicy);
+  const pool = new ThreadPool(runtime, options.threads ?? 1);
   const context = { kernels: runtime.kernels, heap, pool };
   const backend: WasmBackend = {
     name: 'wasm',
     runtime,
     heap,
     threads: pool.threads,
+    pool,
     gemm: (...args) => wasmGemm(context, ...args),
     ...wasmIm2col(context),
     ...wasmConv2d(context),
     ...wasmPool(context),
     ...wasmElementwise(context),
-    coreRoundTripNs: () => pool.coreRoundTripNs,
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };

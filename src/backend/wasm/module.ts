@@ -158,9 +158,10 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 ]);
 
 /**
- * True when this engine runs relaxed SIMD. Browsers have it since Chrome 114 and Firefox 146 (not Safari), Node
- * since 22 (V8 11.4+); on Node 20 and 21 (V8 11.3, where the proposal is complete but behind a flag)
- * this switches on V8's `--experimental-wasm-relaxed-simd` for the process before asking again.
+ * True when this engine runs relaxed SIMD. Browsers have it since Chrome 114 and Firefox 146 (not
+ * Safari), Node since 22 (V8 11.4+); on Node 20 and 21 (V8 11.3, where the proposal is complete but
+ * behind a flag) this switches on V8's `--experimental-wasm-relaxed-simd` for the process before asking
+ * again.
  */
 export function relaxedSimdSupported(): boolean {
   if (!simdSupported()) return false;
@@ -210,7 +211,7 @@ export function loadWasmRuntime(simd: SimdChoice = 'auto'): WasmRuntime {
   );
 }
 
-/** The four builds of the kernels: for shared memory (threads) or ordinary memory, with or without relaxed SIMD. */
+/** The four builds of the kernels: for shared or ordinary memory, with or without relaxed SIMD. */
 export type WasmFileName =
   | 'zerodl_shared.wasm'
   | 'zerodl.wasm'
@@ -233,9 +234,10 @@ export type WasmSource =
 /**
  * Compiles and instantiates the kernels without blocking: the way browsers need (they refuse to
  * compile a large module synchronously on the main thread, and have no file system). By default it
- * fetches (in Node: reads) the .wasm beside this file (`zerodl_shared.wasm` where shared memory exists, that is on a
- * cross-origin-isolated page, `zerodl.wasm` otherwise; `zerodl_shared_relaxed.wasm` or `zerodl_relaxed.wasm`
- * where relaxed SIMD runs too, see `SimdChoice`); a bundler that copies the files elsewhere passes `source`.
+ * fetches (in Node: reads) the .wasm beside this file (`zerodl_shared.wasm` where shared memory exists,
+ * that is on a cross-origin-isolated page, `zerodl.wasm` otherwise; `zerodl_shared_relaxed.wasm` or
+ * `zerodl_relaxed.wasm` where relaxed SIMD runs too, see `SimdChoice`); a bundler that copies the files
+ * elsewhere passes `source`.
  *
  * @example
  * const runtime = await compileWasmRuntime(); // in a browser module

@@ -213,14 +213,12 @@ export class ThreadPool {
   private pings = 0;
   private jobs = 0;
   private probeUnanswered = false;
-  /** Whether a two-thread pool claims chunks from opposite ends (see chunkOf); for comparisons. */
+  /** Whether a two-thread pool claims chunks from opposite ends (see chunkOf); off for comparisons. */
   twoEnded = true;
-  /** Whether the pool shares less while the cores are far apart (see FAR_ROUND_TRIP_NS). */
-  private readonly farPolicy: boolean;
+  /** Whether the pool shares less while the cores are far apart (FAR_ROUND_TRIP_NS); off for comparisons. */
+  farPolicy = true;
 
-  /** `farPolicy`: share less while the cores are far apart (default true; see FAR_ROUND_TRIP_NS). */
-  constructor(runtime: WasmRuntime, threads: number, farPolicy = true) {
-    this.farPolicy = farPolicy;
+  constructor(runtime: WasmRuntime, threads: number) {
     this.control = new Int32Array(runtime.memory.buffer, runtime.layout.controlAddress, CONTROL_WORDS);
     const workerThreads = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const usable = runtime.shared && workerThreads !== undefined ? threads : 1;
