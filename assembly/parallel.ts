@@ -5,8 +5,8 @@
 import { conv2dRows, conv2dWeightGradItems, packGradientPanels, padPlanes } from './conv2d';
 import { col2im, im2col } from './im2col';
 import {
-  adamUpdate, affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, momentumUpdate,
-  sgdUpdate, sumChannels,
+  adamUpdate, affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, momentumOuterUpdate,
+  momentumUpdate, sgdUpdate, sumChannels,
 } from './elementwise';
 import { maxPool2d, maxPool2dBackward } from './pool';
 
@@ -30,6 +30,7 @@ const KIND_ADAM_UPDATE: i32 = 14;
 const KIND_PAD_PLANES: i32 = 15;
 const KIND_PACK_GRADIENT_PANELS: i32 = 16;
 const KIND_CONV2D_WEIGHT_GRAD: i32 = 17;
+const KIND_MOMENTUM_OUTER_UPDATE: i32 = 18;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -138,6 +139,14 @@ export function parallelChunk(chunk: i32): void {
     // (filter block, tap block) pairs [first, last)
     conv2dWeightGradItems(
       arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), first, last,
+    );
+  } else if (kind == KIND_MOMENTUM_OUTER_UPDATE) {
+    // rows [first, last) of w and v, with their entries of x
+    const cols = arg(5);
+    const at = (<usize>first * <usize>cols) << 2;
+    momentumOuterUpdate(
+      <usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(2) + (<usize>first << 2), arg(3), last - first, cols,
+      argF(6), argF(7),
     );
   } else if (kind == KIND_MOMENTUM_UPDATE || kind == KIND_SGD_UPDATE || kind == KIND_ADAM_UPDATE) {
     // elements [first, last) of every array
@@ -263,6 +272,20 @@ export function setupAffineChannels(
   setArg(7, pixels);
   setArg(8, <i32>out);
   return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
+}
+
+/** momentumOuterUpdate split by rows of w and v [rows, cols]. */
+export function setupMomentumOuterUpdate(
+  w: usize, v: usize, x: usize, dy: usize, rows: i32, cols: i32, lr: f32, momentum: f32, chunks: i32,
+): i32 {
+  setArg(0, <i32>w);
+  setArg(1, <i32>v);
+  setArg(2, <i32>x);
+  setArg(3, <i32>dy);
+  setArg(5, cols);
+  setArgF(6, lr);
+  setArgF(7, momentum);
+  return describe(KIND_MOMENTUM_OUTER_UPDATE, rows, itemsPerChunk(rows, chunks, 1));
 }
 
 /** padPlanes split by planes: `planes` planes [H, W] at src copied with a zero border of `pad` into dst. */

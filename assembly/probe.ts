@@ -14,3 +14,16 @@ export function dependentAdds(n: i32, step: i32): i32 {
   }
   return x;
 }
+
+/**
+ * Multiplies the n floats at `x` (n a multiple of 4) by `factor` in place, `reps` times over, with
+ * f32x4 multiplies: with factor 1 the values stay what they are, so the same loop can time normal and
+ * subnormal data (bench/machine.ts: the subnormal penalty).
+ */
+export function scaleInPlace(x: usize, n: i32, factor: f32, reps: i32): void {
+  const vf = f32x4.splat(factor);
+  const end = x + (<usize>n << 2);
+  for (let r = 0; r < reps; r++) {
+    for (let p = x; p < end; p += 16) v128.store(p, f32x4.mul(v128.load(p), vf));
+  }
+}

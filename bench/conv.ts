@@ -4,7 +4,8 @@
 // --tfjs the TensorFlow.js wasm anchor (../shared/anchors/js/bench_tfjs.mjs, after `npm ci` there).
 // Anchor lines carry `zerodl_speedup` = anchor time / zerodl time at zerodl's thread count (> 1: zerodl
 // is faster), the same convention as `npm run bench`. Also `mnist_cnn_step_b64`: a training step of the
-// shipped MNIST CNN's architecture (no anchor).
+// shipped MNIST CNN's architecture (no anchor). The first line names the machine (bench/machine.ts), and
+// every line carries its CPU, clock and subnormal penalty.
 //   ZERODL_THREADS=1 node dist/bench/conv.js [--torch] [--tfjs] [--anchors DIR] [--anchors-js DIR] [--seconds S]
 
 import { spawnSync } from 'node:child_process';
@@ -13,18 +14,23 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useDefaultBackend } from '../src/backend/select.js';
+import { loadWasmRuntime } from '../src/backend/wasm/module.js';
 import { type Architecture, buildModel } from '../src/model/architecture.js';
 import { Adam } from '../src/optimizers/adam.js';
 import { Momentum } from '../src/optimizers/momentum.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
 import { anchorEnvironment } from './anchors.js';
+import { machineFields, measureMachine } from './machine.js';
 import { measure } from './timing.js';
 import { CONV_BENCH_ARCHITECTURE } from './workloads.js';
 
 function main(): void {
   const args = process.argv.slice(2);
   const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 2) || 2;
+  const machine = measureMachine(loadWasmRuntime('simd128'));
+  console.log(JSON.stringify({ source: 'machine', ...machine }));
+  const named = machineFields(machine);
   const backend = useDefaultBackend();
   const threads = (backend as { threads?: number }).threads ?? 1;
   // the build of the wasm kernels (ZERODL_SIMD: relaxed or simd128); absent on the reference backend
@@ -81,6 +87,7 @@ function main(): void {
       loadavg: loadavg().map(round),
       // the pool's core-to-core round trip (about 130 ns with a shared L3, 520 without; thread_pool.ts)
       ...(threads > 1 ? { core_round_trip_ns: Math.round(pool?.coreRoundTripNs ?? 0) } : {}),
+      ...named,
     };
     console.log(JSON.stringify(line));
   }
@@ -92,10 +99,11 @@ function main(): void {
   // Default: the team's anchors beside the repository; --anchors DIR for a copy where setup.sh has run.
   const anchors = option('--anchors', join(here, '..', '..', '..', 'shared', 'anchors', 'python'));
   if (args.includes('--torch')) {
-    for (const torchThreads of new Set([1, threads])) printAnchor(runTorch(anchors, torchThreads), results);
+    for (const torchThreads of new Set([1, threads]))
+      printAnchor(runTorch(anchors, torchThreads), results, named);
   }
   if (args.includes('--tfjs'))
-    printAnchor(runTfjs(option('--anchors-js', join(anchors, '..', 'js'))), results);
+    printAnchor(runTfjs(option('--anchors-js', join(anchors, '..', 'js'))), results, named);
 }
 
 interface AnchorLine {
@@ -105,12 +113,14 @@ interface AnchorLine {
   [field: string]: unknown;
 }
 
-// Prints an anchor's lines with zerodl's speed-up on the same workload.
-function printAnchor(lines: AnchorLine[], zerodl: Record<string, number>): void {
+// Prints an anchor's lines with zerodl's speed-up on the same workload, and the machine's fields.
+function printAnchor(lines: AnchorLine[], zerodl: Record<string, number>, named: object): void {
   for (const line of lines) {
     const ours = zerodl[line.workload];
     const speedup = ours && line.median_ms ? round(line.median_ms / ours) : undefined;
-    console.log(JSON.stringify(speedup === undefined ? line : { ...line, zerodl_speedup: speedup }));
+    console.log(
+      JSON.stringify({ ...line, ...(speedup === undefined ? {} : { zerodl_speedup: speedup }), ...named }),
+    );
   }
 }
 

@@ -1,36 +1,113 @@
-// What this machine's cores can do, to set GFLOP/s against: the clock, measured with a chain of
-// dependent integer adds (assembly/probe.ts: one cycle each), and from it the WebAssembly SIMD128
-// ceiling at 16 float32 operations per cycle: two f32x4 fused multiply-adds, or two f32x4 multiplies and
-// two adds, per cycle, as AMD Zen 4 and Zen 5 issue them (other cores may issue fewer). The machines
-// of this project differ (Zen 4 at about 3.66 GHz, Zen 5 at about 3.45 GHz), so a GFLOP/s figure alone
-// does not say how close a kernel comes to the hardware; a percentage of this ceiling does.
+// What machine a figure comes from, and what its cores can do, printed in the header of every benchmark
+// and in its JSON rows, so that a figure from any machine can be read:
+// - the CPU model (with its family and model numbers where Linux gives them: a VM may name only
+//   "AMD EPYC");
+// - the clock, measured with a chain of dependent integer adds (assembly/probe.ts: one cycle each),
+//   and from it the WebAssembly SIMD128 ceiling at 16 float32 operations per cycle: two f32x4 fused
+//   multiply-adds, or two f32x4 multiplies and two adds, per cycle, as AMD Zen 3 to Zen 5 issue them
+//   (other cores may issue fewer). A GFLOP/s figure alone does not say how close a kernel comes to the
+//   hardware; a percentage of this ceiling does;
+// - the subnormal penalty: the same f32x4 multiply loop on subnormal data over normal data
+//   (assembly/probe.ts, scaleInPlace by 1). Intel cores take a microcode assist for each operation on
+//   subnormal floats (about 70× slower loops); AMD Zen cores pay little or nothing. The kernels flush
+//   their decaying state to 0 (src/util/float32.ts), so a large penalty here should not show in the
+//   training figures; workload seed_step_b1_decayed checks that.
 
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import type { WasmRuntime } from '../src/backend/wasm/module.js';
 import { measure } from './timing.js';
 
-/** The clock and SIMD128 ceiling of one core of this machine. */
+/** The machine a benchmark ran on. */
 export interface Machine {
+  /** The CPU model, e.g. "AMD EPYC (family 25, model 1)". */
   cpu: string;
+  /** Logical CPUs the OS gives this process. */
+  cpus: number;
   clock_ghz: number;
   ceiling_gflops_per_core: number;
+  /** Time of the probe loop per float on subnormal data over that on normal data (1 = no penalty). */
+  subnormal_penalty: number;
+  /** The probe loop's time per float, normal and subnormal data (ns). */
+  normal_ns_per_float: number;
+  subnormal_ns_per_float: number;
 }
+
+/** The fields of `Machine` every JSON row carries. */
+export type MachineFields = Pick<Machine, 'cpu' | 'clock_ghz' | 'subnormal_penalty'>;
 
 /** float32 operations per cycle of f32x4 arithmetic on two 128-bit FMA (or multiply + add) pipes. */
 export const SIMD128_FLOPS_PER_CYCLE = 16;
 
+/** Floats in the subnormal probe's array: 16 KB, in every core's L1, so memory does not blur it. */
+const PROBE_FLOATS = 4096;
+
 /**
- * Measures the clock with `dependentAdds` (16·n adds that each wait for the one before).
+ * Measures this machine: the clock with `dependentAdds` (16·n adds that each wait for the one before)
+ * and the subnormal penalty with `scaleInPlace`, on a runtime of its own (its memory is scribbled on).
  *
  * @example
- * const machine = measureMachine(loadWasmRuntime('simd128').kernels);
+ * const machine = measureMachine(loadWasmRuntime('simd128'));
  */
-export function measureMachine(kernels: { dependentAdds(n: number, step: number): number }): Machine {
+export function measureMachine(runtime: Pick<WasmRuntime, 'kernels' | 'memory' | 'layout'>): Machine {
+  const { kernels, memory, layout } = runtime;
   const n = 250_000; // 4 million adds: about 1 ms at 3.5 GHz
   const timing = measure(() => kernels.dependentAdds(n, 3), { targetS: 0.3, minReps: 21 });
   const clockGhz = (16 * n) / timing.medianMs / 1e6;
+
+  const address = Math.ceil(layout.heapBase / 64) * 64;
+  const needed = address + PROBE_FLOATS * 4 - memory.buffer.byteLength;
+  if (needed > 0) memory.grow(Math.ceil(needed / 65536));
+  const probe = (value: number) => {
+    new Float32Array(memory.buffer, address, PROBE_FLOATS).fill(value);
+    const reps = 100;
+    const { medianMs } = measure(() => kernels.scaleInPlace(address, PROBE_FLOATS, 1, reps), {
+      targetS: 0.1,
+      minReps: 11,
+    });
+    const after = new Float32Array(memory.buffer, address, 1)[0];
+    if (after !== Math.fround(value))
+      throw new Error(`bench/machine: the probe changed ${value} to ${after}`);
+    return (medianMs * 1e6) / (reps * PROBE_FLOATS);
+  };
+  const normal = probe(1.5);
+  const subnormal = probe(1e-39); // 2⁻¹²⁶ ≈ 1.18e-38 is the smallest normal float32
   return {
-    cpu: cpus()[0]?.model ?? 'unknown',
+    cpu: cpuModel(),
+    cpus: cpus().length,
     clock_ghz: Number(clockGhz.toFixed(3)),
     ceiling_gflops_per_core: Number((SIMD128_FLOPS_PER_CYCLE * clockGhz).toFixed(1)),
+    subnormal_penalty: Number((subnormal / normal).toFixed(2)),
+    normal_ns_per_float: Number(normal.toPrecision(3)),
+    subnormal_ns_per_float: Number(subnormal.toPrecision(3)),
   };
+}
+
+/** The fields a JSON row carries to name its machine. */
+export function machineFields(machine: Machine): MachineFields {
+  return { cpu: machine.cpu, clock_ghz: machine.clock_ghz, subnormal_penalty: machine.subnormal_penalty };
+}
+
+/** The header line of a benchmark run: CPU, clock, ceiling, subnormal penalty. */
+export function describeMachine(machine: Machine): string {
+  return (
+    `${machine.cpu}, ${machine.cpus} CPUs, ${machine.clock_ghz} GHz (a chain of dependent adds): ` +
+    `SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core; subnormal penalty ` +
+    `${machine.subnormal_penalty}× (the same f32x4 loop: ${machine.subnormal_ns_per_float} ns per float ` +
+    `on subnormal data, ${machine.normal_ns_per_float} on normal)`
+  );
+}
+
+/** The CPU's model name, with family and model numbers from /proc/cpuinfo where there is one. */
+function cpuModel(): string {
+  const name = cpus()[0]?.model?.trim() || 'unknown CPU';
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return name; // not Linux
+  }
+  const field = (key: string) => new RegExp(`^${key}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim();
+  const [family, model] = [field('cpu family'), field('model')];
+  return family !== undefined && model !== undefined ? `${name} (family ${family}, model ${model})` : name;
 }

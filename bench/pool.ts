@@ -5,16 +5,19 @@
 // two vCPUs of these VMs move between cores that share an L3 (about 130 ns) and cores that do not
 // (about 520 ns) within minutes, so only blocks run side by side compare; separate processes do not.
 //   node --expose-gc dist/bench/pool.js [--rounds N] [--json]
-// Prints, per placement and policy, the median over blocks of each workload's median time (ms).
+// Prints the machine (bench/machine.ts), then, per placement and policy, the median over blocks of each
+// workload's median time (ms); with --json, a machine line and one line per block carrying its fields.
 
 import { setBackend } from '../src/backend/backend.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { loadWasmRuntime } from '../src/backend/wasm/module.js';
 import { buildModel } from '../src/model/architecture.js';
 import { threeLayerNet } from '../src/model/zoo.js';
 import { Momentum } from '../src/optimizers/momentum.js';
 import { setFloat32Allocator } from '../src/tensor/storage.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
+import { describeMachine, machineFields, measureMachine } from './machine.js';
 import { CONV_BENCH_ARCHITECTURE, loadMnist3, rows } from './workloads.js';
 
 /** A round trip above this (ns) labels a block 'far' (the pool's own threshold is the same). */
@@ -51,6 +54,10 @@ function main(): void {
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('bench/pool: --rounds takes a whole number ≥ 1');
   const json = args.includes('--json');
+  const machine = measureMachine(loadWasmRuntime('simd128'));
+  console.log(
+    json ? JSON.stringify({ source: 'machine', ...machine }) : `machine: ${describeMachine(machine)}`,
+  );
   const wasm = createWasmBackend({ threads: 2 });
   if (wasm.threads !== 2) throw new Error('bench/pool: needs two threads (shared memory and worker_threads)');
   setBackend(wasm);
@@ -116,7 +123,13 @@ function main(): void {
       const placement = roundTripNs > FAR_NS ? 'far' : 'near';
       if (json)
         console.log(
-          JSON.stringify({ round, policy, core_round_trip_ns: roundTripNs, ...Object.fromEntries(times) }),
+          JSON.stringify({
+            round,
+            policy,
+            core_round_trip_ns: roundTripNs,
+            ...Object.fromEntries(times),
+            ...machineFields(machine),
+          }),
         );
       const byPolicy = blocks.get(placement) ?? new Map<Policy, Map<string, number[]>>();
       blocks.set(placement, byPolicy);

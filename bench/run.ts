@@ -4,7 +4,9 @@
 //                                      [--simd relaxed,simd128] [--no-anchors] [--anchors DIR] [--only PREFIX]
 // --only PREFIX runs just the workloads whose name starts with PREFIX (e.g. --only gemm, --only mlp_).
 // --simd picks the builds of the wasm kernels to measure (default: the one ZERODL_SIMD or 'auto' loads).
-// GEMM rows also give their share of this machine's SIMD128 ceiling (bench/machine.ts).
+// The header names the machine (CPU model, clock, SIMD128 ceiling, subnormal penalty: bench/machine.ts),
+// and every JSON row carries its CPU, clock and subnormal penalty; GEMM rows also give their share of
+// the ceiling.
 
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,9 +20,10 @@ import { loadWasmRuntime, type SimdChoice } from '../src/backend/wasm/module.js'
 import { mnistDataDir } from '../src/data/mnist.js';
 import { setFloat32Allocator } from '../src/tensor/storage.js';
 import { type AnchorRecord, ratiosFor, runAnchors } from './anchors.js';
-import { measureMachine } from './machine.js';
+import { describeMachine, machineFields, measureMachine } from './machine.js';
 import {
   type BenchContext,
+  benchDecayedStep,
   benchEpoch,
   benchGemm,
   benchHeapGrowth,
@@ -109,6 +112,7 @@ function main(): void {
     'mlp_step_b100',
     'mlp_infer_b1000',
     'seed_step_b1',
+    'seed_step_b1_decayed',
     'mnist3_epoch_b1',
     'heap_growth_seed_b1',
   ];
@@ -120,11 +124,9 @@ function main(): void {
     results.push(result);
     progress(`  ${result.workload} ${result.backend} ${result.threads}t: ${result.median_ms} ms`);
   };
-  const machine = wasmMeasured() ? measureMachine(loadWasmRuntime('simd128').kernels) : undefined;
-  if (machine !== undefined)
-    progress(
-      `${machine.cpu}: ${machine.clock_ghz} GHz, SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core`,
-    );
+  // The probes run on a runtime of their own whatever backend is measured (SIMD128 is in every Node 20+).
+  const machine = measureMachine(loadWasmRuntime('simd128'));
+  progress(`machine: ${describeMachine(machine)}`);
   let first = true;
   for (const { backend, threads, wasm } of backends(options)) {
     setBackend(backend);
@@ -148,6 +150,7 @@ function main(): void {
       if (first) {
         add(() => benchTrainStep(context, data, 1), 'seed_step_b1');
         add(() => benchTrainStep(context, data, 1, 'twoLine'), 'seed_step_b1_two_line');
+        add(() => benchDecayedStep(context, data), 'seed_step_b1_decayed');
         add(() => benchEpoch(context, data), 'mnist3_epoch_b1');
         add(
           () => benchHeapGrowth(context, data, 10000, () => wasm?.heap.byteLength ?? 0),
@@ -180,27 +183,27 @@ function main(): void {
   }
   for (const result of results) {
     result.vs = ratiosFor(result, anchorRecords);
-    if (machine !== undefined && result.gflops !== undefined)
+    if (result.gflops !== undefined)
       result.ceiling_pct = round1((100 * result.gflops) / (machine.ceiling_gflops_per_core * result.threads));
   }
-  if (machine !== undefined)
-    notes.push(
-      `${machine.cpu} at ${machine.clock_ghz} GHz (a chain of dependent adds): SIMD128 ceiling ${machine.ceiling_gflops_per_core} GFLOP/s per core (16 flop/cycle); "% ceiling" is GFLOP/s over ceiling × threads`,
-      '"core rt ns": the thread pool\'s round trip between its two cores after the workload: about 130 ns when the vCPUs share an L3, about 520 ns when not (then two threads gain less)',
-    );
+  notes.push(
+    '"% ceiling" is GFLOP/s over the SIMD128 ceiling (16 flop/cycle at the measured clock) × threads',
+    '"core rt ns": the thread pool\'s round trip between its two cores after the workload: about 130 ns when the vCPUs share an L3, about 520 ns when not (then two threads gain less)',
+  );
   const lines = [
-    ...(machine === undefined ? [] : [JSON.stringify({ source: 'machine', ...machine })]),
-    ...results.map((result) => JSON.stringify(result)),
+    JSON.stringify({ source: 'machine', ...machine }),
+    ...results.map((result) => JSON.stringify({ ...result, ...machineFields(machine) })),
     ...anchorRecords.map((record) => JSON.stringify({ source: 'anchor', ...record })),
     ...notes.map((note) => JSON.stringify({ note })),
   ];
   if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, `${lines.join('\n')}\n`);
   if (options.json) for (const line of lines) console.log(line);
-  else printTable(results, notes);
+  else printTable(results, notes, `machine: ${describeMachine(machine)}`);
 }
 
-function printTable(results: Result[], notes: string[]): void {
-  const header = [
+function printTable(results: Result[], notes: string[], header: string): void {
+  console.log(header);
+  const columns = [
     'workload',
     'backend',
     'simd',
@@ -224,23 +227,31 @@ function printTable(results: Result[], notes: string[]): void {
     r.loadavg[0].toFixed(2),
     Object.entries((r.vs as Record<string, number>) ?? {})
       .map(([impl, ratio]) => `${impl} ${ratio}×`)
-      .join(', ') + extraNote(r),
+      .join(', ') + extraNote(r, results),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const widths = columns.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => cell.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  console.log(line(header));
+  console.log(line(columns));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const row of rows) console.log(line(row));
   for (const note of notes) console.log(`note: ${note}`);
 }
 
-function extraNote(result: Result): string {
+function extraNote(result: Result, results: Result[]): string {
+  // The epoch and the decayed step against the plain step of the same run (same backend and build).
+  const step = results.find(
+    (r) => r.workload === 'seed_step_b1' && r.backend === result.backend && r.simd === result.simd,
+  );
+  const perStep = (ms: number) =>
+    step === undefined ? '' : `, ${(ms / step.median_ms).toFixed(2)}× seed_step_b1`;
   if (result.workload === 'mnist3_epoch_b1')
-    return ` (test acc ${result.test_acc}, ${result.per_sample_us} µs/sample)`;
+    return ` (test acc ${result.test_acc}, ${result.per_sample_us} µs/sample${perStep(Number(result.per_sample_us) / 1000)})`;
+  if (result.workload === 'seed_step_b1_decayed')
+    return `W1 velocity ${round1(100 * Number(result.w1_velocity_zero_fraction))}% zero, ${result.subnormal_velocities} subnormal${perStep(result.median_ms)}`;
   if (result.workload === 'heap_growth_seed_b1') {
     return `${result.steps} steps: heap ${result.heap_growth_bytes} B, array buffers ${result.array_buffer_growth_bytes} B, wasm ${result.wasm_memory_growth_bytes} B; ${result.allocated_bytes_per_step} B allocated per step, ${result.collections_during_steps} GCs${result.gc_exposed ? '' : ' (run with --expose-gc for exact heap figures)'}`;
   }

@@ -1,5 +1,5 @@
-// zerodl's benchmark workloads: GEMM shapes of the seed network, its training step at batch 1 and 100,
-// inference at batch 1000, one MNIST 0/1/2 epoch at batch 1, a heap-growth check, and the conv bench's
+// zerodl's benchmark workloads: GEMM shapes of the seed network, its training step at batch 1 and 100
+// (and at batch 1 with a velocity full of decayed values), inference at batch 1000, one MNIST 0/1/2 epoch at batch 1, a heap-growth check, and the conv bench's
 // network.
 
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -12,6 +12,7 @@ import { threeLayerNet } from '../src/model/zoo.js';
 import { Momentum } from '../src/optimizers/momentum.js';
 import { oneHot } from '../src/tensor/one_hot.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { FLOAT32_MIN_NORMAL } from '../src/util/float32.js';
 import { Random } from '../src/util/random.js';
 import { measure, type Timing } from './timing.js';
 
@@ -167,23 +168,56 @@ export function benchTrainStep(
   batch: number,
   step: 'trainStep' | 'twoLine' = 'trainStep',
 ): Result {
-  const net = threeLayerNet();
   // The summed SSE diverges at batch 100 with lr 0.01; the anchors use 0.01/100 (same cost per step).
-  const optimizer = new Momentum({ lr: batch === 1 ? 0.01 : 0.01 / batch, momentum: 0.9 });
+  const { net, optimizer, next } = seedSteps(data, batch, batch === 1 ? 0.01 : 0.01 / batch);
+  const run = step === 'trainStep' ? trainStep : twoLineStep;
+  const timing = measure(() => next((x, t) => run(net, optimizer, x, t)), { targetS: context.targetS });
+  const name = batch === 1 ? 'seed_step_b1' : `mlp_step_b${batch}`;
+  return record(context, step === 'trainStep' ? name : `${name}_two_line`, timing, { batch });
+}
+
+/**
+ * The seed step at batch 1 on a network whose velocity is full of decayed values. With lr 1e-30 the
+ * velocity lives around 1e-34 (the weights do not move), so in the rows of W1 whose pixel is dark in
+ * most images it decays by 0.9 per step below 2⁻¹²⁶ within about 90 steps of the last bright one.
+ * Unflushed, those values would linger as subnormals for about 150 steps each, and every step would
+ * multiply them: on Intel cores a microcode assist per f32x4 operation. The kernels store 0 instead, so
+ * on any CPU this step should cost what seed_step_b1 costs; the row reports how much of W1's velocity
+ * is 0 and checks that none of the velocity is subnormal.
+ */
+export function benchDecayedStep(context: BenchContext, data: Mnist3): Result {
+  const { net, optimizer, next, count } = seedSteps(data, 1, 1e-30);
+  for (let i = 0; i < count; i++) next((x, t) => trainStep(net, optimizer, x, t)); // into the decayed regime
+  const timing = measure(() => next((x, t) => trainStep(net, optimizer, x, t)), { targetS: context.targetS });
+  let [zeros, subnormals, size] = [0, 0, 0];
+  for (const [key, velocity] of optimizer.state) {
+    for (const v of velocity.data) {
+      if (v !== 0 && Math.abs(v) < FLOAT32_MIN_NORMAL) subnormals++;
+      if (key === 'velocity.W1' && v === 0) zeros++;
+    }
+    if (key === 'velocity.W1') size = velocity.size;
+  }
+  return record(context, 'seed_step_b1_decayed', timing, {
+    batch: 1,
+    w1_velocity_zero_fraction: round(zeros / size),
+    subnormal_velocities: subnormals,
+  });
+}
+
+/** The seed network, its Momentum optimizer and a cycle over batches of the first MNIST 0/1/2 images. */
+function seedSteps(data: Mnist3, batch: number, lr: number) {
+  const net = threeLayerNet();
+  const optimizer = new Momentum({ lr, momentum: 0.9 });
   const count = Math.min(batch === 1 ? 1000 : 50, Math.floor(data.labels.length / batch));
   const xs = Array.from({ length: count }, (_, i) => rows(data.x, i * batch, batch));
   const ts = Array.from({ length: count }, (_, i) => rows(data.t, i * batch, batch));
-  let next = 0;
-  const run = step === 'trainStep' ? trainStep : twoLineStep;
-  const timing = measure(
-    () => {
-      run(net, optimizer, xs[next], ts[next]);
-      next = (next + 1) % count;
-    },
-    { targetS: context.targetS },
-  );
-  const name = batch === 1 ? 'seed_step_b1' : `mlp_step_b${batch}`;
-  return record(context, step === 'trainStep' ? name : `${name}_two_line`, timing, { batch });
+  let at = 0;
+  /** Runs `step` on the next batch. */
+  const next = (step: (x: Tensor, t: Tensor) => void) => {
+    step(xs[at], ts[at]);
+    at = (at + 1) % count;
+  };
+  return { net, optimizer, next, count };
 }
 
 /** Inference (`predict`) on the first 1000 test images. */

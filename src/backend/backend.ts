@@ -175,12 +175,17 @@ export interface Backend {
     out: Float32Array,
   ): void;
 
-  /** Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). */
+  /**
+   * Momentum in place: v = momentum·v − lr·g, then w += v (the seed's update). The optimizer updates
+   * compute in float32, one rounding per operation, and store +0 for a state below 2⁻¹²⁶ in magnitude
+   * (no subnormals: src/util/float32.ts), so that every backend gives the same bits.
+   */
   momentumUpdate(w: Float32Array, v: Float32Array, g: Float32Array, lr: number, momentum: number): void;
 
   /**
    * Momentum for an Affine layer at batch 1 without storing its gradient g = xᵀ·dy (w, v [x.length,
-   * dy.length]): v = momentum·v − lr·g, then w += v.
+   * dy.length]): v = momentum·v − lr·g, then w += v. A row with x[i] = 0 and velocity +0 throughout is
+   * left untouched (its update adds 0; a weight of −0 stays −0).
    */
   momentumOuterUpdate(
     w: Float32Array,

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';
 import { checkLayerGradients } from '../../test/gradcheck.js';
 import { Tensor } from '../tensor/tensor.js';
+import { FLOAT32_MIN_NORMAL } from '../util/float32.js';
 import { Random } from '../util/random.js';
 import { BatchNorm } from './batch_norm.js';
 
@@ -65,6 +66,52 @@ describe('BatchNorm', () => {
     const evaluated = bn.forward(Tensor.from([[1]]), 'eval');
     assertClose(evaluated.data, [(1 - 0.3) / Math.sqrt(0.9 + 1.4 / 3 + 1e-5)], { rtol: 1e-6 });
     assertClose(bn.runningMean.data, [0.3], { rtol: 1e-6 });
+  });
+
+  it('a channel that stays 0 (a dead ReLU) decays its running statistics to exactly 0, never subnormal', () => {
+    // momentum 0.5: running = 0.5·running + 0.5·batch, from 1e-30; unflushed it would pass through
+    // subnormals from step ~27 to ~49. Channel 1 gets values, so its statistics stay normal.
+    const bn = new BatchNorm({ features: 2, momentum: 0.5 });
+    bn.runningMean.data.set([1e-30, 0.5]);
+    bn.runningVar.data.set([3e-31, 2]);
+    const x = Tensor.from([
+      [0, 1],
+      [0, 3],
+    ]);
+    const expected = [Float32Array.from(bn.runningMean.data), Float32Array.from(bn.runningVar.data)];
+    const isSubnormal = (v: number) => v !== 0 && Math.abs(v) < FLOAT32_MIN_NORMAL;
+    let unflushedSubnormals = 0;
+    for (let step = 1; step <= 120; step++) {
+      bn.forward(x, 'train');
+      // the update rule, unflushed: batch means 0 and 2; Σ(x − μ)² 0 and 2 over m = 2 values
+      const [means, deviations] = [
+        [0, 2],
+        [0, 2],
+      ];
+      for (let c = 0; c < 2; c++) {
+        const next = [
+          Math.fround((1 - 0.5) * expected[0][c] + 0.5 * means[c]),
+          Math.fround((1 - 0.5) * expected[1][c] + (0.5 * deviations[c]) / (2 - 1)),
+        ];
+        next.forEach((value, s) => {
+          if (isSubnormal(value)) unflushedSubnormals++;
+          expected[s][c] = isSubnormal(value) ? 0 : value;
+        });
+      }
+      for (const value of [...bn.runningMean.data, ...bn.runningVar.data])
+        assert.ok(!isSubnormal(value), `step ${step}: a subnormal running statistic`);
+      assert.deepEqual([...bn.runningMean.data], [...expected[0]], `step ${step}: running mean bit for bit`);
+      assert.deepEqual(
+        [...bn.runningVar.data],
+        [...expected[1]],
+        `step ${step}: running variance bit for bit`,
+      );
+    }
+    assert.ok(
+      Object.is(bn.runningMean.data[0], 0) && Object.is(bn.runningVar.data[0], 0),
+      'channel 0 ends at +0',
+    );
+    assert.ok(unflushedSubnormals > 0, 'unflushed, the same steps would have stored subnormals');
   });
 
   it('names the layer and the shapes on a mismatch, and needs two values per channel to train', () => {

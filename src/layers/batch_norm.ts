@@ -6,6 +6,7 @@
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
+import { flushSubnormal } from '../util/float32.js';
 import type { Layer, Mode, NamedTensor, Param } from './layer.js';
 
 export interface BatchNormOptions {
@@ -113,8 +114,11 @@ export class BatchNorm implements Layer {
         const deviations = dots[c]; // Σ(x − μ)²
         variance = deviations / count;
         const m = this.momentum;
-        this.runningMean.data[c] = (1 - m) * this.runningMean.data[c] + m * mean[c];
-        this.runningVar.data[c] = (1 - m) * this.runningVar.data[c] + (m * deviations) / (count - 1);
+        // flushed: a channel that stays 0 (a dead ReLU) decays its statistics towards 0 (src/util/float32.ts)
+        this.runningMean.data[c] = flushSubnormal((1 - m) * this.runningMean.data[c] + m * mean[c]);
+        this.runningVar.data[c] = flushSubnormal(
+          (1 - m) * this.runningVar.data[c] + (m * deviations) / (count - 1),
+        );
       } else {
         mean[c] = this.runningMean.data[c];
       }

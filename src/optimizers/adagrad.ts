@@ -1,5 +1,7 @@
-// AdaGrad (Duchi et al. 2011): h ← h + g²; θ ← θ − lr·g / (√h + ε).
+// AdaGrad (Duchi et al. 2011): h ← h + g²; θ ← θ − lr·g / (√h + ε). h is flushed (tiny gradients
+// would make it subnormal: a value below 2⁻¹²⁶ is stored as 0, src/util/float32.ts).
 
+import { flushSubnormal } from '../util/float32.js';
 import { BaseOptimizer } from './optimizer.js';
 
 /** ε in the denominator keeps the first steps finite where h is still 0 (the book's 1e-7). */
@@ -20,7 +22,7 @@ export class AdaGrad extends BaseOptimizer {
     const lr = this.lr;
     const h = this.slot('sumSquares', key, w.length);
     for (let i = 0; i < w.length; i++) {
-      h[i] += g[i] * g[i];
+      h[i] = flushSubnormal(h[i] + g[i] * g[i]);
       w[i] -= (lr * g[i]) / (Math.sqrt(h[i]) + EPSILON);
     }
   }

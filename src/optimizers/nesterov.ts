@@ -1,6 +1,8 @@
 // Nesterov's accelerated gradient in the book's form (Sutskever et al. 2013, http://proceedings.mlr.press/v28/sutskever13.html):
-// v ← momentum·v − lr·g; θ ← θ + momentum²·v − (1 + momentum)·lr·g.
+// v ← momentum·v − lr·g; θ ← θ + momentum²·v − (1 + momentum)·lr·g. The velocity is flushed (a value
+// below 2⁻¹²⁶ is stored as 0: src/util/float32.ts).
 
+import { flushSubnormal } from '../util/float32.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 /**
@@ -23,7 +25,7 @@ export class Nesterov extends BaseOptimizer {
     const { lr, momentum } = this;
     const v = this.slot('velocity', key, w.length);
     for (let i = 0; i < w.length; i++) {
-      v[i] = momentum * v[i] - lr * g[i];
+      v[i] = flushSubnormal(momentum * v[i] - lr * g[i]);
       w[i] += momentum * momentum * v[i] - (1 + momentum) * lr * g[i];
     }
   }

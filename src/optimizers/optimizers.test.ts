@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';
 import { Tensor } from '../tensor/tensor.js';
+import { FLOAT32_MIN_NORMAL } from '../util/float32.js';
 import { AdaGrad } from './adagrad.js';
 import { Adam } from './adam.js';
 import { createOptimizer, OPTIMIZER_NAMES } from './create.js';
@@ -80,4 +81,80 @@ describe('optimizers against hand-computed steps (W = [1, −2], g = [0.5, −2]
     assert.throws(() => new Sgd({ lr: Number.NaN }), /lr must be a number/);
     assert.throws(() => new Adam({ beta2: 2 }), /beta2/);
   });
+});
+
+// The optimizers written in TypeScript keep their state flushed as the backend kernels do (those are
+// tested in src/backend/flush.test.ts): with no gradient (or one so small that g² underflows) the state
+// reaches exactly +0 and is never subnormal, and while it is normal each step is bit for bit the
+// unflushed formula, computed in float64 and stored as float32.
+describe('the TypeScript optimizers never store a subnormal state', () => {
+  const isSubnormal = (x: number) => x !== 0 && Math.abs(x) < FLOAT32_MIN_NORMAL;
+  const cases: {
+    name: string;
+    optimizer: Optimizer;
+    slot: string;
+    start: number[];
+    g: number;
+    /** The new state from the state s and the gradient, unflushed (float64; stored as float32). */
+    state: (s: number, g: number) => number;
+    /** The new weight from w, the new (flushed) state s and the gradient, as the optimizer writes it. */
+    weight: (w: number, s: number, g: number) => number;
+  }[] = [
+    {
+      name: 'Nesterov: the velocity with zero gradient',
+      optimizer: new Nesterov({ lr: 0.01, momentum: 0.9 }),
+      slot: 'velocity.W1',
+      start: [1e-35, -1e-36, 3e-38],
+      g: 0,
+      state: (v, g) => 0.9 * v - 0.01 * g,
+      weight: (w, v, g) => w + (0.9 * 0.9 * v - (1 + 0.9) * 0.01 * g),
+    },
+    {
+      name: 'RmsProp: the mean squares with zero gradient',
+      optimizer: new RmsProp({ lr: 0.01, decay: 0.5 }),
+      slot: 'meanSquares.W1',
+      start: [1e-30, 1e-33, 3e-38],
+      g: 0,
+      state: (h, g) => 0.5 * h + (1 - 0.5) * g * g,
+      weight: (w, h, g) => w - (0.01 * g) / (Math.sqrt(h) + 1e-7),
+    },
+    {
+      name: 'AdaGrad: the sum of squares with g = 1e-20 (g² = 1e-40, below 2⁻¹²⁶)',
+      optimizer: new AdaGrad({ lr: 0.01 }),
+      slot: 'sumSquares.W1',
+      start: [0, 0, 0],
+      g: 1e-20,
+      state: (h, g) => h + g * g,
+      weight: (w, h, g) => w - (0.01 * g) / (Math.sqrt(h) + 1e-7),
+    },
+  ];
+  for (const { name, optimizer, slot, start, g, state, weight } of cases) {
+    it(name, () => {
+      const params = new Map([['W1', Tensor.from([[1, -2, 0.5]])]]);
+      const W1 = params.get('W1')?.data ?? new Float32Array();
+      optimizer.update(params, new Map([['W1', new Tensor([1, 3])]])); // creates the state (zero gradient)
+      const live = optimizer.state.get(slot)?.data ?? new Float32Array();
+      live.set(start);
+      const [s, w] = [Float32Array.from(live), Float32Array.from(W1)];
+      const gradient = new Map([['W1', Tensor.from([[g, g, g]])]]);
+      let unflushedSubnormals = 0;
+      for (let step = 1; step <= 200; step++) {
+        optimizer.update(params, gradient);
+        for (let j = 0; j < 3; j++) {
+          const unflushed = Math.fround(state(s[j], g));
+          if (isSubnormal(unflushed)) unflushedSubnormals++;
+          s[j] = isSubnormal(unflushed) ? 0 : unflushed;
+          w[j] = weight(w[j], s[j], g);
+        }
+        assert.ok(!live.some(isSubnormal), `${name}: step ${step} stored a subnormal (${[...live]})`);
+        assert.deepEqual([...live], [...s], `${name}: step ${step}, the state bit for bit`);
+        assert.deepEqual([...W1], [...w], `${name}: step ${step}, the weights bit for bit`);
+      }
+      assert.ok(
+        live.every((value) => Object.is(value, 0)),
+        `${name}: the state ends at +0 (${[...live]})`,
+      );
+      assert.ok(unflushedSubnormals > 0, 'unflushed, the same steps would have stored subnormals');
+    });
+  }
 });

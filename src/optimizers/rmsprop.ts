@@ -1,5 +1,7 @@
-// RMSprop (Tieleman & Hinton 2012): h ← ρ·h + (1 − ρ)·g²; θ ← θ − lr·g / (√h + ε).
+// RMSprop (Tieleman & Hinton 2012): h ← ρ·h + (1 − ρ)·g²; θ ← θ − lr·g / (√h + ε). h is flushed (a
+// value below 2⁻¹²⁶ is stored as 0: src/util/float32.ts).
 
+import { flushSubnormal } from '../util/float32.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 const EPSILON = 1e-7;
@@ -23,7 +25,7 @@ export class RmsProp extends BaseOptimizer {
     const { lr, decay } = this;
     const h = this.slot('meanSquares', key, w.length);
     for (let i = 0; i < w.length; i++) {
-      h[i] = decay * h[i] + (1 - decay) * g[i] * g[i];
+      h[i] = flushSubnormal(decay * h[i] + (1 - decay) * g[i] * g[i]);
       w[i] -= (lr * g[i]) / (Math.sqrt(h[i]) + EPSILON);
     }
   }

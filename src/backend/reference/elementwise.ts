@@ -1,6 +1,9 @@
 // Reference elementwise kernels of a training step, in plain TypeScript: the specification the wasm
-// versions must agree with.
+// versions must agree with. The optimizer updates compute in float32, one rounding per operation
+// (`f` = Math.fround), in the order the wasm kernels do, so the two backends agree bit for bit; their
+// states are flushed (a value below 2⁻¹²⁶ is stored as 0: src/util/float32.ts says why).
 
+import { flushSubnormal } from '../../util/float32.js';
 import {
   checkAffineChannelsArguments,
   checkChannelArguments,
@@ -8,6 +11,8 @@ import {
   checkSameLengths,
   checkSumRowsArguments,
 } from '../checks.js';
+
+const f = Math.fround;
 
 /** y = x > 0 ? x : alpha·x. */
 export function leakyRelu(x: Float32Array, y: Float32Array, alpha: number): void {
@@ -111,7 +116,7 @@ export function affineChannels(
   }
 }
 
-/** v = momentum·v − lr·g; w += v. */
+/** v = momentum·v − lr·g (flushed); w += v. */
 export function momentumUpdate(
   w: Float32Array,
   v: Float32Array,
@@ -120,13 +125,17 @@ export function momentumUpdate(
   momentum: number,
 ): void {
   checkSameLengths('momentumUpdate', w, v, g);
+  const [rate, mu] = [f(lr), f(momentum)];
   for (let i = 0; i < w.length; i++) {
-    v[i] = momentum * v[i] - lr * g[i];
+    v[i] = flushSubnormal(f(mu * v[i]) - f(rate * g[i]));
     w[i] += v[i];
   }
 }
 
-/** v = momentum·v − lr·xᵀ·dy; w += v, for w and v [x.length, dy.length]. */
+/**
+ * v = momentum·v − lr·xᵀ·dy (flushed); w += v, for w and v [x.length, dy.length]. A row with x[i] = 0
+ * and a velocity of +0s (the flush never stores −0) is left alone: its update adds 0.
+ */
 export function momentumOuterUpdate(
   w: Float32Array,
   v: Float32Array,
@@ -136,17 +145,20 @@ export function momentumOuterUpdate(
   momentum: number,
 ): void {
   checkOuterUpdateArguments(w, v, x, dy);
+  const mu = f(momentum);
   const cols = dy.length;
   for (let i = 0; i < x.length; i++) {
+    const scale = f(-f(lr) * x[i]); // −lr·x[i], the row's factor of the outer product
+    if (scale === 0 && v.subarray(i * cols, (i + 1) * cols).every((value) => Object.is(value, 0))) continue;
     for (let j = 0; j < cols; j++) {
       const at = i * cols + j;
-      v[at] = momentum * v[at] - lr * x[i] * dy[j];
+      v[at] = flushSubnormal(f(mu * v[at]) + f(scale * dy[j]));
       w[at] += v[at];
     }
   }
 }
 
-/** m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·m / (√v + epsilon). */
+/** m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g² (both flushed); w −= lr·m / (√v + epsilon). */
 export function adamUpdate(
   w: Float32Array,
   m: Float32Array,
@@ -159,15 +171,18 @@ export function adamUpdate(
 ): void {
   checkSameLengths('adamUpdate', w, m, v);
   checkSameLengths('adamUpdate', w, g);
+  const [rate, b1, b2, eps] = [f(lr), f(beta1), f(beta2), f(epsilon)];
+  const [c1, c2] = [f(1 - b1), f(1 - b2)];
   for (let i = 0; i < w.length; i++) {
-    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-    w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    m[i] = flushSubnormal(f(b1 * m[i]) + f(c1 * g[i]));
+    v[i] = flushSubnormal(f(b2 * v[i]) + f(c2 * f(g[i] * g[i])));
+    w[i] -= f(f(rate * m[i]) / f(f(Math.sqrt(v[i])) + eps));
   }
 }
 
 /** w −= lr·g. */
 export function sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void {
   checkSameLengths('sgdUpdate', w, g);
-  for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+  const rate = f(lr);
+  for (let i = 0; i < w.length; i++) w[i] -= f(rate * g[i]);
 }

@@ -106,6 +106,8 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
   parallelChunk(chunk: number): void;
   /** 16·n dependent adds of `step` (assembly/probe.ts): the benchmarks' clock probe. */
   dependentAdds(n: number, step: number): number;
+  /** x[i] ·= factor for n floats (a multiple of 4) at byte address x, reps times (the subnormal probe). */
+  scaleInPlace(x: number, n: number, factor: number, reps: number): void;
 }
 
 /** The module's fixed memory layout (byte addresses), read from its exported constants. */

@@ -1,7 +1,9 @@
 // Parity of the parallel-for kernels (assembly/parallel.ts) with the reference backend, on one thread
 // and on two (sizes large enough to be split into chunks): im2col, col2im, max pooling and its
 // backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's per-channel
-// dot products and affine maps, the optimizer updates (Momentum, SGD, Adam); argument errors.
+// dot products and affine maps, the optimizer updates (Momentum, SGD, Adam, the batch-1 outer-product
+// Momentum: bit for bit, as the reference computes them in float32 too); argument errors. The pool's
+// far-cores rule is off, so that two threads really share these jobs wherever the vCPUs sit.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +18,7 @@ for (const threads of [1, 2]) {
     let wasm: WasmBackend;
     before(async () => {
       wasm = createWasmBackend({ threads });
+      wasm.pool.farPolicy = false;
       // workers start asynchronously: give them time to join, so that chunks really are shared
       await new Promise((resolve) => setTimeout(resolve, 300));
     });
@@ -177,12 +180,38 @@ for (const threads of [1, 2]) {
         referenceBackend.sgdUpdate(wCopy, gCopy, 0.1);
         wasm.adamUpdate(w, mean, square, g, 0.001, 0.9, 0.999, 1e-8);
         referenceBackend.adamUpdate(wCopy, meanCopy, squareCopy, gCopy, 0.001, 0.9, 0.999, 1e-8);
-        // float32 arithmetic (wasm) against float64 intermediates (reference): w + v cancels, hence atol
-        const tolerance = { rtol: 1e-5, atol: 1e-6 };
-        assertClose(velocity, velocityCopy, { ...tolerance, what: 'momentumUpdate v' });
-        assertClose(mean, meanCopy, { ...tolerance, what: 'adamUpdate m' });
-        assertClose(square, squareCopy, { ...tolerance, what: 'adamUpdate v' });
-        assertClose(w, wCopy, { ...tolerance, what: 'w after momentum, SGD and Adam' });
+        // the same float32 operations in the same order: the same bits
+        assert.deepEqual(velocity, velocityCopy, 'momentumUpdate v');
+        assert.deepEqual(mean, meanCopy, 'adamUpdate m');
+        assert.deepEqual(square, squareCopy, 'adamUpdate v');
+        assert.deepEqual(w, wCopy, 'w after momentum, SGD and Adam');
+      });
+    }
+
+    for (const [rows, cols] of [
+      [3, 5],
+      [784, 500],
+    ]) {
+      it(`momentumOuterUpdate (${rows}×${cols}, rows with x = 0 and zero velocity among them)`, () => {
+        const rng = new Random(rows);
+        const [w, wCopy] = pair(rows * cols, rng);
+        const [velocity, velocityCopy] = pair(rows * cols, rng);
+        const [x, xCopy] = pair(rows, rng);
+        const [dy, dyCopy] = pair(cols, rng);
+        // every third input is 0, and every other one of those rows has a velocity of zeros (skipped)
+        for (let i = 0; i < rows; i += 3) {
+          x[i] = xCopy[i] = 0;
+          if (i % 2 === 0) {
+            velocity.fill(0, i * cols, (i + 1) * cols);
+            velocityCopy.fill(0, i * cols, (i + 1) * cols);
+          }
+        }
+        for (let step = 0; step < 3; step++) {
+          wasm.momentumOuterUpdate(w, velocity, x, dy, 0.01, 0.9);
+          referenceBackend.momentumOuterUpdate(wCopy, velocityCopy, xCopy, dyCopy, 0.01, 0.9);
+        }
+        assert.deepEqual(velocity, velocityCopy, 'momentumOuterUpdate v');
+        assert.deepEqual(w, wCopy, 'momentumOuterUpdate w');
       });
     }
 
