@@ -32,12 +32,16 @@ const SKIPPED: Record<string, { reason: string; instead?: string }> = {
   'ZERODL_THREADS=1 npx zerodl train --classes all --model-config models/mnist_cnn.config.json --optimizer adam --lr 0.002 --schedule cosine --batch 64 --init he --epochs 20 --augment-shift 2 --augment-degrees 10 --augment-scale 0.1 --project models --name mnist_cnn --exist-ok':
     { reason: 'the shipped model’s 20-minute training; its options are checked against train --help' },
   'npm run bench -- --anchors /tmp/anchors/python': {
-    reason: 'a benchmark (minutes) that needs the numpy and PyTorch anchors',
+    reason: 'a benchmark (minutes) that needs the numpy and PyTorch anchors; one quick workload is run',
+    instead: 'npm run bench -- --quick --only seed_step_b1_decayed --threads 1 --no-anchors --json',
   },
   'ZERODL_THREADS=1 npm run bench:conv -- --torch --tfjs --anchors /tmp/anchors/python --anchors-js /tmp/anchors/js --seconds 3':
-    { reason: 'a benchmark that needs the PyTorch and TensorFlow.js anchors' },
+    {
+      reason: 'a benchmark that needs the PyTorch and TensorFlow.js anchors; zerodl alone is run briefly',
+      instead: 'ZERODL_THREADS=1 npm run bench:conv -- --seconds 0.1',
+    },
   'ZERODL_THREADS=2 npm run bench:conv -- --torch --tfjs --anchors /tmp/anchors/python --anchors-js /tmp/anchors/js --seconds 3':
-    { reason: 'a benchmark that needs the PyTorch and TensorFlow.js anchors' },
+    { reason: 'a benchmark that needs the PyTorch and TensorFlow.js anchors (run above on one thread)' },
 };
 
 /** A fenced block of README.md: its language and text. */
