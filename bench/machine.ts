@@ -8,7 +8,7 @@
 //   (other cores may issue fewer). A GFLOP/s figure alone does not say how close a kernel comes to the
 //   hardware; a percentage of this ceiling does;
 // - the subnormal penalty: the same f32x4 multiply loop on subnormal data over normal data
-//   (assembly/probe.ts, scaleInPlace by 1). Intel cores take a microcode assist for each operation on
+//   (assembly/probe.ts, scaleInPlace by 1), in alternating blocks. Intel cores take a microcode assist for each operation on
 //   subnormal floats (about 70× slower loops); AMD Zen cores pay little or nothing. The kernels flush
 //   their decaying state to 0 (src/util/float32.ts), so a large penalty here should not show in the
 //   training figures; workload seed_step_b1_decayed checks that.
@@ -55,37 +55,54 @@ export function measureMachine(runtime: Pick<WasmRuntime, 'kernels' | 'memory' |
   const timing = measure(() => kernels.dependentAdds(n, 3), { targetS: 0.3, minReps: 21 });
   const clockGhz = (16 * n) / timing.medianMs / 1e6;
 
-  const address = Math.ceil(layout.heapBase / 64) * 64;
-  const needed = address + PROBE_FLOATS * 4 - memory.buffer.byteLength;
+  // Two arrays of PROBE_FLOATS, one normal and one subnormal, timed in alternation, block after block:
+  // the host slows these VMs down for seconds at a time, so only blocks side by side compare. The
+  // penalty is the median of the per-round ratios.
+  const normalAt = Math.ceil(layout.heapBase / 64) * 64;
+  const subnormalAt = normalAt + PROBE_FLOATS * 4;
+  const needed = subnormalAt + PROBE_FLOATS * 4 - memory.buffer.byteLength;
   if (needed > 0) memory.grow(Math.ceil(needed / 65536));
-  // ns per float of the loop on data of one kind: the fastest block (an L1-resident compute loop is
-  // only ever slowed down by the rest of the machine), over three alternating rounds of each kind
-  const probe = (value: number) => {
-    new Float32Array(memory.buffer, address, PROBE_FLOATS).fill(value);
-    const reps = 100;
-    const { minMs } = measure(() => kernels.scaleInPlace(address, PROBE_FLOATS, 1, reps), {
-      targetS: 0.05,
-      minReps: 11,
-    });
-    const after = new Float32Array(memory.buffer, address, 1)[0];
+  new Float32Array(memory.buffer, normalAt, PROBE_FLOATS).fill(1.5);
+  new Float32Array(memory.buffer, subnormalAt, PROBE_FLOATS).fill(1e-39); // below 2⁻¹²⁶ ≈ 1.18e-38
+  const reps = 50;
+  const block = (at: number) => {
+    const start = performance.now();
+    kernels.scaleInPlace(at, PROBE_FLOATS, 1, reps);
+    return ((performance.now() - start) * 1e6) / (reps * PROBE_FLOATS); // ns per float
+  };
+  // warm-up: V8 runs a wasm function on its baseline compiler (Liftoff) until it is hot enough for the
+  // optimising one, which would otherwise happen in the middle of the probe
+  for (const start = performance.now(); performance.now() - start < 100; ) block(normalAt);
+  const [normals, subnormals, ratios] = [[] as number[], [] as number[], [] as number[]];
+  for (let round = 0; round < 300; round++) {
+    const [n, sub] = [block(normalAt), block(subnormalAt)];
+    normals.push(n);
+    subnormals.push(sub);
+    ratios.push(sub / n);
+  }
+  for (const [at, value] of [
+    [normalAt, 1.5],
+    [subnormalAt, 1e-39],
+  ]) {
+    const after = new Float32Array(memory.buffer, at, 1)[0];
     if (after !== Math.fround(value))
       throw new Error(`bench/machine: the probe changed ${value} to ${after}`);
-    return (minMs * 1e6) / (reps * PROBE_FLOATS);
-  };
-  let [normal, subnormal] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
-  for (let round = 0; round < 3; round++) {
-    normal = Math.min(normal, probe(1.5));
-    subnormal = Math.min(subnormal, probe(1e-39)); // 2⁻¹²⁶ ≈ 1.18e-38 is the smallest normal float32
   }
+  const [normal, subnormal, penalty] = [median(normals), median(subnormals), median(ratios)];
   return {
     cpu: cpuModel(),
     cpus: cpus().length,
     clock_ghz: Number(clockGhz.toFixed(3)),
     ceiling_gflops_per_core: Number((SIMD128_FLOPS_PER_CYCLE * clockGhz).toFixed(1)),
-    subnormal_penalty: Number((subnormal / normal).toFixed(2)),
+    subnormal_penalty: Number(penalty.toFixed(2)),
     normal_ns_per_float: Number(normal.toPrecision(3)),
     subnormal_ns_per_float: Number(subnormal.toPrecision(3)),
   };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[sorted.length >> 1];
 }
 
 /** The fields a JSON row carries to name its machine. */
