@@ -43,10 +43,10 @@ function momentumModel(store: Store, [w, v, g]: Float32Array[]): void {
 
 function outerModel(store: Store, [w, v, x, dy]: Float32Array[]): void {
   for (let i = 0; i < x.length; i++) {
-    const scale = f(-f(LR) * x[i]);
+    const rate = f(f(LR) * x[i]);
     for (let j = 0; j < dy.length; j++) {
       const at = i * dy.length + j;
-      v[at] = store(f(f(f(MOMENTUM) * v[at]) + f(scale * dy[j]))); // v = momentum·v − lr·x[i]·dy[j]
+      v[at] = store(f(f(f(MOMENTUM) * v[at]) - f(rate * dy[j]))); // v = momentum·v − lr·x[i]·dy[j]
       w[at] = f(w[at] + v[at]);
     }
   }

@@ -148,11 +148,11 @@ export function momentumOuterUpdate(
   const mu = f(momentum);
   const cols = dy.length;
   for (let i = 0; i < x.length; i++) {
-    const scale = f(-f(lr) * x[i]); // −lr·x[i], the row's factor of the outer product
-    if (scale === 0 && v.subarray(i * cols, (i + 1) * cols).every((value) => Object.is(value, 0))) continue;
+    const rate = f(f(lr) * x[i]); // row i of the gradient is x[i]·dy: Momentum with rate lr·x[i]
+    if (rate === 0 && v.subarray(i * cols, (i + 1) * cols).every((value) => Object.is(value, 0))) continue;
     for (let j = 0; j < cols; j++) {
       const at = i * cols + j;
-      v[at] = flushSubnormal(f(mu * v[at]) + f(scale * dy[j]));
+      v[at] = flushSubnormal(f(mu * v[at]) - f(rate * dy[j]));
       w[at] += v[at];
     }
   }
