@@ -10,6 +10,7 @@
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mnist3Accuracy } from './workloads.js';
 
 /** One build's epoch: its network, optimizer and batches, and the time spent in its steps. */
 interface Side {
@@ -40,16 +41,7 @@ async function prepare(name: string, dist: string): Promise<Side> {
       const batch = epoch.next().value;
       net.trainStep(batch.x, batch.t, optimizer);
     },
-    accuracy: () => {
-      const scores = net.predict(data.testX).data;
-      let correct = 0;
-      for (let i = 0; i < data.testLabels.length; i++) {
-        let best = 0;
-        for (let j = 1; j < 3; j++) if (scores[i * 3 + j] > scores[i * 3 + best]) best = j;
-        if (best === data.testLabels[i]) correct++;
-      }
-      return correct / data.testLabels.length;
-    },
+    accuracy: () => mnist3Accuracy(net, data),
   };
 }
 

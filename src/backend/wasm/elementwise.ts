@@ -18,28 +18,9 @@ export interface ElementwiseKernels {
   leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
   sumRows(m: number, rows: number, cols: number, out: number): void;
   momentumUpdate(w: number, v: number, g: number, n: number, lr: number, momentum: number): void;
-  momentumOuterUpdate(
-    w: number,
-    v: number,
-    x: number,
-    dy: number,
-    rows: number,
-    cols: number,
-    lr: number,
-    momentum: number,
-  ): void;
+  momentumOuterUpdate(...args: OuterUpdateArguments): void;
   /** momentumOuterUpdate split by rows of w and v; its parallel-for job. */
-  setupMomentumOuterUpdate(
-    w: number,
-    v: number,
-    x: number,
-    dy: number,
-    rows: number,
-    cols: number,
-    lr: number,
-    momentum: number,
-    chunks: number,
-  ): number;
+  setupMomentumOuterUpdate(...args: [...OuterUpdateArguments, chunks: number]): number;
   adamUpdate(
     w: number,
     m: number,
@@ -144,6 +125,16 @@ type ChannelDotArguments = [
   out: number,
 ];
 type AffineAddresses = [a: number, p: number, b: number, q: number, m: number, r: number];
+type OuterUpdateArguments = [
+  w: number,
+  v: number,
+  x: number,
+  dy: number,
+  rows: number,
+  cols: number,
+  lr: number,
+  momentum: number,
+];
 
 /**
  * The elementwise half of the wasm Backend, with the same contracts as the reference kernels.
