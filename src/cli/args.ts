@@ -59,9 +59,15 @@ export function numberOption(
 
 /**
  * The run folder `project/name`, or `project/name2`, `name3` … when it exists (ultralytics' increment),
- * unless `existOk` allows reusing it.
+ * unless `existOk` allows reusing it. `name` is one folder name: a path such as `../other` would
+ * write outside `project`.
  */
 export function runFolder(project: string, name: string, existOk: boolean): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) {
+    throw new ValueError(
+      `--name must be one folder name inside --project (${project}), without '/', '\\' or '..', got '${name}'`,
+    );
+  }
   const first = join(project, name);
   if (existOk || !existsSync(first)) return first;
   for (let i = 2; ; i++) {

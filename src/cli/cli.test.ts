@@ -203,6 +203,22 @@ describe('zerodl CLI', () => {
       assert.equal(zerodl('fly').code, 2);
     });
 
+    it('--name is one folder name: a path out of the runs folder is refused, nothing written', () => {
+      for (const name of ['../../escaped', 'a/b', '..', '']) {
+        const { code, stderr } = zerodl('train', ...runArgs, '--epochs', '1', '--name', name, '--exist-ok');
+        assert.equal(code, 1, `--name '${name}'`);
+        assert.match(stderr, /--name must be one folder name inside --project \(runs[/\\]train\), without/);
+      }
+      assert.ok(!existsSync(join(root, 'escaped')) && !existsSync(join(root, 'runs', 'train', 'a')));
+    });
+
+    it('runs through its bin as npx does (the build keeps main.js executable)', () => {
+      const result = spawnSync(CLI, ['--help'], { cwd: root, encoding: 'utf8' });
+      assert.equal(result.error, undefined, `${CLI}: ${result.error?.message}`);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /zerodl train/);
+    });
+
     it('a data folder that does not exist: an error naming it, and no run folder left behind', () => {
       const { code, stderr } = zerodl('train', '--data', join(root, 'missing'), '--name', 'ghost');
       assert.equal(code, 1);

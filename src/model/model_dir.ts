@@ -117,8 +117,9 @@ export function modelState(model: Sequential): Map<string, Tensor> {
 }
 
 /**
- * Copies `tensors` into the live `params` after checking names and shapes: every parameter must be
- * present with its shape (extra tensors, such as optimizer state in a checkpoint, are allowed).
+ * Copies `tensors` into the live `params` after checking names, shapes and values: every parameter must
+ * be present with its shape and hold only finite numbers (extra tensors, such as optimizer state in a
+ * checkpoint, are allowed). NaN weights would otherwise load silently and predict `null` scores.
  */
 export function assignWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
   for (const [key, param] of params) {
@@ -135,6 +136,15 @@ export function assignWeights(params: Params, tensors: Map<string, Tensor>, file
     ) {
       throw new DataError(
         `${file}: weights do not match model.json: '${key}' has shape ${formatShape(tensor.shape)}, the architecture needs ${formatShape(param.shape)}`,
+      );
+    }
+  }
+  for (const key of params.keys()) {
+    const values = (tensors.get(key) as Tensor).data;
+    const bad = values.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) {
+      throw new DataError(
+        `${file}: tensor '${key}' holds ${values[bad]} at element ${bad} of ${values.length}: the weights are broken (a diverged run?); use an earlier checkpoint or retrain`,
       );
     }
   }
