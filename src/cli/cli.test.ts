@@ -2,7 +2,15 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -308,6 +316,35 @@ describe('zerodl CLI', () => {
         stderr,
         /broken\/weights\/best\.safetensors: weights do not match model\.json: 'W1' has shape \[64, 16\], the architecture needs \[64, 10\]/,
       );
+    });
+
+    it('predict on a folder classifies every good image, reports each bad one, and exits 1', () => {
+      const folder = join(root, 'mixed');
+      mkdirSync(folder);
+      for (const name of ['a.png', 'c.png', '.hidden.png'])
+        writeFileSync(join(folder, name), readFileSync(join(testDir, 'top', '0.png')));
+      writeFileSync(join(folder, 'b_text.png'), 'not a png'); // a text file named .png
+      symlinkSync(join(root, 'gone.png'), join(folder, 'b_dangling.png')); // a dangling symlink
+      mkdirSync(join(folder, 'b_folder.png')); // a sub-folder named like an image
+      const { code, stdout, stderr } = zerodl('predict', folder, '--model', modelDir, '--json');
+      assert.equal(code, 1, stderr);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      assert.deepEqual(
+        lines.filter((line) => line.class !== undefined).map((line) => line.file),
+        [join(folder, 'a.png'), join(folder, 'c.png')],
+        'the good images, the hidden one skipped',
+      );
+      assert.deepEqual(
+        lines.filter((line) => line.error !== undefined).map((line) => line.file),
+        ['b_dangling.png', 'b_folder.png', 'b_text.png'].map((name) => join(folder, name)),
+      );
+      assert.match(stderr, /b_text\.png: not a PNG or JPEG image/);
+      assert.match(stderr, /b_dangling\.png: cannot read image: ENOENT/);
+      assert.match(stderr, /b_folder\.png: cannot read image: EISDIR/);
+      assert.match(stderr, /3 of 5 images could not be classified/);
     });
 
     it('a missing model.json, an image that cannot be decoded, a class the model does not know', () => {

@@ -1,5 +1,6 @@
 // `zerodl predict`: classifies image files (or every image in a folder) with a trained model and
-// prints the class and the scores per image.
+// prints the class and the scores per image. An image that cannot be read or decoded is reported with
+// its reason and the others are still classified; the exit code is 1 if any failed.
 
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -15,6 +16,10 @@ export const PREDICT_HELP = `zerodl predict <image or folder> … --model <dir>:
   --model <dir>                    the model directory (model.json + weights)
   --polarity <auto|none|invert>    make images light-on-dark like MNIST ('auto': by the border)  [auto]
   --json                           one JSON object per image on stdout: file, class, scores
+                                   (file, error for an image that could not be read)
+
+Folders: their .png, .jpg and .jpeg files, hidden ones (.name) skipped, as training does. An image
+that cannot be read is reported on stderr and the rest are classified; the exit code is then 1.
 `;
 
 const OPTIONS = {
@@ -40,11 +45,19 @@ export function predictCommand(argv: string[]): number {
   const files = positionals.flatMap(imageFiles);
   // Softmax turns a cross-entropy model's outputs into probabilities; an SSE model's outputs are its scores.
   const probabilities = info.architecture.loss === 'cross_entropy';
+  let failed = 0;
   for (const file of files) {
-    const x = new Tensor(
-      [1, ...info.architecture.inputShape],
-      loadImageAsInput(file, { width, height, polarity }),
-    );
+    let input: Float32Array;
+    try {
+      input = loadImageAsInput(file, { width, height, polarity });
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      failed++;
+      process.stderr.write(`zerodl predict: ${error.message}\n`); // the message names the file
+      if (args.json) printJson({ file, error: error.message });
+      continue;
+    }
+    const x = new Tensor([1, ...info.architecture.inputShape], input);
     const y = model.predict(x).data;
     const scores = probabilities ? softmax(y) : [...y];
     const best = argmax(scores, 0, scores.length);
@@ -60,16 +73,20 @@ export function predictCommand(argv: string[]): number {
         `${file}: ${result.class} (${probabilities ? 'probability' : 'score'} ${scores[best].toFixed(3)})  ${info.classNames.map((n, i) => `${n}:${scores[i].toFixed(3)}`).join(' ')}\n`,
       );
   }
+  if (failed > 0) {
+    process.stderr.write(`zerodl predict: ${failed} of ${files.length} images could not be classified\n`);
+    return 1;
+  }
   return 0;
 }
 
-/** A file as given, or the images of a folder (sorted). */
+/** A file as given, or the images of a folder (sorted; hidden files skipped, as training does). */
 function imageFiles(path: string): string[] {
   const stats = statSync(path, { throwIfNoEntry: false });
   if (stats === undefined) throw new DataError(`${path}: no such file or folder`);
   if (!stats.isDirectory()) return [path];
   const files = readdirSync(path)
-    .filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
+    .filter((name) => !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
     .sort()
     .map((name) => join(path, name));
   if (files.length === 0) throw new DataError(`${path}: no .png, .jpg or .jpeg images in this folder`);
