@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DEFAULT_MAX_PIXELS } from '../data/images.js';
 import { ValueError } from '../util/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -74,6 +75,14 @@ export function runFolder(project: string, name: string, existOk: boolean): stri
     const candidate = join(project, `${name}${i}`);
     if (!existsSync(candidate)) return candidate;
   }
+}
+
+/** The option spec of --max-pixels, shared by the commands that read images (images.ts: DEFAULT_MAX_PIXELS). */
+export const MAX_PIXELS_OPTION = { 'max-pixels': { type: 'string' } } as const;
+
+/** --max-pixels as a number (DEFAULT_MAX_PIXELS when absent). */
+export function maxPixelsOption(text: string | undefined): number {
+  return numberOption('max-pixels', text, DEFAULT_MAX_PIXELS, { integer: true, min: 1 });
 }
 
 /** Writes the final result as one JSON line on stdout (human progress goes to stderr). */

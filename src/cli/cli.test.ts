@@ -347,6 +347,24 @@ describe('zerodl CLI', () => {
       assert.match(stderr, /3 of 5 images could not be classified/);
     });
 
+    it('--max-pixels: predict reports a larger image and goes on, train refuses a data set holding one', () => {
+      const image = join(testDir, 'top', '0.png'); // 8×8 = 64 pixels
+      const predicted = zerodl('predict', image, '--model', modelDir, '--max-pixels', '63');
+      assert.equal(predicted.code, 1);
+      assert.match(
+        predicted.stderr,
+        /0\.png: 8×8 is 64 pixels, above the limit of 63 \(--max-pixels raises it\)/,
+      );
+      assert.equal(zerodl('predict', image, '--model', modelDir, '--max-pixels', '64').code, 0);
+      const trained = zerodl('train', ...runArgs, '--epochs', '1', '--max-pixels', '63', '--name', 'limited');
+      assert.equal(trained.code, 1);
+      assert.match(trained.stderr, /8×8 is 64 pixels, above the limit of 63/);
+      assert.match(
+        zerodl('predict', image, '--model', modelDir, '--max-pixels', '0').stderr,
+        /--max-pixels must be/,
+      );
+    });
+
     it('a missing model.json, an image that cannot be decoded, a class the model does not know', () => {
       assert.match(
         zerodl('eval', '--model', join(root, 'nowhere')).stderr,

@@ -6,16 +6,22 @@ import { loadMnist, parseMnistClasses } from '../data/mnist.js';
 import { asModelInput, loadModelDir } from '../model/model_dir.js';
 import { evaluate } from '../train/evaluate.js';
 import { ValueError } from '../util/errors.js';
-import { parseCommand, printJson } from './args.js';
+import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
 
 export const EVAL_HELP = `zerodl eval: evaluate a trained classifier
 
   --model <dir>        the model directory (model.json + weights), e.g. runs/train/exp
   --data <mnist|folder> MNIST's test split of the model's classes, or a folder of class folders  [mnist]
   --json               print the result as one JSON object on stdout
+  --max-pixels <n>     refuse larger images (from their header, before decoding)  [100000000]
 `;
 
-const OPTIONS = { model: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  json: { type: 'boolean' },
+  ...MAX_PIXELS_OPTION,
+} as const;
 
 /** Runs `zerodl eval`; returns the exit code. */
 export function evalCommand(argv: string[]): number {
@@ -36,6 +42,7 @@ export function evalCommand(argv: string[]): number {
           height,
           polarity: info.preprocessing.polarity,
           classNames: info.classNames,
+          maxPixels: maxPixelsOption(args['max-pixels']),
         });
   const result = evaluate(
     model,

@@ -9,7 +9,7 @@ import { loadModelDir } from '../model/model_dir.js';
 import { Tensor } from '../tensor/tensor.js';
 import { argmax } from '../train/evaluate.js';
 import { DataError, ValueError } from '../util/errors.js';
-import { parseCommand, printJson } from './args.js';
+import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
 
 export const PREDICT_HELP = `zerodl predict <image or folder> … --model <dir>: classify images
 
@@ -17,6 +17,7 @@ export const PREDICT_HELP = `zerodl predict <image or folder> … --model <dir>:
   --polarity <auto|none|invert>    make images light-on-dark like MNIST ('auto': by the border)  [auto]
   --json                           one JSON object per image on stdout: file, class, scores
                                    (file, error for an image that could not be read)
+  --max-pixels <n>                 refuse larger images (from their header, before decoding)  [100000000]
 
 Folders: their .png, .jpg and .jpeg files, hidden ones (.name) skipped, as training does. An image
 that cannot be read is reported on stderr and the rest are classified; the exit code is then 1.
@@ -26,6 +27,7 @@ const OPTIONS = {
   model: { type: 'string' },
   polarity: { type: 'string' },
   json: { type: 'boolean' },
+  ...MAX_PIXELS_OPTION,
 } as const;
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
@@ -40,6 +42,7 @@ export function predictCommand(argv: string[]): number {
   if (positionals.length === 0)
     throw new ValueError('zerodl predict: give at least one image file or folder');
   const polarity = (args.polarity ?? 'auto') as 'auto' | 'none' | 'invert';
+  const maxPixels = maxPixelsOption(args['max-pixels']);
   const { model, info } = loadModelDir(args.model);
   const { width, height } = info.preprocessing;
   const files = positionals.flatMap(imageFiles);
@@ -49,7 +52,7 @@ export function predictCommand(argv: string[]): number {
   for (const file of files) {
     let input: Float32Array;
     try {
-      input = loadImageAsInput(file, { width, height, polarity });
+      input = loadImageAsInput(file, { width, height, polarity, maxPixels });
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       failed++;

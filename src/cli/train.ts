@@ -31,7 +31,15 @@ import type { LrSchedule } from '../train/schedule.js';
 import { train } from '../train/trainer.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
-import { numberOption, type OptionValues, parseCommand, printJson, runFolder } from './args.js';
+import {
+  MAX_PIXELS_OPTION,
+  maxPixelsOption,
+  numberOption,
+  type OptionValues,
+  parseCommand,
+  printJson,
+  runFolder,
+} from './args.js';
 
 export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: the seed article's network on MNIST 0/1/2)
 
@@ -60,6 +68,7 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --augment-scale <s>     scale each training image by a factor in [1 − s, 1 + s]         [0]
   --val <fraction>        share of the training set held out for validation             [0.05]
   --imgsz <n>             image side for folder data sets                                [28]
+  --max-pixels <n>        refuse larger images (from their header, before decoding)     [100000000]
   --seed <n>              seeds weights, split and shuffling                             [0]
   --project <dir>         where runs go                                                  [runs/train]
   --name <name>           run name; exp, exp2 … when it exists                          [exp]
@@ -69,6 +78,7 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
 `;
 
 const OPTIONS = {
+  ...MAX_PIXELS_OPTION,
   data: { type: 'string' },
   'test-data': { type: 'string' },
   classes: { type: 'string' },
@@ -216,10 +226,11 @@ function loadData(args: TrainArgs, imgsz: number): { trainSet: LabeledImages; te
   }
   if (args.classes !== undefined)
     throw new ValueError('--classes applies to MNIST; a folder data set takes its classes from its folders');
-  const trainSet = loadImageFolder(data, { width: imgsz, height: imgsz });
+  const maxPixels = maxPixelsOption(args['max-pixels']);
+  const trainSet = loadImageFolder(data, { width: imgsz, height: imgsz, maxPixels });
   const testFolder = args['test-data'];
   const testSet = testFolder
-    ? loadImageFolder(testFolder, { width: imgsz, height: imgsz, classNames: trainSet.classNames })
+    ? loadImageFolder(testFolder, { width: imgsz, height: imgsz, classNames: trainSet.classNames, maxPixels })
     : { x: new Tensor([0, imgsz * imgsz]), labels: new Int32Array(0), classNames: trainSet.classNames };
   return { trainSet, testSet };
 }

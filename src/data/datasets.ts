@@ -33,6 +33,8 @@ export interface ImageFolderOptions {
    * classes may lack a folder. Default: the folder names, sorted.
    */
   classNames?: readonly string[];
+  /** The most pixels an image may have (see DEFAULT_MAX_PIXELS in images.ts). */
+  maxPixels?: number;
 }
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -98,6 +100,7 @@ export function loadImageFolder(
       width: options.width,
       height: options.height,
       polarity: options.polarity ?? 'auto',
+      maxPixels: options.maxPixels,
     });
     x.data.set(input, i * pixels);
   });

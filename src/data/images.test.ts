@@ -177,3 +177,51 @@ test('a file that is not an image, or a corrupt one, is a DataError naming the f
     /only 1 channel \(grayscale\)/,
   );
 });
+
+test('an image above the pixel limit is refused from its header, before decoding (PNG and JPEG)', () => {
+  // A PNG signature and an IHDR chunk claiming 20000×20000, nothing after: only the header is read.
+  const png = Buffer.alloc(33);
+  png.writeUInt32BE(0x89504e47, 0);
+  png.writeUInt32BE(0x0d0a1a0a, 4);
+  png.writeUInt32BE(13, 8);
+  png.write('IHDR', 12, 'latin1');
+  png.writeUInt32BE(20000, 16);
+  png.writeUInt32BE(20000, 20);
+  const start = performance.now();
+  assert.throws(() => decodeImage(png, 'huge.png'), {
+    name: 'DataError',
+    message:
+      'huge.png: 20000×20000 is 400,000,000 pixels, above the limit of 100,000,000 (--max-pixels raises it)',
+  });
+  // A JPEG whose first segment after an APP0 is a baseline start-of-frame for 30000×20000.
+  const app0 = [0xff, 0xe0, 0x00, 0x04, 0x00, 0x00];
+  const sof0 = [0xff, 0xc0, 0x00, 0x0b, 8, 20000 >> 8, 20000 & 255, 30000 >> 8, 30000 & 255, 1, 1, 0x11, 0];
+  const jpg = Uint8Array.from([0xff, 0xd8, ...app0, ...sof0]);
+  assert.throws(() => decodeImage(jpg, 'huge.jpg'), {
+    name: 'DataError',
+    message:
+      'huge.jpg: 30000×20000 is 600,000,000 pixels, above the limit of 100,000,000 (--max-pixels raises it)',
+  });
+  assert.ok(performance.now() - start < 1000, 'refused without decoding');
+});
+
+test('the pixel limit can be lowered or raised, for decodeImage and loadImageAsInput alike', () => {
+  const file = join(dir, 'small.png');
+  const picture = new pngjs.PNG({ width: 8, height: 6 });
+  picture.data.set(barPicture(8, 255, 0).subarray(0, 8 * 6 * 4));
+  writeFileSync(file, pngjs.PNG.sync.write(picture));
+  assert.throws(() => loadImageAsInput(file, { width: 4, height: 4, maxPixels: 47 }), {
+    name: 'DataError',
+    message: `${file}: 8×6 is 48 pixels, above the limit of 47 (--max-pixels raises it)`,
+  });
+  assert.equal(loadImageAsInput(file, { width: 4, height: 4, maxPixels: 48 }).length, 16);
+  const jpg = jpeg.encode(
+    { width: 8, height: 6, data: barPicture(8, 255, 0).subarray(0, 8 * 6 * 4) },
+    90,
+  ).data;
+  assert.throws(
+    () => decodeImage(jpg, 'small.jpg', 47),
+    /small\.jpg: 8×6 is 48 pixels, above the limit of 47/,
+  );
+  assert.equal(decodeImage(jpg, 'small.jpg', 48).width, 8);
+});

@@ -35,17 +35,27 @@ export interface ImageInputOptions {
   channels?: 1;
   /** Default 'auto'. */
   polarity?: Polarity;
+  /** The most pixels an image may have (checked in its header before decoding); default DEFAULT_MAX_PIXELS. */
+  maxPixels?: number;
 }
 
 /**
+ * The most pixels an image may have unless raised (the CLI's --max-pixels): 100 million, a 10000×10000
+ * picture or a 108-megapixel phone photo's 12000×9000 at a squeeze. Decoding one takes 400 MB of RGBA; a
+ * 20000×20000 PNG of a few hundred kB would otherwise take 4 GB and 16 s before any check.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/**
  * Decodes PNG or JPEG bytes (recognised by their signature, not the file name) to RGBA.
- * `source` names the file in errors.
+ * `source` names the file in errors. An image of more than `maxPixels` pixels is refused from its
+ * header, before anything is decoded.
  *
  * @example
  * const image = decodeImage(readFileSync('digit.png'), 'digit.png');
  * [image.width, image.height];
  */
-export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
+export function decodeImage(bytes: Uint8Array, source: string, maxPixels = DEFAULT_MAX_PIXELS): RgbaImage {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const isPng =
     buffer.length >= 8 && buffer.readUInt32BE(0) === 0x89504e47 && buffer.readUInt32BE(4) === 0x0d0a1a0a;
@@ -56,19 +66,58 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
       `${source}: not a PNG or JPEG image (the file starts with bytes ${start || 'nothing'})`,
     );
   }
+  const size = isPng ? pngSize(buffer) : jpegSize(buffer);
+  if (size !== undefined && size.width * size.height > maxPixels) {
+    throw new DataError(
+      `${source}: ${size.width}×${size.height} is ${(size.width * size.height).toLocaleString('en')} pixels, above the limit of ${maxPixels.toLocaleString('en')} (--max-pixels raises it)`,
+    );
+  }
   try {
     if (isPng) {
       // pngjs expands palette, gray and 16-bit images to 8-bit RGBA
       const png = pngjs.PNG.sync.read(buffer);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
     }
-    const image = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true });
+    // jpeg-js's own limits, in case no frame header was found above: the same pixels, and memory for
+    // them with room for its buffers
+    const image = jpeg.decode(buffer, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: maxPixels / 1e6,
+      maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 8) / 2 ** 20)),
+    });
     return { width: image.width, height: image.height, data: image.data };
   } catch (error) {
     throw new DataError(
       `${source}: cannot decode ${isPng ? 'PNG' : 'JPEG'} image: ${(error as Error).message ?? error}`,
     );
   }
+}
+
+/** A PNG's size from its IHDR chunk, which must come first (bytes 16–23); undefined if it does not. */
+function pngSize(buffer: Buffer): { width: number; height: number } | undefined {
+  if (buffer.length < 24 || buffer.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
+}
+
+/**
+ * A JPEG's size from its first start-of-frame segment (SOF0–SOF15 but DHT, JPG and DAC), walking the
+ * segments from the start; undefined if there is none before the data ends or the image data starts.
+ */
+function jpegSize(buffer: Buffer): { width: number; height: number } | undefined {
+  let at = 2;
+  while (at + 9 <= buffer.length && buffer[at] === 0xff) {
+    const marker = buffer[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, start of scan
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+      return { height: buffer.readUInt16BE(at + 5), width: buffer.readUInt16BE(at + 7) };
+    at += 2 + buffer.readUInt16BE(at + 2);
+  }
+  return undefined;
 }
 
 /**
@@ -194,7 +243,8 @@ export function loadImageAsInput(file: string, options: ImageInputOptions): Floa
   } catch (error) {
     throw new DataError(`${file}: cannot read image: ${(error as Error).message}`);
   }
-  const gray = resizeGray(toGrayscale(decodeImage(bytes, file)), options.width, options.height);
+  const image = decodeImage(bytes, file, options.maxPixels);
+  const gray = resizeGray(toGrayscale(image), options.width, options.height);
   applyPolarity(gray, options.polarity ?? 'auto');
   return gray.data;
 }
