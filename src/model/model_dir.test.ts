@@ -1,7 +1,18 @@
-// Loading a model folder: weights that are not finite numbers are refused, naming the tensor.
+// Loading a model folder: weights that are not finite numbers are refused, naming the tensor; the
+// weights file must lie inside the folder and be a regular file whose header matches its size.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,8 +24,8 @@ import { saveSafetensors } from './serialize.js';
 const root = mkdtempSync(join(tmpdir(), 'zerodl-model-dir-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/** A 4-3-2 network's model folder whose W2 holds `bad` at element 4. */
-function modelFolder(name: string, bad: number): string {
+/** A 4-3-2 network's model folder whose W2 holds `bad` at element 4 (`weights` names the file). */
+function modelFolder(name: string, bad: number, weights = 'weights.safetensors'): string {
   const dir = join(root, name);
   const architecture = mlpArchitecture([4, 3, 2], 'cross_entropy');
   saveModelInfo(dir, {
@@ -23,7 +34,7 @@ function modelFolder(name: string, bad: number): string {
     architecture,
     classNames: ['a', 'b'],
     preprocessing: { width: 2, height: 2, channels: 1, polarity: 'none' },
-    weights: 'weights.safetensors',
+    weights,
   });
   const W2 = new Tensor([3, 2]);
   W2.data[4] = bad;
@@ -52,4 +63,57 @@ describe('loadModelDir', () => {
       });
     });
   }
+});
+
+describe('loadModelDir: the weights file', () => {
+  it('must be named inside the model folder', () => {
+    for (const weights of ['../../../../etc/passwd', '/etc/passwd', '.', '']) {
+      const dir = modelFolder(`outside_${weights.length}`, 0, weights);
+      assert.throws(() => loadModelDir(dir), {
+        name: 'DataError',
+        message: `${join(dir, 'model.json')}: "weights" must name a file inside the model folder, got ${JSON.stringify(weights)}`,
+      });
+    }
+  });
+
+  it('may not lead outside the folder through a symlink (here to /dev/zero), nor be a FIFO', () => {
+    const linked = modelFolder('linked', 0);
+    rmSync(join(linked, 'weights.safetensors'));
+    symlinkSync('/dev/zero', join(linked, 'weights.safetensors'));
+    assert.throws(
+      () => loadModelDir(linked),
+      /weights\.safetensors: the weights file leads outside the model folder/,
+    );
+    const fifo = modelFolder('fifo', 0);
+    rmSync(join(fifo, 'weights.safetensors'));
+    assert.equal(spawnSync('mkfifo', [join(fifo, 'weights.safetensors')]).status, 0, 'mkfifo');
+    assert.throws(
+      () => loadModelDir(fifo),
+      /weights\.safetensors: cannot read weights file: not a regular file/,
+    );
+  });
+
+  it('is refused from its header when that does not match the file size, without reading the rest', () => {
+    // a sparse 1.9 GB file whose first 8 bytes claim a header longer than the file
+    const big = modelFolder('big', 0);
+    const file = join(big, 'weights.safetensors');
+    const fd = openSync(file, 'w');
+    writeSync(fd, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), 0, 8, 0); // 2⁵⁶ bytes of header
+    writeSync(fd, Buffer.from([0]), 0, 1, 1_900_000_000);
+    closeSync(fd);
+    const start = performance.now();
+    assert.throws(
+      () => loadModelDir(big),
+      /corrupt or truncated safetensors file: header length 72057594037927936 exceeds/,
+    );
+    assert.ok(performance.now() - start < 2000, 'refused before reading 1.9 GB');
+    // a good header followed by more bytes than its tensors cover
+    const padded = modelFolder('padded', 0);
+    const weights = join(padded, 'weights.safetensors');
+    writeFileSync(weights, Buffer.concat([readFileSync(weights), Buffer.alloc(100)]));
+    assert.throws(
+      () => loadModelDir(padded),
+      /corrupt safetensors file: its header describes \d+ bytes, the file has \d+/,
+    );
+  });
 });

@@ -1,8 +1,8 @@
 // Model directories: `model.json` (architecture, class names, input size, preprocessing) beside the
 // weights in safetensors. A model directory is what `--model` takes; a training run folder is one.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Polarity } from '../data/images.js';
 import type { Params } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -65,6 +65,11 @@ export function loadModelInfo(dir: string): ModelInfo {
     throw new DataError(`${file}: "classNames" must be a list of strings`);
   }
   if (typeof info.weights !== 'string') throw new DataError(`${file}: "weights" must name the weights file`);
+  if (!insideFolder(dir, info.weights)) {
+    throw new DataError(
+      `${file}: "weights" must name a file inside the model folder, got ${JSON.stringify(info.weights)}`,
+    );
+  }
   const p = info.preprocessing;
   if (!p || !Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width < 1 || p.height < 1) {
     throw new DataError(`${file}: "preprocessing" must give the input width and height`);
@@ -96,8 +101,27 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
     );
   }
   const weightsFile = join(dir, info.weights);
+  // a symlink may not lead out of the folder either
+  if (!insideFolder(realpathOrSelf(dir), realpathOrSelf(weightsFile))) {
+    throw new DataError(`${weightsFile}: the weights file leads outside the model folder ${dir}`);
+  }
   assignWeights(modelState(model), loadSafetensors(weightsFile).tensors, weightsFile);
   return { model, info };
+}
+
+/** Whether `path` (relative to `folder`, or absolute) names something inside `folder`. */
+function insideFolder(folder: string, path: string): boolean {
+  const within = relative(resolve(folder), resolve(folder, path));
+  return within !== '' && !within.startsWith('..') && !isAbsolute(within);
+}
+
+/** The real path of `path` with symlinks resolved, or `path` itself when it does not exist (yet). */
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // length, a JSON header {name: {dtype, shape, data_offsets}} padded with spaces to 8-byte alignment,
 // then the raw little-endian tensor bytes. Readable by the Python `safetensors` package and others.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { shapeSize, Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, formatShape, ValueError } from '../util/errors.js';
@@ -154,19 +154,77 @@ export function saveSafetensors(
 }
 
 /**
- * Reads and validates a safetensors file.
+ * Reads and validates a safetensors file. Only a regular file is read (not a device, a FIFO or a
+ * folder, even through a symlink), and its 8-byte header length and JSON header are checked against
+ * the file's size before the tensor data is read.
  *
  * @example
  * const { tensors, metadata } = loadSafetensors('model/weights.safetensors');
  */
 export function loadSafetensors(file: string): SafetensorsContents {
-  let bytes: Uint8Array;
+  let fd: number;
   try {
-    bytes = readFileSync(file);
+    const stats = statSync(file);
+    if (!stats.isFile()) {
+      throw new DataError(`${file}: cannot read weights file: not a regular file (a folder, device or FIFO)`);
+    }
+    fd = openSync(file, 'r');
   } catch (error) {
+    if (error instanceof DataError) throw error;
     throw new DataError(`${file}: cannot read weights file: ${(error as Error).message}`);
   }
-  return decodeSafetensors(bytes, file);
+  try {
+    const size = fstatSync(fd).size;
+    const read = (length: number, position: number) => {
+      const bytes = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, bytes, done, length - done, position + done);
+        if (n === 0) throw new DataError(`${file}: the file ended after ${position + done} of ${size} bytes`);
+        done += n;
+      }
+      return bytes;
+    };
+    if (size >= 8) {
+      const headerLength = new DataView(read(8, 0).buffer).getBigUint64(0, true);
+      if (headerLength > BigInt(Math.min(size - 8, MAX_HEADER_BYTES))) {
+        throw new DataError(
+          `${file}: corrupt or truncated safetensors file: header length ${headerLength} exceeds the ${size - 8} bytes after it${size - 8 > MAX_HEADER_BYTES ? ` or the ${MAX_HEADER_BYTES}-byte limit` : ''}`,
+        );
+      }
+      // the header says how much data follows: a longer file is not read whole to find that out
+      const end = 8 + Number(headerLength) + dataBytes(read(Number(headerLength), 8), file);
+      if (end !== size) {
+        throw new DataError(
+          `${file}: corrupt safetensors file: its header describes ${end} bytes, the file has ${size}`,
+        );
+      }
+    }
+    return decodeSafetensors(read(size, 0), file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** safetensors' limit on the JSON header (100 MB), as the reference implementation sets it. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** The data bytes a header's tensors cover (the largest end offset); 0 when it cannot tell (decode says why). */
+function dataBytes(headerBytes: Uint8Array, file: string): number {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+  } catch (error) {
+    throw new DataError(`${file}: safetensors header is not valid JSON: ${(error as Error).message}`);
+  }
+  let end = 0;
+  if (isRecord(header)) {
+    for (const [name, entry] of Object.entries(header)) {
+      const offsets = name !== METADATA_KEY && isRecord(entry) ? entry.data_offsets : undefined;
+      if (Array.isArray(offsets) && Number.isSafeInteger(offsets[1])) end = Math.max(end, offsets[1]);
+    }
+  }
+  return end;
 }
 
 function readValues(view: DataView, start: number, shape: number[], dtype: string): Tensor {
