@@ -94,19 +94,18 @@ describe('loadModelDir: the weights file', () => {
   });
 
   it('is refused from its header when that does not match the file size, without reading the rest', () => {
-    // a sparse 1.9 GB file whose first 8 bytes claim a header longer than the file
+    // a sparse 2.2 GB file whose first 8 bytes claim a header longer than the file: read whole, it would
+    // have failed as larger than Node's 2 GiB buffer limit instead of from its header
     const big = modelFolder('big', 0);
     const file = join(big, 'weights.safetensors');
     const fd = openSync(file, 'w');
     writeSync(fd, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), 0, 8, 0); // 2⁵⁶ bytes of header
-    writeSync(fd, Buffer.from([0]), 0, 1, 1_900_000_000);
+    writeSync(fd, Buffer.from([0]), 0, 1, 2_200_000_000);
     closeSync(fd);
-    const start = performance.now();
     assert.throws(
       () => loadModelDir(big),
-      /corrupt or truncated safetensors file: header length 72057594037927936 exceeds/,
+      /corrupt or truncated safetensors file: header length 72057594037927936 exceeds the 2199999993 bytes after it/,
     );
-    assert.ok(performance.now() - start < 2000, 'refused before reading 1.9 GB');
     // a good header followed by more bytes than its tensors cover
     const padded = modelFolder('padded', 0);
     const weights = join(padded, 'weights.safetensors');

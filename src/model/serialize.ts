@@ -193,8 +193,9 @@ export function loadSafetensors(file: string): SafetensorsContents {
         );
       }
       // the header says how much data follows: a longer file is not read whole to find that out
-      const end = 8 + Number(headerLength) + dataBytes(read(Number(headerLength), 8), file);
-      if (end !== size) {
+      const data = dataBytes(read(Number(headerLength), 8), file);
+      const end = 8 + Number(headerLength) + (data ?? 0);
+      if (data !== undefined && end !== size) {
         throw new DataError(
           `${file}: corrupt safetensors file: its header describes ${end} bytes, the file has ${size}`,
         );
@@ -209,20 +210,24 @@ export function loadSafetensors(file: string): SafetensorsContents {
 /** safetensors' limit on the JSON header (100 MB), as the reference implementation sets it. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** The data bytes a header's tensors cover (the largest end offset); 0 when it cannot tell (decode says why). */
-function dataBytes(headerBytes: Uint8Array, file: string): number {
+/**
+ * The data bytes a header's tensors cover (the largest end offset); undefined when an entry is malformed,
+ * so that decodeSafetensors reports that entry instead.
+ */
+function dataBytes(headerBytes: Uint8Array, file: string): number | undefined {
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (error) {
     throw new DataError(`${file}: safetensors header is not valid JSON: ${(error as Error).message}`);
   }
+  if (!isRecord(header)) return undefined;
   let end = 0;
-  if (isRecord(header)) {
-    for (const [name, entry] of Object.entries(header)) {
-      const offsets = name !== METADATA_KEY && isRecord(entry) ? entry.data_offsets : undefined;
-      if (Array.isArray(offsets) && Number.isSafeInteger(offsets[1])) end = Math.max(end, offsets[1]);
-    }
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === METADATA_KEY) continue;
+    const offsets = isRecord(entry) ? entry.data_offsets : undefined;
+    if (!Array.isArray(offsets) || !Number.isSafeInteger(offsets[1])) return undefined;
+    end = Math.max(end, offsets[1]);
   }
   return end;
 }

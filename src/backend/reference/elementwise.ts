@@ -149,13 +149,19 @@ export function momentumOuterUpdate(
   const cols = dy.length;
   for (let i = 0; i < x.length; i++) {
     const rate = f(f(lr) * x[i]); // row i of the gradient is x[i]·dy: Momentum with rate lr·x[i]
-    if (rate === 0 && v.subarray(i * cols, (i + 1) * cols).every((value) => Object.is(value, 0))) continue;
+    if (rate === 0 && allZero(v, i * cols, (i + 1) * cols)) continue;
     for (let j = 0; j < cols; j++) {
       const at = i * cols + j;
       v[at] = flushSubnormal(f(mu * v[at]) - f(rate * dy[j]));
       w[at] += v[at];
     }
   }
+}
+
+/** True when a[start … end − 1] are all +0. */
+function allZero(a: Float32Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!Object.is(a[i], 0)) return false;
+  return true;
 }
 
 /** m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g² (both flushed); w −= lr·m / (√v + epsilon). */
