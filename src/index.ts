@@ -90,7 +90,7 @@ export { ProgressBar } from './train/progress.js';
 export { type LrSchedule, learningRate } from './train/schedule.js';
 export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
 export { writeFileAtomic } from './util/atomic_file.js';
-export { DataError, NumericError, ShapeError, ValueError } from './util/errors.js';
+export { DataError, FileError, NumericError, ShapeError, ValueError } from './util/errors.js';
 export { FLOAT32_MIN_NORMAL, flushSubnormal } from './util/float32.js';
 export { Random } from './util/random.js';
 

@@ -1,8 +1,6 @@
-// Shared command-line plumbing: typed option parsing with clear errors, run-folder naming in the
-// ultralytics style (exp, exp2, exp3 …), and the --json result line.
+// Shared command-line plumbing: typed option parsing with clear errors, and the --json result line.
+// (Run folders, exp, exp2 … in the ultralytics style, are claimed in src/train/run_folder.ts.)
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_MAX_PIXELS } from '../data/images.js';
 import { ValueError } from '../util/errors.js';
@@ -25,7 +23,7 @@ export function parseCommand<T extends Options>(
   try {
     const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as const;
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, options),
       options: withHelp,
       allowPositionals: true,
       strict: true,
@@ -34,6 +32,24 @@ export function parseCommand<T extends Options>(
   } catch (error) {
     throw new ValueError(`zerodl ${command}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * `--epochs -1` as `--epochs=-1`: node's parser takes `-1` for a flag and calls the option ambiguous,
+ * where the user meant a (bad) number that numberOption then names.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const option = argv[i].startsWith('--') ? options[argv[i].slice(2)] : undefined;
+    if (option?.type === 'string' && /^-(\d|\.\d|Infinity)/.test(argv[i + 1] ?? '')) {
+      joined.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else {
+      joined.push(argv[i]);
+    }
+  }
+  return joined;
 }
 
 /** A number from an option's text, or a ValueError naming the flag. */
@@ -56,25 +72,6 @@ export function numberOption(
     );
   }
   return value;
-}
-
-/**
- * The run folder `project/name`, or `project/name2`, `name3` … when it exists (ultralytics' increment),
- * unless `existOk` allows reusing it. `name` is one folder name: a path such as `../other` would
- * write outside `project`.
- */
-export function runFolder(project: string, name: string, existOk: boolean): string {
-  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) {
-    throw new ValueError(
-      `--name must be one folder name inside --project (${project}), without '/', '\\' or '..', got '${name}'`,
-    );
-  }
-  const first = join(project, name);
-  if (existOk || !existsSync(first)) return first;
-  for (let i = 2; ; i++) {
-    const candidate = join(project, `${name}${i}`);
-    if (!existsSync(candidate)) return candidate;
-  }
 }
 
 /** The option spec of --max-pixels, shared by the commands that read images (images.ts: DEFAULT_MAX_PIXELS). */

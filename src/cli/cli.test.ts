@@ -1,7 +1,7 @@
 // End-to-end tests of the zerodl command on a tiny folder-per-class image set made in a temp folder.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -26,6 +26,24 @@ function zerodl(...args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** zerodl in a child process that runs while the test goes on (for runs at the same time). */
+function zerodlAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
 
 /** 8×8 PNGs on black: class 'top' has a bright 3×3 square at the top left, 'bottom' at the bottom right. */
 function writeDataset(dir: string, perClass: number, seed: number): void {
@@ -203,6 +221,87 @@ describe('zerodl CLI', () => {
     assert.match(zerodl('predict', '--help').stdout, /--model <dir>/);
   });
 
+  describe('run folders: nothing lost', () => {
+    it('two trainings started together with the same --name get a folder each, and both models load', async () => {
+      const [small, large] = await Promise.all([
+        zerodlAsync('train', ...runArgs, '--arch', '64-8-2', '--epochs', '2', '--name', 'r2', '--json'),
+        zerodlAsync('train', ...runArgs, '--arch', '64-16-2', '--epochs', '1', '--name', 'r2', '--json'),
+      ]);
+      assert.equal(small.code, 0, small.stderr);
+      assert.equal(large.code, 0, large.stderr);
+      const dirs = [lastJson(small.stdout).modelDir, lastJson(large.stdout).modelDir];
+      assert.deepEqual([...dirs].sort(), [join('runs', 'train', 'r2'), join('runs', 'train', 'r22')]);
+      for (const [dir, hidden] of [
+        [dirs[0], 8],
+        [dirs[1], 16],
+      ] as const) {
+        const evaluation = zerodl('eval', '--model', dir, '--data', testDir, '--json');
+        assert.equal(evaluation.code, 0, evaluation.stderr);
+        const info = JSON.parse(readFileSync(join(root, dir, 'model.json'), 'utf8'));
+        assert.equal(info.architecture.layers[0].outFeatures, hidden);
+        assert.ok(!existsSync(join(root, dir, '.lock')), 'the lock is released');
+      }
+    });
+
+    it('--exist-ok or --resume on a folder another training holds fails, naming the process', () => {
+      const held = join(root, 'runs', 'train', 'held');
+      mkdirSync(held, { recursive: true });
+      writeFileSync(join(held, '.lock'), `${process.pid}\n`); // this test's process is alive
+      const reuse = zerodl('train', ...runArgs, '--epochs', '1', '--name', 'held', '--exist-ok');
+      assert.equal(reuse.code, 1);
+      assert.match(reuse.stderr, new RegExp(`held is in use by another training \\(process ${process.pid}`));
+      rmSync(join(held, '.lock'));
+    });
+
+    it('a NaN loss in epoch 1: says nothing was saved and what to change, --json still ends the output, no folder left', () => {
+      const { code, stdout, stderr } = zerodl(
+        'train',
+        ...runArgs,
+        '--loss',
+        'sse',
+        '--batch',
+        '8',
+        '--lr',
+        '1e30',
+        '--name',
+        'diverged',
+        '--json',
+      );
+      assert.equal(code, 1, stderr);
+      assert.match(
+        stderr,
+        /training stopped: epoch 1, step \d+: SumSquaredError: loss is .*No epoch finished, so nothing was saved\./,
+      );
+      assert.match(
+        stderr,
+        /the sse loss is summed over the batch, so --batch 8 .*: use --lr 1\.3e\+29 \(--lr \/ --batch\) or --loss ce/i,
+      );
+      assert.doesNotMatch(stderr, /Kept the checkpoint|ENOENT|at .*\.js:\d+/);
+      const result = lastJson(stdout);
+      assert.equal(result.epochs, 0);
+      assert.equal(result.modelDir, null);
+      assert.match(result.stoppedEarly, /nothing was saved/);
+      assert.ok(!existsSync(join(root, 'runs', 'train', 'diverged')));
+    });
+
+    it('--resume with flags that diverge keeps model.json, so a plain --resume continues as before', () => {
+      const trained = zerodl('train', ...runArgs, '--epochs', '1', '--name', 'steady', '--json');
+      assert.equal(trained.code, 0, trained.stderr);
+      const dir = lastJson(trained.stdout).modelDir;
+      const modelJson = readFileSync(join(root, dir, 'model.json'));
+      const wild = zerodl('train', '--resume', dir, '--epochs', '2', '--lr', '1e30', '--optimizer', 'sgd');
+      assert.equal(wild.code, 1, wild.stderr);
+      assert.match(wild.stderr, /Kept the checkpoint of epoch 1/);
+      assert.deepEqual(readFileSync(join(root, dir, 'model.json')), modelJson);
+      const calm = zerodl('train', '--resume', dir, '--epochs', '2', '--json');
+      assert.equal(calm.code, 0, calm.stderr);
+      assert.equal(lastJson(calm.stdout).epochs, 2);
+      const info = JSON.parse(readFileSync(join(root, dir, 'model.json'), 'utf8'));
+      assert.equal(info.training.args.epochs, '2');
+      assert.equal(info.training.args.lr, undefined);
+    });
+  });
+
   describe('bad input: a clear error and exit code ≠ 0', () => {
     it('an unknown flag or command', () => {
       const flag = zerodl('train', '--epoch', '3');
@@ -282,6 +381,12 @@ describe('zerodl CLI', () => {
       assert.ok(
         !existsSync(join(root, 'runs', 'train', 'bad1')) && !existsSync(join(root, 'runs', 'train', 'bad2')),
       );
+    });
+
+    it('a negative number is a bad value of its option, not an ambiguous flag', () => {
+      const { code, stderr } = zerodl('train', ...runArgs, '--epochs', '-1');
+      assert.equal(code, 1);
+      assert.match(stderr, /--epochs must be a whole number >= 1, got '-1'/);
     });
 
     it('bad option values', () => {

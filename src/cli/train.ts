@@ -1,7 +1,7 @@
 // `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
 // folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitTrainValidation } from '../data/batches.js';
 import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
@@ -19,6 +19,8 @@ import {
   asModelInput,
   assignWeights,
   loadModelInfo,
+  MODEL_FILE,
+  MODEL_FORMAT_VERSION,
   type ModelInfo,
   modelState,
   type Preprocessing,
@@ -27,8 +29,9 @@ import { loadSafetensors } from '../model/serialize.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
-import type { LrSchedule } from '../train/schedule.js';
-import { train } from '../train/trainer.js';
+import { claimRunFolder, lockRunFolder, type RunFolder } from '../train/run_folder.js';
+import { checkSchedule, type LrSchedule } from '../train/schedule.js';
+import { type TrainResult, train } from '../train/trainer.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import {
@@ -38,7 +41,6 @@ import {
   type OptionValues,
   parseCommand,
   printJson,
-  runFolder,
 } from './args.js';
 
 export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: the seed article's network on MNIST 0/1/2)
@@ -62,7 +64,8 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --gamma <g>             step: the factor                                               [0.1]
   --init <he|xavier|std>  weight init: he, xavier, or a standard deviation such as 0.01   [0.01]
   --epochs <n>            passes over the training set                                   [1]
-  --batch <n>             mini-batch size                                                [1]
+  --batch <n>             mini-batch size; the sse loss is summed over the batch, so a    [1]
+                          larger batch needs a smaller --lr (about 0.01/batch) or --loss ce
   --augment-shift <px>    move each training image by up to ±px whole pixels (CNNs)      [0]
   --augment-degrees <d>   rotate each training image by up to ±d degrees                  [0]
   --augment-scale <s>     scale each training image by a factor in [1 − s, 1 + s]         [0]
@@ -71,8 +74,9 @@ export const TRAIN_HELP = `zerodl train: train an image classifier (defaults: th
   --max-pixels <n>        refuse larger images (from their header, before decoding)     [100000000]
   --seed <n>              seeds weights, split and shuffling                             [0]
   --project <dir>         where runs go                                                  [runs/train]
-  --name <name>           run name; exp, exp2 … when it exists                          [exp]
-  --exist-ok              reuse an existing run folder instead of numbering a new one
+  --name <name>           run name; exp, exp2 … when it exists or another run has it    [exp]
+  --exist-ok              reuse an existing run folder (not one in use) instead of numbering
+                          a new one; its model stays until this run's first epoch is saved
   --resume <run dir>      continue an interrupted run from its weights/last.safetensors
   --json                  print the final result as one JSON object on stdout
 `;
@@ -146,31 +150,11 @@ export function trainCommand(argv: string[]): number {
     valFraction,
     new Random(seed),
   );
-  const runDir =
-    resumeDir ??
-    runFolder(args.project ?? join('runs', 'train'), args.name ?? 'exp', args['exist-ok'] ?? false);
-  const preprocessing: Preprocessing = { width: imgsz, height: imgsz, channels: 1, polarity: 'auto' };
-  const modelInfo: Omit<ModelInfo, 'weights'> = {
-    format: 'zerodl-model',
-    version: 1,
-    architecture,
-    classNames,
-    preprocessing,
-    training: { args: { ...withoutResume(args), seed: String(seed) }, data: args.data ?? 'mnist' },
-  };
-  const log = process.stderr;
-  log.write(`zerodl train → ${runDir}\n${model.summary()}\n`);
-  log.write(
-    `train ${trainIndices.length} images, validation ${valIndices.length}, test ${testSet.labels.length}\n`,
-  );
-
-  const result = train({
-    model,
-    optimizer,
-    train: subset(trainSet, trainIndices),
-    validation: valIndices.length > 0 ? subset(trainSet, valIndices) : undefined,
-    epochs: numberOption('epochs', args.epochs, 1, { integer: true, min: 1 }),
-    batchSize: numberOption('batch', args.batch, 1, { integer: true, min: 1 }),
+  const epochs = numberOption('epochs', args.epochs, 1, { integer: true, min: 1 });
+  const batchSize = numberOption('batch', args.batch, 1, { integer: true, min: 1 });
+  const settings = {
+    epochs,
+    batchSize,
     seed,
     weightDecay: numberOption('weight-decay', args['weight-decay'], 0, { min: 0 }),
     augment: {
@@ -187,11 +171,58 @@ export function trainCommand(argv: string[]): number {
         : {}),
       gamma: numberOption('gamma', args.gamma, 0.1, { min: 0 }),
     },
-    runDir,
-    modelInfo,
-    resume: resumeDir !== undefined,
-  });
-  if (result.stoppedEarly) log.write(`training stopped: ${result.stoppedEarly}\n`);
+  };
+  checkSchedule({ ...settings.schedule, lr: optimizer.lr, epochs });
+  const preprocessing: Preprocessing = { width: imgsz, height: imgsz, channels: 1, polarity: 'auto' };
+  const modelInfo: Omit<ModelInfo, 'weights'> = {
+    format: 'zerodl-model',
+    version: MODEL_FORMAT_VERSION,
+    architecture,
+    classNames,
+    preprocessing,
+    training: { args: { ...withoutResume(args), seed: String(seed) }, data: args.data ?? 'mnist' },
+  };
+
+  // The run folder is claimed once everything above is checked, so a mistake leaves no folder behind
+  const run = resumeDir
+    ? lockRunFolder(resumeDir)
+    : claimRunFolder(args.project ?? join('runs', 'train'), args.name ?? 'exp', args['exist-ok'] ?? false);
+  const runDir = run.dir;
+  let result: TrainResult;
+  const log = process.stderr;
+  try {
+    log.write(`zerodl train → ${runDir}\n${model.summary()}\n`);
+    log.write(
+      `train ${trainIndices.length} images, validation ${valIndices.length}, test ${testSet.labels.length}\n`,
+    );
+    result = train({
+      model,
+      optimizer,
+      train: subset(trainSet, trainIndices),
+      validation: valIndices.length > 0 ? subset(trainSet, valIndices) : undefined,
+      ...settings,
+      runDir,
+      modelInfo,
+      resume: resumeDir !== undefined,
+    });
+  } catch (error) {
+    removeIfNoModel(run);
+    throw error;
+  } finally {
+    run.release();
+  }
+  if (result.stoppedEarly) {
+    log.write(
+      `training stopped: ${result.stoppedEarly}\n${divergenceHint(architecture, optimizer.lr, batchSize)}\n`,
+    );
+  }
+  if (result.epochs === 0) {
+    // Nothing of this run was saved: a folder it made is removed, an earlier run's is left as it was
+    removeIfNoModel(run);
+    if (args.json)
+      printJson({ epochs: 0, seconds: result.seconds, modelDir: null, stoppedEarly: result.stoppedEarly });
+    return 1;
+  }
   // Score the kept model: the epoch with the best validation accuracy (the last one without validation).
   const bestFile = join(runDir, 'weights', 'best.safetensors');
   assignWeights(modelState(model), loadSafetensors(bestFile).tensors, bestFile);
@@ -212,6 +243,20 @@ export function trainCommand(argv: string[]): number {
     });
   }
   return result.stoppedEarly ? 1 : 0;
+}
+
+/** What to change when the loss became NaN or infinite. */
+function divergenceHint(architecture: Architecture, lr: number, batchSize: number): string {
+  if (architecture.loss === 'sse' && batchSize > 1) {
+    return `The sse loss is summed over the batch, so --batch ${batchSize} makes each step ${batchSize} times larger: use --lr ${Number((lr / batchSize).toPrecision(2))} (--lr / --batch) or --loss ce.`;
+  }
+  return `Try a smaller --lr (now ${lr}).`;
+}
+
+/** Removes a run folder this run made when it holds no model (the run failed before its first epoch was saved). */
+function removeIfNoModel(run: RunFolder): void {
+  if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
+    rmSync(run.dir, { recursive: true, force: true });
 }
 
 function loadData(args: TrainArgs, imgsz: number): { trainSet: LabeledImages; testSet: LabeledImages } {

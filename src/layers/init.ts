@@ -9,14 +9,17 @@ import type { Random } from '../util/random.js';
  * How to draw initial weights:
  * - `{ kind: 'std', std }`: std·N(0, 1), the seed's `0.01 * np.random.randn` (std 0.01);
  * - `'he'`: N(0, 2/fanIn) (He et al. 2015, https://arxiv.org/abs/1502.01852);
- * - `'xavier'`: N(0, 1/fanIn) (Glorot & Bengio 2010, as the book's `sigmoid` initialiser).
+ * - `'xavier'`: N(0, 1/fanIn) (Glorot & Bengio 2010, as the book's `sigmoid` initialiser);
+ * - `'zeros'`: all 0 and nothing drawn, for a model whose weights are loaded next (a network
+ *   started at zeros cannot learn: every unit of a layer would stay the same).
  */
-export type WeightInit = { kind: 'std'; std: number } | 'he' | 'xavier';
+export type WeightInit = { kind: 'std'; std: number } | 'he' | 'xavier' | 'zeros';
 
 /** The standard deviation a `WeightInit` gives for a layer with `fanIn` inputs per output. */
 export function initStd(init: WeightInit, fanIn: number): number {
   if (init === 'he') return Math.sqrt(2 / fanIn);
   if (init === 'xavier') return Math.sqrt(1 / fanIn);
+  if (init === 'zeros') return 0;
   if (!(init.std >= 0) || !Number.isFinite(init.std))
     throw new ValueError(`weight init std must be finite and >= 0, got ${init.std}`);
   return init.std;
@@ -29,6 +32,7 @@ export function initStd(init: WeightInit, fanIn: number): number {
  * initWeights([784, 500], 784, { kind: 'std', std: 0.01 }, new Random(0)); // the seed's W1
  */
 export function initWeights(shape: readonly number[], fanIn: number, init: WeightInit, rng: Random): Tensor {
+  if (init === 'zeros') return new Tensor(shape);
   return Tensor.randn(shape, rng, initStd(init, fanIn));
 }
 

@@ -23,10 +23,13 @@ export interface Preprocessing {
   polarity: Polarity;
 }
 
+/** The model.json format this zerodl writes and reads; a later format that it cannot read gets a clear error. */
+export const MODEL_FORMAT_VERSION = 1;
+
 /** The contents of model.json. */
 export interface ModelInfo {
   format: 'zerodl-model';
-  version: 1;
+  version: typeof MODEL_FORMAT_VERSION;
   architecture: Architecture;
   classNames: string[];
   preprocessing: Preprocessing;
@@ -61,6 +64,12 @@ export function loadModelInfo(dir: string): ModelInfo {
     throw new DataError(`${file}: not valid JSON: ${(error as Error).message}`);
   }
   if (info?.format !== 'zerodl-model') throw new DataError(`${file}: "format" must be "zerodl-model"`);
+  if (info.version !== MODEL_FORMAT_VERSION) {
+    const newer = typeof info.version === 'number' && info.version > MODEL_FORMAT_VERSION;
+    throw new DataError(
+      `${file}: "version" is ${JSON.stringify(info.version)}; this zerodl reads version ${MODEL_FORMAT_VERSION}${newer ? ' (the model was saved by a newer zerodl: upgrade zerodl)' : ''}`,
+    );
+  }
   if (!Array.isArray(info.classNames) || info.classNames.some((name) => typeof name !== 'string')) {
     throw new DataError(`${file}: "classNames" must be a list of strings`);
   }
@@ -78,8 +87,11 @@ export function loadModelInfo(dir: string): ModelInfo {
 }
 
 /**
- * Loads a model directory: builds the architecture of model.json and fills it with its weights,
- * checking that every tensor is there with the right shape and that the class count matches.
+ * Loads a model directory: reads model.json and the weights file (its header checked against the
+ * file's size before any data is read), then builds the architecture without drawing initial weights
+ * and fills it, checking that every tensor is there with the right shape and that the class count
+ * matches. A model.json with a huge layer is refused by the weights' shapes, not after minutes of
+ * initialising it.
  *
  * @example
  * const { model, info } = loadModelDir('runs/train/exp');
@@ -88,9 +100,16 @@ export function loadModelInfo(dir: string): ModelInfo {
 export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo } {
   const info = loadModelInfo(dir);
   const jsonFile = join(dir, MODEL_FILE);
+  const weightsFile = join(dir, info.weights);
+  // a symlink may not lead out of the folder either
+  if (!insideFolder(realpathOrSelf(dir), realpathOrSelf(weightsFile))) {
+    throw new DataError(`${weightsFile}: the weights file leads outside the model folder ${dir}`);
+  }
+  const { tensors } = loadSafetensors(weightsFile);
   let model: Sequential;
   try {
-    model = buildModel(info.architecture);
+    // zeros: nothing is drawn, and the memory of a layer the weights do not match is never touched
+    model = buildModel(info.architecture, { init: 'zeros' });
   } catch (error) {
     throw new DataError(`${jsonFile}: architecture: ${(error as Error).message}`);
   }
@@ -100,12 +119,7 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
       `${jsonFile}: the network has ${outputs} outputs but classNames lists ${info.classNames.length} classes`,
     );
   }
-  const weightsFile = join(dir, info.weights);
-  // a symlink may not lead out of the folder either
-  if (!insideFolder(realpathOrSelf(dir), realpathOrSelf(weightsFile))) {
-    throw new DataError(`${weightsFile}: the weights file leads outside the model folder ${dir}`);
-  }
-  assignWeights(modelState(model), loadSafetensors(weightsFile).tensors, weightsFile);
+  assignWeights(modelState(model), tensors, weightsFile);
   return { model, info };
 }
 

@@ -63,18 +63,66 @@ export function loadCheckpoint(
   if (metadata.format !== 'zerodl-checkpoint' || metadata.state === undefined || metadata.rng === undefined) {
     throw new DataError(`${file}: not a zerodl training checkpoint (no run state in its metadata)`);
   }
+  // everything is checked before anything is restored
+  const state = parseState(metadata.state, file);
+  const rngState = parseRandomState(metadata.rng, file, 'rng');
+  const dropoutState =
+    model.random && metadata.dropoutRng !== undefined
+      ? parseRandomState(metadata.dropoutRng, file, 'dropoutRng')
+      : undefined;
   assignWeights(modelState(model), tensors, file);
   optimizer.state.clear();
   for (const [key, tensor] of tensors) {
     if (key.startsWith(OPTIMIZER_PREFIX)) optimizer.state.set(key.slice(OPTIMIZER_PREFIX.length), tensor);
   }
-  rng.setState(parseRandomState(metadata.rng));
-  if (model.random && metadata.dropoutRng !== undefined)
-    model.random.setState(parseRandomState(metadata.dropoutRng));
-  return JSON.parse(metadata.state) as TrainingState;
+  rng.setState(rngState);
+  if (model.random && dropoutState) model.random.setState(dropoutState);
+  return state;
 }
 
-// JSON writes the generator's "no spare normal" NaN as null.
-function parseRandomState(text: string): number[] {
-  return JSON.parse(text).map((v: number | null) => v ?? Number.NaN);
+/** The run state from the metadata, checked: a damaged checkpoint is a DataError naming the file. */
+function parseState(text: string, file: string): TrainingState {
+  const state = parseJson(text, file, 'state') as TrainingState;
+  const good =
+    typeof state === 'object' &&
+    state !== null &&
+    Number.isInteger(state.epoch) &&
+    state.epoch >= 0 &&
+    Array.isArray(state.rows) &&
+    state.rows.length === state.epoch &&
+    state.rows.every((row) => typeof row === 'object' && row !== null);
+  if (!good) {
+    throw new DataError(
+      `${file}: corrupt checkpoint: metadata "state" must hold the epoch and one results row per epoch, got ${text.slice(0, 80)}`,
+    );
+  }
+  // JSON writes -Infinity (no best epoch yet) as null
+  state.bestAccuracy = typeof state.bestAccuracy === 'number' ? state.bestAccuracy : Number.NEGATIVE_INFINITY;
+  return state;
+}
+
+// Four 32-bit words and the spare normal; JSON writes the generator's "no spare normal" NaN as null.
+function parseRandomState(text: string, file: string, key: string): number[] {
+  const state = parseJson(text, file, key);
+  const good =
+    Array.isArray(state) &&
+    state.length === 5 &&
+    state.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32) &&
+    (state[4] === null || typeof state[4] === 'number');
+  if (!good) {
+    throw new DataError(
+      `${file}: corrupt checkpoint: metadata "${key}" must be a random generator state [4 words, spare], got ${text.slice(0, 80)}`,
+    );
+  }
+  return state.map((v: number | null) => v ?? Number.NaN);
+}
+
+function parseJson(text: string, file: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DataError(
+      `${file}: corrupt checkpoint: metadata "${key}" is not valid JSON: ${(error as Error).message}`,
+    );
+  }
 }

@@ -27,6 +27,17 @@ describe('ProgressBar', () => {
     assert.match(writes.at(-1) ?? '', /^epoch 1\/2 100% █{24} 100\/100 \[\d+:\d\d, [\d.]+ it\/s\] done\n$/);
   });
 
+  it('a bar that stops early ends where the work stopped, not at 100%', () => {
+    const { stream, writes } = fakeStream(false);
+    const bar = new ProgressBar(177, { label: 'epoch 1/1', stream });
+    for (let i = 1; i <= 13; i++) bar.update(i);
+    bar.finish('stopped', 13);
+    assert.match(
+      writes.at(-1) ?? '',
+      /^epoch 1\/1 {3}7% █{2}░{22} 13\/177 \[\d+:\d\d, [\d.]+ it\/s\] stopped\n$/,
+    );
+  });
+
   it('redraws one line with \\r on a terminal', () => {
     const { stream, writes } = fakeStream(true);
     const bar = new ProgressBar(3, { label: 'x', stream });

@@ -47,13 +47,13 @@ export class ProgressBar {
     }
   }
 
-  /** Draws the final state and ends the line. */
-  finish(note = ''): void {
-    const line = this.line(this.total, note, performance.now());
+  /** Draws the final state and ends the line; `done` is less than the total when the work stopped early. */
+  finish(note = '', done = this.total): void {
+    const line = this.line(done, note, performance.now(), true);
     this.stream.write(this.stream.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 
-  private line(done: number, note: string, now: number): string {
+  private line(done: number, note: string, now: number, final = false): string {
     const seconds = (now - this.start) / 1000;
     const fraction = this.total > 0 ? done / this.total : 1;
     const width = 24;
@@ -63,7 +63,9 @@ export class ProgressBar {
     const eta = speed > 0 ? (this.total - done) / speed : Number.NaN;
     const unit = this.options.unit ?? 'it';
     const timing =
-      done >= this.total ? formatDuration(seconds) : `${formatDuration(seconds)}<${formatDuration(eta)}`;
+      final || done >= this.total
+        ? formatDuration(seconds)
+        : `${formatDuration(seconds)}<${formatDuration(eta)}`;
     const counts = `${done}/${this.total}`;
     return `${this.options.label} ${(100 * fraction).toFixed(0).padStart(3)}% ${bar} ${counts} [${timing}, ${formatSpeed(speed)} ${unit}/s] ${note}`.trimEnd();
   }

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LabeledImages } from '../data/datasets.js';
 import { buildModel, mlpArchitecture } from '../model/architecture.js';
 import { loadModelDir, type ModelInfo } from '../model/model_dir.js';
-import { loadSafetensors } from '../model/serialize.js';
+import { loadSafetensors, saveSafetensors } from '../model/serialize.js';
 import { createOptimizer } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
+import { FileError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { train } from './trainer.js';
@@ -107,6 +108,7 @@ describe('train', () => {
     // A learning rate this large makes the weights overflow to Infinity within the next epoch.
     const model = buildModel(architecture, { init: 'he', seed: 1 });
     const optimizer = createOptimizer('sgd', { lr: 1e30 });
+    const modelJson = readFileSync(join(root, 'nan', 'model.json'));
     const result = train({
       model,
       optimizer,
@@ -115,10 +117,12 @@ describe('train', () => {
       batchSize: 16,
       seed: 4,
       runDir: join(root, 'nan'),
-      modelInfo,
+      // the settings of this attempt: model.json keeps those of the last good epoch
+      modelInfo: { ...modelInfo, training: { args: { lr: '1e30' } } },
       resume: true,
       log: null,
     });
+    assert.deepEqual(readFileSync(join(root, 'nan', 'model.json')), modelJson);
     assert.match(
       result.stoppedEarly ?? '',
       /^epoch 2, step \d+: SoftmaxCrossEntropy: loss is (NaN|Infinity).*Kept the checkpoint of epoch 1/,
@@ -164,5 +168,93 @@ describe('train', () => {
 
   it('refuses to resume a run that has no checkpoint', () => {
     assert.throws(() => run('nothing-here', 2, true), /--resume: .*last\.safetensors does not exist/);
+  });
+
+  it('a run that diverges in epoch 1 saves nothing: the earlier model in its folder stays as it was', () => {
+    run('kept', 1);
+    const dir = join(root, 'kept');
+    const files = ['model.json', 'results.csv', 'weights/best.safetensors', 'weights/last.safetensors'];
+    const before = files.map((file) => readFileSync(join(dir, file)));
+    const other = mlpArchitecture([12, 5, 3], 'cross_entropy');
+    const result = train({
+      model: buildModel(other, { init: 'he', seed: 1 }),
+      optimizer: createOptimizer('sgd', { lr: 1e30 }),
+      train: toyData(300, 2),
+      epochs: 2,
+      batchSize: 16,
+      seed: 4,
+      runDir: dir,
+      modelInfo: { ...modelInfo, architecture: other },
+      log: null,
+    });
+    assert.equal(result.epochs, 0);
+    assert.match(
+      result.stoppedEarly ?? '',
+      /^epoch 1, step \d+: .*No epoch finished, so nothing was saved\.$/,
+    );
+    assert.doesNotMatch(result.stoppedEarly ?? '', /Kept the checkpoint/);
+    files.forEach((file, i) => assert.deepEqual(readFileSync(join(dir, file)), before[i], file));
+    assert.deepEqual(loadModelDir(dir).info.architecture, architecture);
+  });
+
+  it('a run that replaces another never leaves model.json naming weights of the other architecture', () => {
+    run('replaced', 1);
+    const dir = join(root, 'replaced');
+    const other = mlpArchitecture([12, 5, 3], 'cross_entropy');
+    const replace = () =>
+      train({
+        model: buildModel(other, { init: 'he', seed: 1 }),
+        optimizer: createOptimizer('momentum', { lr: 0.05 }),
+        train: toyData(300, 2),
+        epochs: 1,
+        batchSize: 16,
+        seed: 4,
+        runDir: dir,
+        modelInfo: { ...modelInfo, architecture: other },
+        log: null,
+      });
+    // A fault after the new best weights were written: the checkpoint cannot replace a folder
+    rmSync(join(dir, 'weights', 'last.safetensors'));
+    mkdirSync(join(dir, 'weights', 'last.safetensors', 'blocked'), { recursive: true });
+    assert.throws(
+      replace,
+      (error: Error) => error instanceof FileError && /last\.safetensors: cannot write/.test(error.message),
+    );
+    assert.deepEqual(loadModelDir(dir).info.architecture, other);
+    assert.deepEqual(loadModelDir(dir).model.params().get('W1')?.shape, [12, 5]);
+
+    rmSync(join(dir, 'weights', 'last.safetensors'), { recursive: true });
+    replace();
+    const info = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    assert.equal(info.weights, 'weights/best.safetensors');
+    assert.deepEqual(readdirSync(join(dir, 'weights')).sort(), ['best.safetensors', 'last.safetensors']);
+    assert.deepEqual(loadModelDir(dir).info.architecture, other);
+  });
+
+  it('refuses a checkpoint whose run state is damaged, naming the file, before restoring anything', () => {
+    run('damaged', 1);
+    const lastFile = join(root, 'damaged', 'weights', 'last.safetensors');
+    const { tensors, metadata } = loadSafetensors(lastFile);
+    const damaged = join(root, 'damaged.safetensors');
+    for (const [key, value, message] of [
+      ['state', '{"epoch": 1, "rows": [', /metadata "state" is not valid JSON/],
+      ['state', '[1, 2]', /metadata "state" must hold the epoch/],
+      ['state', '{"epoch": -1, "rows": []}', /metadata "state" must hold the epoch/],
+      ['rng', '{"seed": 1}', /metadata "rng" must be a random generator state/],
+      ['rng', '[1, 2, 3]', /metadata "rng" must be a random generator state/],
+    ] as const) {
+      saveSafetensors(damaged, tensors, { ...metadata, [key]: value });
+      const model = buildModel(architecture, { init: 'he', seed: 9 });
+      const W1 = Float32Array.from(model.params().get('W1')?.data ?? []);
+      assert.throws(
+        () => loadCheckpoint(damaged, model, createOptimizer('sgd', { lr: 1 }), new Random(0)),
+        (error: Error) =>
+          error.name === 'DataError' &&
+          error.message.startsWith(`${damaged}: corrupt checkpoint`) &&
+          message.test(error.message),
+        value,
+      );
+      assert.deepEqual(model.params().get('W1')?.data, W1);
+    }
   });
 });

@@ -1,13 +1,13 @@
 // The training loop: epochs of shuffled mini-batches (gradient → weight decay → update), validation
 // after each epoch, results.csv, plots and atomic checkpoints in the run folder, and exact resume.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RandomAffine, type RandomAffineOptions } from '../data/augment.js';
 import { Batches, shuffledIndices } from '../data/batches.js';
 import type { LabeledImages } from '../data/datasets.js';
 import type { ModelInfo } from '../model/model_dir.js';
-import { modelState, saveModelInfo } from '../model/model_dir.js';
+import { MODEL_FILE, modelState, saveModelInfo } from '../model/model_dir.js';
 import type { Sequential } from '../model/sequential.js';
 import { saveSafetensors } from '../model/serialize.js';
 import type { Grads, Optimizer, Params } from '../optimizers/optimizer.js';
@@ -53,14 +53,24 @@ export interface TrainResult {
   bestAccuracy: number;
   seconds: number;
   runDir: string;
-  /** Set when training stopped early on a NaN/Infinity loss; the checkpoints hold the last good epoch. */
+  /**
+   * Set when training stopped early on a NaN/Infinity loss; the checkpoints hold the last good epoch
+   * (with `epochs` 0, none was saved and the run folder holds no model of this run).
+   */
   stoppedEarly?: string;
 }
+
+/** The weights model.json names (relative to the run folder), and their copy while a run replaces another. */
+const BEST_WEIGHTS = 'weights/best.safetensors';
+const PENDING_WEIGHTS = 'weights/best.new.safetensors';
 
 export const RESULTS_HEADER = 'epoch,train_loss,val_loss,val_accuracy,lr,seconds';
 
 /**
- * Trains `model` on `train` and writes the run folder as it goes.
+ * Trains `model` on `train` and writes the run folder as it goes. model.json is written once the
+ * first epoch's weights are saved, so the folder always holds one whole model: none or the earlier
+ * run's (`--exist-ok`, `--resume`) until then, this run's after; a run that stops before (NaN in
+ * epoch 1) changes nothing.
  *
  * @example
  * const result = train({ model: threeLayerNet(), optimizer: new Momentum(), train: mnist, epochs: 1, batchSize: 1,
@@ -73,7 +83,7 @@ export function train(options: TrainerOptions): TrainResult {
   const classes = options.modelInfo.classNames.length;
   const weightsDir = join(runDir, 'weights');
   const lastFile = join(weightsDir, 'last.safetensors');
-  const bestFile = join(weightsDir, 'best.safetensors');
+  const bestFile = join(runDir, BEST_WEIGHTS);
   mkdirSync(weightsDir, { recursive: true });
   const schedule: LrSchedule = { kind: 'constant', ...options.schedule, lr: optimizer.lr, epochs };
   checkSchedule(schedule);
@@ -83,9 +93,10 @@ export function train(options: TrainerOptions): TrainResult {
     if (!existsSync(lastFile))
       throw new ValueError(`--resume: ${lastFile} does not exist (nothing to resume)`);
     state = loadCheckpoint(lastFile, model, optimizer, rng);
-    state.bestAccuracy ??= Number.NEGATIVE_INFINITY;
   }
-  saveModelInfo(runDir, { ...options.modelInfo, weights: 'weights/best.safetensors' });
+  // An earlier run's model.json, whose weights best.safetensors is about to replace (--exist-ok)
+  const replacing = !options.resume && existsSync(join(runDir, MODEL_FILE));
+  let published = false;
   const log = options.log === undefined ? process.stderr : options.log;
   const batches = new Batches(options.train.x, options.train.labels, { batchSize, classes });
   const augmenter = new RandomAffine(options.augment ?? {});
@@ -115,8 +126,12 @@ export function train(options: TrainerOptions): TrainResult {
       }
     } catch (error) {
       if (!(error instanceof NumericError)) throw error;
-      stoppedEarly = `epoch ${epoch}, step ${step + 1}: ${error.message}. Kept the checkpoint of epoch ${state.epoch} in ${lastFile}.`;
-      bar?.finish('stopped');
+      const kept =
+        state.epoch > 0
+          ? `Kept the checkpoint of epoch ${state.epoch} in ${lastFile}.`
+          : 'No epoch finished, so nothing was saved.';
+      stoppedEarly = `epoch ${epoch}, step ${step + 1}: ${error.message}. ${kept}`;
+      bar?.finish('stopped', step);
       break;
     }
     const trainLoss = lossSum / order.length;
@@ -139,7 +154,15 @@ export function train(options: TrainerOptions): TrainResult {
     const score = validation ? validation.accuracy : epoch;
     if (score > state.bestAccuracy || !existsSync(bestFile)) {
       state.bestAccuracy = score;
-      saveSafetensors(bestFile, modelState(model), { format: 'zerodl-weights', epoch: String(epoch) });
+      const weights = modelState(model);
+      const metadata = { format: 'zerodl-weights', epoch: String(epoch) };
+      if (replacing && !published) {
+        // Point the old model.json at a copy of the new weights first: it never names a file of
+        // another architecture, whenever the process dies
+        saveSafetensors(join(runDir, PENDING_WEIGHTS), weights, metadata);
+        saveModelInfo(runDir, { ...options.modelInfo, weights: PENDING_WEIGHTS });
+      }
+      saveSafetensors(bestFile, weights, metadata);
     }
     saveCheckpoint(lastFile, model, optimizer, rng, state);
     writeResults(runDir, state.rows);
@@ -149,6 +172,11 @@ export function train(options: TrainerOptions): TrainResult {
         ? { matrix: validation.confusion, classNames: options.modelInfo.classNames }
         : undefined,
     });
+    if (!published) {
+      saveModelInfo(runDir, { ...options.modelInfo, weights: BEST_WEIGHTS });
+      rmSync(join(runDir, PENDING_WEIGHTS), { force: true });
+      published = true;
+    }
   }
   return {
     rows: state.rows,

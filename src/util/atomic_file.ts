@@ -1,14 +1,19 @@
 // Atomic file writes: write a temporary file beside the target, flush it to disk, then rename it over
 // the target. A crash leaves either the old file or the new one, never a partial file.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileError } from './errors.js';
 
 // Distinguishes temporary files of concurrent writes within one process; the pid separates processes
 let writeCounter = 0;
 
+/** `.<name>.<pid>.<counter>.tmp`: the temporary files below, and the pid that wrote each. */
+const TEMPORARY = /^\..+\.(\d+)\.\d+\.tmp$/;
+
 /**
- * Replaces `path` with `data` atomically (temp file in the same folder + fsync + rename).
+ * Replaces `path` with `data` atomically (temp file in the same folder + fsync + rename). A failure
+ * (disk full, no permission) is a FileError naming `path`, and leaves the old file and no temp file.
  *
  * @example
  * writeFileAtomic('runs/train/exp/weights/last.safetensors', bytes);
@@ -30,9 +35,38 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    const { code, message } = error as NodeJS.ErrnoException;
+    const reason = code === 'ENOSPC' ? 'the disk is full' : message;
+    throw new FileError(`${path}: cannot write: ${reason}`, { cause: error });
   }
   syncDirectory(dir);
+}
+
+/**
+ * Removes the temporary files of writes that never finished because their process was killed (the
+ * pid in the name is no longer running); those of live processes are left alone.
+ */
+export function removeStaleTemporaries(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no folder, no temporaries
+  }
+  for (const name of names) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Whether a process with this pid is running (on this machine). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0 only checks
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
+  }
 }
 
 /** Flushes the folder entry so the rename itself survives a power loss. */

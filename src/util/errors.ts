@@ -10,6 +10,11 @@ export class DataError extends Error {
   override name = 'DataError';
 }
 
+/** A file could not be read or written (disk full, no permission …). The message names the file. */
+export class FileError extends Error {
+  override name = 'FileError';
+}
+
 /** A computation produced NaN or Infinity (a diverging loss, an overflowing activation). */
 export class NumericError extends Error {
   override name = 'NumericError';
