@@ -193,7 +193,9 @@ describe('train', () => {
       /^epoch 1, step \d+: .*No epoch finished, so nothing was saved\.$/,
     );
     assert.doesNotMatch(result.stoppedEarly ?? '', /Kept the checkpoint/);
-    files.forEach((file, i) => assert.deepEqual(readFileSync(join(dir, file)), before[i], file));
+    files.forEach((file, i) => {
+      assert.deepEqual(readFileSync(join(dir, file)), before[i], file);
+    });
     assert.deepEqual(loadModelDir(dir).info.architecture, architecture);
   });
 
