@@ -115,9 +115,37 @@ test('a class folder without images is a DataError naming it', () => {
 test('an undecodable image stops loading with a DataError naming the file', () => {
   const root = makeTree({
     a: { 'good.png': png(4, 0), 'bad.png': new TextEncoder().encode('not a picture') },
+    b: { 'good.png': png(4, 0) },
   });
   assert.throws(
     () => loadImageFolder(root, { width: 4, height: 4 }),
     (error: Error) => error instanceof DataError && error.message.startsWith(join(root, 'a', 'bad.png')),
+  );
+});
+
+test('a root with one class folder is a DataError naming it and the class: a classifier needs two', () => {
+  const root = makeTree({ cat: { 'a.png': png(4, 0), 'b.png': png(4, 255) } });
+  for (const load of [() => listImageFolder(root), () => loadImageFolder(root, { width: 2, height: 2 })]) {
+    assert.throws(load, (error: Error) => {
+      assert.ok(error instanceof DataError, `${error.name}: ${error.message}`);
+      assert.equal(
+        error.message,
+        `${root}: one class folder found, 'cat', and a classifier needs two or more; put each class's images in its own folder, ${join(root, '<class name>', '*.png')}`,
+      );
+      return true;
+    });
+  }
+  // Hidden folders do not count as a second class
+  mkdirSync(join(root, '.thumbnails'));
+  writeFileSync(join(root, '.thumbnails', 'a.png'), png(4, 0));
+  assert.throws(() => listImageFolder(root), /one class folder found, 'cat'/);
+  // A second class folder, or a trained model's classes, make it a classifier's data again
+  mkdirSync(join(root, 'dog'));
+  writeFileSync(join(root, 'dog', 'a.png'), png(4, 0));
+  assert.deepEqual(listImageFolder(root).classNames, ['cat', 'dog']);
+  const onlyCats = makeTree({ cat: { 'a.png': png(4, 0) } });
+  assert.deepEqual(
+    [...loadImageFolder(onlyCats, { width: 2, height: 2, classNames: ['cat', 'dog'] }).labels],
+    [0],
   );
 });

@@ -41,7 +41,9 @@ const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
 /**
  * Lists the images of a folder-per-class data set without decoding them. Class and file names are
- * sorted by code unit, so labels do not depend on the file system or the locale.
+ * sorted by code unit, so labels do not depend on the file system or the locale. Without `classNames`
+ * the folders are the classes, and there must be two or more; with them (a trained model's), a folder
+ * may hold one class of several, e.g. to score a model on it.
  *
  * @example
  * const { classNames, files } = listImageFolder('digits/');
@@ -58,6 +60,11 @@ export function listImageFolder(
     const looseImages = entries.some((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()));
     throw new DataError(
       `${root}: no class folders found${looseImages ? ' (the images lie directly in it)' : ''}; expected ${join(root, '<class name>', '*.png')}`,
+    );
+  }
+  if (classNames === undefined && folders.length === 1) {
+    throw new DataError(
+      `${root}: one class folder found, '${folders[0]}', and a classifier needs two or more; put each class's images in its own folder, ${join(root, '<class name>', '*.png')}`,
     );
   }
   const names = classNames === undefined ? folders : [...classNames];

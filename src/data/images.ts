@@ -1,6 +1,7 @@
-// Image input: decode PNG (pngjs) and JPEG (jpeg-js), convert to grayscale (ITU-R BT.601 luma),
-// resize to the model's input (area average when shrinking, bilinear when enlarging), and match
-// MNIST's polarity (white digit on black) by inverting pictures with a light background.
+// Image input: decode PNG (pngjs) and JPEG (jpeg-js), turn a JPEG upright by its EXIF orientation,
+// convert to grayscale (ITU-R BT.601 luma), resize to the model's input (area average when shrinking,
+// bilinear when enlarging), and match MNIST's polarity (white digit on black) by inverting pictures
+// with a light background. A truncated or corrupt file is a DataError naming it.
 
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
@@ -49,7 +50,9 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 /**
  * Decodes PNG or JPEG bytes (recognised by their signature, not the file name) to RGBA.
  * `source` names the file in errors. An image of more than `maxPixels` pixels is refused from its
- * header, before anything is decoded.
+ * header, before anything is decoded. A JPEG is returned upright: its EXIF orientation is applied, as
+ * browsers do, so a phone photo taken sideways comes out as it is seen. A truncated or corrupt file
+ * is a DataError starting with `source`.
  *
  * @example
  * const image = decodeImage(readFileSync('digit.png'), 'digit.png');
@@ -66,12 +69,19 @@ export function decodeImage(bytes: Uint8Array, source: string, maxPixels = DEFAU
       `${source}: not a PNG or JPEG image (the file starts with bytes ${start || 'nothing'})`,
     );
   }
+  // The stored size, before any EXIF rotation: a rotation swaps width and height, not their product
   const size = isPng ? pngSize(buffer) : jpegSize(buffer);
   if (size !== undefined && size.width * size.height > maxPixels) {
     throw new DataError(
       `${source}: ${size.width}×${size.height} is ${(size.width * size.height).toLocaleString('en')} pixels, above the limit of ${maxPixels.toLocaleString('en')} (--max-pixels raises it)`,
     );
   }
+  const format = isPng ? 'PNG' : 'JPEG';
+  const problem = isPng ? pngDamage(buffer) : jpegTruncation(buffer);
+  if (problem !== undefined) {
+    throw new DataError(`${source}: ${problem.kind} ${format} image: ${problem.detail}; ${REEXPORT}`);
+  }
+  let image: RgbaImage;
   try {
     if (isPng) {
       // pngjs expands palette, gray and 16-bit images to 8-bit RGBA
@@ -80,18 +90,174 @@ export function decodeImage(bytes: Uint8Array, source: string, maxPixels = DEFAU
     }
     // jpeg-js's own limits, in case no frame header was found above: the same pixels, and memory for
     // them with room for its buffers
-    const image = jpeg.decode(buffer, {
+    image = jpeg.decode(buffer, {
       useTArray: true,
       formatAsRGBA: true,
       maxResolutionInMP: maxPixels / 1e6,
       maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 8) / 2 ** 20)),
     });
-    return { width: image.width, height: image.height, data: image.data };
   } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
     throw new DataError(
-      `${source}: cannot decode ${isPng ? 'PNG' : 'JPEG'} image: ${(error as Error).message ?? error}`,
+      `${source}: truncated or corrupt ${format} image (${isPng ? 'pngjs' : 'jpeg-js'}: ${reason}); ${REEXPORT}`,
     );
   }
+  return orientImage(image, jpegOrientation(buffer));
+}
+
+// The fix for a damaged file, ending each of its messages
+const REEXPORT = 'copy, download or export the image again';
+
+/**
+ * How a PNG is cut short or broken, from its chunk structure (length, type, data, CRC; IEND last), or
+ * undefined if the chunks are whole. Only the chunk headers are read; pngjs checks the rest.
+ */
+function pngDamage(buffer: Buffer): { kind: 'truncated' | 'corrupt'; detail: string } | undefined {
+  let at = 8;
+  let last: string | undefined;
+  while (at + 8 <= buffer.length) {
+    const typeBytes = buffer.subarray(at + 4, at + 8);
+    if (!typeBytes.every((b) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a))) {
+      const hex = [...typeBytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      const after = last === undefined ? 'the PNG signature' : `its ${last} chunk`;
+      return {
+        kind: 'corrupt',
+        detail: `after ${after}, byte ${at} starts no chunk (its type would be bytes ${hex}, not 4 letters)`,
+      };
+    }
+    const type = typeBytes.toString('latin1');
+    const end = at + 12 + buffer.readUInt32BE(at);
+    if (end > buffer.length) {
+      return {
+        kind: 'truncated',
+        detail: `the file ends inside its ${type} chunk, ${end - buffer.length} bytes short`,
+      };
+    }
+    if (type === 'IEND') return undefined;
+    last = type;
+    at = end;
+  }
+  const after = last === undefined ? 'before its first chunk, IHDR, is whole' : `after its ${last} chunk`;
+  return { kind: 'truncated', detail: `the file ends ${after}, with no IEND chunk` };
+}
+
+/**
+ * Why a JPEG is cut short, or undefined: the segments are walked to the first start of scan, and the
+ * end-of-image marker FF D9 must follow it (entropy-coded data never holds FF D9; an EXIF thumbnail's
+ * FF D9 comes before the scan). jpeg-js refuses such a file too, but in words like "marker was not
+ * found" or a TypeError. A file cut before its scan, or one this walk does not follow, is left to
+ * jpeg-js.
+ */
+function jpegTruncation(buffer: Buffer): { kind: 'truncated'; detail: string } | undefined {
+  let at = 2;
+  while (at + 4 <= buffer.length && buffer[at] === 0xff) {
+    const marker = buffer[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker < 0xc0 || marker === 0xd9) return undefined; // not a segment here: jpeg-js says what is wrong
+    if (marker === 0xda) {
+      if (buffer.indexOf(END_OF_IMAGE, at) >= 0) return undefined;
+      return {
+        kind: 'truncated',
+        detail: 'the file ends inside its image data, before the end-of-image marker FF D9',
+      };
+    }
+    at += 2 + buffer.readUInt16BE(at + 2);
+  }
+  return undefined; // cut or garbled before the image data: jpeg-js says where
+}
+
+const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
+
+/** EXIF orientation: 1 upright, 2–8 how the stored pixels must be mirrored or turned to stand upright. */
+export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+
+/**
+ * The EXIF orientation (tag 0x0112 of IFD0) of a JPEG, from its first APP1 "Exif\0\0" segment before the
+ * image data; 1 when there is none or it is malformed (as browsers treat it: a broken EXIF block is
+ * ignored, not an error). Nothing outside the segment is read.
+ *
+ * @example
+ * jpegOrientation(readFileSync('phone_photo.jpg')); // 6: stored sideways, turn 90° clockwise
+ */
+export function jpegOrientation(bytes: Uint8Array): Orientation {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 2;
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return 1; // end of image, start of scan
+    const end = Math.min(at + 2 + view.getUint16(at + 2), bytes.length);
+    const isExif = marker === 0xe1 && end - at >= 10 && EXIF_HEADER.every((b, i) => bytes[at + 4 + i] === b);
+    if (isExif) return exifOrientation(new DataView(bytes.buffer, bytes.byteOffset + at + 10, end - at - 10));
+    at = end;
+  }
+  return 1;
+}
+
+const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
+
+/** Orientation from a TIFF block (byte order, 42, IFD0 offset, IFD0 entries); 1 if malformed. */
+function exifOrientation(tiff: DataView): Orientation {
+  if (tiff.byteLength < 8) return 1;
+  const order = tiff.getUint16(0);
+  if (order !== 0x4949 && order !== 0x4d4d) return 1; // "II" little-endian, "MM" big-endian
+  const little = order === 0x4949;
+  if (tiff.getUint16(2, little) !== 42) return 1;
+  const ifd = tiff.getUint32(4, little);
+  if (ifd + 2 > tiff.byteLength) return 1;
+  const count = tiff.getUint16(ifd, little);
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + 12 * i;
+    if (entry + 12 > tiff.byteLength) return 1;
+    if (tiff.getUint16(entry, little) !== 0x0112) continue;
+    // Type SHORT (3), one value, held in the entry's first two value bytes
+    const type = tiff.getUint16(entry + 2, little);
+    const values = tiff.getUint32(entry + 4, little);
+    const value = tiff.getUint16(entry + 8, little);
+    return type === 3 && values === 1 && value >= 1 && value <= 8 ? (value as Orientation) : 1;
+  }
+  return 1;
+}
+
+/**
+ * The image as it is seen: `orientation`'s mirror or turn applied (EXIF's 1 none, 2 mirror left-right,
+ * 3 turn 180°, 4 mirror top-bottom, 5 transpose, 6 turn 90° clockwise, 7 transverse, 8 turn 90°
+ * counter-clockwise; 5–8 swap width and height), as PIL's `ImageOps.exif_transpose` does.
+ *
+ * @example
+ * orientImage({ width: 2, height: 1, data }, 6); // 1×2: the left pixel on top
+ */
+export function orientImage(image: RgbaImage, orientation: Orientation): RgbaImage {
+  if (orientation === 1) return image;
+  const { width: w, height: h } = image;
+  const swap = orientation >= 5;
+  const width = swap ? h : w;
+  const out = new Uint8Array(image.data.length);
+  // Where the stored pixel (x, y) is seen
+  const place: Record<Exclude<Orientation, 1>, (x: number, y: number) => [number, number]> = {
+    2: (x, y) => [w - 1 - x, y],
+    3: (x, y) => [w - 1 - x, h - 1 - y],
+    4: (x, y) => [x, h - 1 - y],
+    5: (x, y) => [y, x],
+    6: (x, y) => [h - 1 - y, x],
+    7: (x, y) => [h - 1 - y, w - 1 - x],
+    8: (x, y) => [y, w - 1 - x],
+  };
+  const to = place[orientation];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [seenX, seenY] = to(x, y);
+      const from = 4 * (y * w + x);
+      out.set(image.data.subarray(from, from + 4), 4 * (seenY * width + seenX));
+    }
+  }
+  return { width, height: swap ? w : h, data: out };
 }
 
 /** A PNG's size from its IHDR chunk, which must come first (bytes 16–23); undefined if it does not. */

@@ -89,3 +89,17 @@ test('parseMnistClasses reads the CLI form and rejects unknown class names', () 
   assert.throws(() => parseMnistClasses('12'), ValueError);
   assert.throws(() => parseMnistClasses('3,3'), /listed twice/);
 });
+
+test('parseMnistClasses refuses a single class (--classes 1): a classifier needs two or more', () => {
+  assert.throws(() => parseMnistClasses('1'), {
+    name: 'ValueError',
+    message:
+      "classes: '1' is one class, and a classifier needs two or more; give a list like '0,1', or 'all'",
+  });
+  assert.throws(() => parseMnistClasses(' 0 '), /classes: '0' is one class, .* like '1,0', or 'all'/);
+  assert.deepEqual(parseMnistClasses('1,7'), [1, 7]);
+  assert.deepEqual(parseMnistClasses('0,1,2,3,4,5,6,7,8,9'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(parseMnistClasses(' all '), 'all');
+  // loadMnist still loads one digit's images (all the 7s, say) for uses other than a classifier
+  assert.deepEqual(loadMnist({ split: 'test', classes: [7] }).classNames, ['7']);
+});

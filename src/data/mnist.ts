@@ -59,7 +59,8 @@ export function loadMnist(options: MnistOptions): LabeledImages {
 }
 
 /**
- * Parses a class list as the CLI takes it: `'0,1,2'` or `'all'`.
+ * Parses a class list as the CLI takes it: `'0,1,2'` or `'all'`. A single digit is refused: the CLI
+ * trains and scores classifiers, which need two or more classes.
  *
  * @example
  * parseMnistClasses('7, 1'); // [7, 1]
@@ -77,6 +78,12 @@ export function parseMnistClasses(spec: string): number[] | 'all' {
     return Number(text);
   });
   checkDigits(classes);
+  if (classes.length === 1) {
+    const other = classes[0] === 0 ? 1 : 0;
+    throw new ValueError(
+      `classes: '${spec.trim()}' is one class, and a classifier needs two or more; give a list like '${other},${classes[0]}', or 'all'`,
+    );
+  }
   return classes;
 }
 
