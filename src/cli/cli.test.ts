@@ -381,6 +381,24 @@ describe('zerodl CLI', () => {
       assert.ok(
         !existsSync(join(root, 'runs', 'train', 'bad1')) && !existsSync(join(root, 'runs', 'train', 'bad2')),
       );
+      const array = join(root, 'array.json');
+      writeFileSync(array, '[]');
+      const third = zerodl(
+        'train',
+        '--data',
+        trainDir,
+        '--imgsz',
+        '8',
+        '--model-config',
+        array,
+        '--loss',
+        'ce',
+      );
+      assert.equal(third.code, 1);
+      assert.match(
+        third.stderr,
+        /^zerodl: ValueError: .*array\.json: architecture: inputShape must be a list/m,
+      );
     });
 
     it('a negative number is a bad value of its option, not an ambiguous flag', () => {

@@ -32,7 +32,7 @@ import { evaluate } from '../train/evaluate.js';
 import { claimRunFolder, lockRunFolder, type RunFolder } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { type TrainResult, train } from '../train/trainer.js';
-import { DataError, ValueError } from '../util/errors.js';
+import { DataError, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import {
   MAX_PIXELS_OPTION,
@@ -294,14 +294,24 @@ function resolveArchitecture(args: TrainArgs, imgsz: number, classes: number): A
     const sizes = (args.arch ?? `${imgsz * imgsz}-500-100-${classes}`).split('-').map(Number);
     architecture = mlpArchitecture(sizes, 'sse', numberOption('alpha', args.alpha, 0.1));
   }
-  if (args.loss !== undefined) architecture.loss = lossName(args.loss);
+  if (args.loss !== undefined && architecture !== null && typeof architecture === 'object')
+    architecture.loss = lossName(args.loss);
+  // Checks the whole architecture (a JSON array or a layer without a type is a clear error); zeros:
+  // nothing is drawn for a model that is only looked at
+  let outputs: number[];
+  try {
+    outputs = buildModel(architecture, { init: 'zeros' }).outputShape([1, ...architecture.inputShape]);
+  } catch (error) {
+    if (error instanceof ValueError || error instanceof ShapeError)
+      throw new (error.constructor as typeof ValueError)(`${where}: ${error.message}`);
+    throw error;
+  }
   const pixels = architecture.inputShape.reduce((a, b) => a * b, 1);
   if (pixels !== imgsz * imgsz) {
     throw new ValueError(
       `${where}: the input [${architecture.inputShape.join(', ')}] must hold the ${imgsz}×${imgsz} image's ${imgsz * imgsz} pixels`,
     );
   }
-  const outputs = buildModel(architecture).outputShape([1, ...architecture.inputShape]);
   if (outputs.length !== 2 || outputs[1] !== classes) {
     throw new ValueError(
       `${where}: the output width must be ${classes}, the number of classes (the network gives [${outputs.join(', ')}])`,

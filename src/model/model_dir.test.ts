@@ -63,6 +63,43 @@ describe('loadModelDir', () => {
       });
     });
   }
+
+  it('refuses a model.json of another format version, saying which it reads', () => {
+    for (const [version, hint] of [
+      [
+        2,
+        /"version" is 2; this zerodl reads version 1 \(the model was saved by a newer zerodl: upgrade zerodl\)$/,
+      ],
+      [undefined, /"version" is undefined; this zerodl reads version 1$/],
+      ['1', /"version" is "1"; this zerodl reads version 1$/],
+    ] as const) {
+      const dir = modelFolder(`version_${version}`, 0);
+      const file = join(dir, 'model.json');
+      const info = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...info, version }));
+      assert.throws(
+        () => loadModelDir(dir),
+        (error: Error) =>
+          error.name === 'DataError' && error.message.startsWith(file) && hint.test(error.message),
+      );
+    }
+  });
+
+  it('refuses an architecture with a huge layer by the weights, without initialising it', () => {
+    // 4 × 50 M + 50 M × 2 floats (1.2 GB): once built and drawn before the weights were read
+    const dir = modelFolder('huge', 0);
+    const file = join(dir, 'model.json');
+    const info = JSON.parse(readFileSync(file, 'utf8'));
+    info.architecture.layers[0].outFeatures = 50_000_000;
+    writeFileSync(file, JSON.stringify(info));
+    const rss = process.memoryUsage().rss;
+    assert.throws(() => loadModelDir(dir), {
+      name: 'DataError',
+      message: `${join(dir, 'weights.safetensors')}: weights do not match model.json: 'W1' has shape [4, 3], the architecture needs [4, 50000000]`,
+    });
+    const grown = process.memoryUsage().rss - rss;
+    assert.ok(grown < 200e6, `resident memory grew by ${(grown / 1e6).toFixed(0)} MB`);
+  });
 });
 
 describe('loadModelDir: the weights file', () => {

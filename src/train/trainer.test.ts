@@ -215,17 +215,18 @@ describe('train', () => {
         modelInfo: { ...modelInfo, architecture: other },
         log: null,
       });
-    // A fault after the new best weights were written: the checkpoint cannot replace a folder
-    rmSync(join(dir, 'weights', 'last.safetensors'));
-    mkdirSync(join(dir, 'weights', 'last.safetensors', 'blocked'), { recursive: true });
+    // A fault when best.safetensors is replaced (a folder is in its way): model.json must already name
+    // a copy of the new weights, not the old file
+    rmSync(join(dir, 'weights', 'best.safetensors'));
+    mkdirSync(join(dir, 'weights', 'best.safetensors', 'blocked'), { recursive: true });
     assert.throws(
       replace,
-      (error: Error) => error instanceof FileError && /last\.safetensors: cannot write/.test(error.message),
+      (error: Error) => error instanceof FileError && /best\.safetensors: cannot write/.test(error.message),
     );
     assert.deepEqual(loadModelDir(dir).info.architecture, other);
     assert.deepEqual(loadModelDir(dir).model.params().get('W1')?.shape, [12, 5]);
 
-    rmSync(join(dir, 'weights', 'last.safetensors'), { recursive: true });
+    rmSync(join(dir, 'weights', 'best.safetensors'), { recursive: true });
     replace();
     const info = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     assert.equal(info.weights, 'weights/best.safetensors');
