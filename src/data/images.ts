@@ -149,24 +149,37 @@ function pngDamage(buffer: Buffer): { kind: 'truncated' | 'corrupt'; detail: str
  * jpeg-js.
  */
 function jpegTruncation(buffer: Buffer): { kind: 'truncated'; detail: string } | undefined {
+  for (const { marker, at } of jpegSegments(buffer)) {
+    if (marker < 0xc0) return undefined; // not a segment here: jpeg-js says what is wrong
+    if (marker !== 0xda) continue;
+    if (buffer.indexOf(END_OF_IMAGE, at) >= 0) return undefined;
+    return {
+      kind: 'truncated',
+      detail: 'the file ends inside its image data, before the end-of-image marker FF D9',
+    };
+  }
+  return undefined; // cut or garbled before the image data: jpeg-js says where
+}
+
+/**
+ * The segments at the start of a JPEG, in order: each marker (the byte after FF), where it is, and
+ * where its segment ends (at most the file's end). The walk stops after the start of scan (DA), at the
+ * end of image (D9, not yielded), or where no marker follows; fill bytes (FF FF) are skipped.
+ */
+function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; at: number; end: number }> {
   let at = 2;
-  while (at + 4 <= buffer.length && buffer[at] === 0xff) {
-    const marker = buffer[at + 1];
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
     if (marker === 0xff) {
       at++; // fill byte
       continue;
     }
-    if (marker < 0xc0 || marker === 0xd9) return undefined; // not a segment here: jpeg-js says what is wrong
-    if (marker === 0xda) {
-      if (buffer.indexOf(END_OF_IMAGE, at) >= 0) return undefined;
-      return {
-        kind: 'truncated',
-        detail: 'the file ends inside its image data, before the end-of-image marker FF D9',
-      };
-    }
-    at += 2 + buffer.readUInt16BE(at + 2);
+    if (marker === 0xd9) return;
+    const end = Math.min(at + 2 + ((bytes[at + 2] << 8) | bytes[at + 3]), bytes.length);
+    yield { marker, at, end };
+    if (marker === 0xda) return;
+    at = end;
   }
-  return undefined; // cut or garbled before the image data: jpeg-js says where
 }
 
 const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
@@ -183,19 +196,9 @@ export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
  * jpegOrientation(readFileSync('phone_photo.jpg')); // 6: stored sideways, turn 90° clockwise
  */
 export function jpegOrientation(bytes: Uint8Array): Orientation {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
-    const marker = bytes[at + 1];
-    if (marker === 0xff) {
-      at++; // fill byte
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return 1; // end of image, start of scan
-    const end = Math.min(at + 2 + view.getUint16(at + 2), bytes.length);
+  for (const { marker, at, end } of jpegSegments(bytes)) {
     const isExif = marker === 0xe1 && end - at >= 10 && EXIF_HEADER.every((b, i) => bytes[at + 4 + i] === b);
     if (isExif) return exifOrientation(new DataView(bytes.buffer, bytes.byteOffset + at + 10, end - at - 10));
-    at = end;
   }
   return 1;
 }
@@ -271,17 +274,11 @@ function pngSize(buffer: Buffer): { width: number; height: number } | undefined 
  * segments from the start; undefined if there is none before the data ends or the image data starts.
  */
 function jpegSize(buffer: Buffer): { width: number; height: number } | undefined {
-  let at = 2;
-  while (at + 9 <= buffer.length && buffer[at] === 0xff) {
-    const marker = buffer[at + 1];
-    if (marker === 0xff) {
-      at++; // fill byte
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, start of scan
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+  for (const { marker, at, end } of jpegSegments(buffer)) {
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame && end >= at + 9)
       return { height: buffer.readUInt16BE(at + 5), width: buffer.readUInt16BE(at + 7) };
-    at += 2 + buffer.readUInt16BE(at + 2);
+    if (isFrame) return undefined;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Polarity } from '../data/images.js';
 import type { Params } from '../optimizers/optimizer.js';
+import { inJavaScriptMemory } from '../tensor/storage.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, formatShape } from '../util/errors.js';
@@ -106,13 +107,17 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
     throw new DataError(`${weightsFile}: the weights file leads outside the model folder ${dir}`);
   }
   const { tensors } = loadSafetensors(weightsFile);
-  let model: Sequential;
-  try {
-    // zeros: nothing is drawn, and the memory of a layer the weights do not match is never touched
-    model = buildModel(info.architecture, { init: 'zeros' });
-  } catch (error) {
-    throw new DataError(`${jsonFile}: architecture: ${(error as Error).message}`);
-  }
+  const build = () => {
+    try {
+      return buildModel(info.architecture, { init: 'zeros' }); // nothing drawn: the weights come next
+    } catch (error) {
+      throw new DataError(`${jsonFile}: architecture: ${(error as Error).message}`);
+    }
+  };
+  // The shapes first, from a model in memory the system provides only when written: an architecture
+  // the weights do not match (say a layer of a billion weights) costs neither time nor memory
+  checkWeights(modelState(inJavaScriptMemory(build)), tensors, weightsFile);
+  const model = build();
   const outputs = model.outputShape([1, ...info.architecture.inputShape])[1];
   if (outputs !== info.classNames.length) {
     throw new DataError(
@@ -155,11 +160,19 @@ export function modelState(model: Sequential): Map<string, Tensor> {
 }
 
 /**
- * Copies `tensors` into the live `params` after checking names, shapes and values: every parameter must
- * be present with its shape and hold only finite numbers (extra tensors, such as optimizer state in a
- * checkpoint, are allowed). NaN weights would otherwise load silently and predict `null` scores.
+ * Copies `tensors` into the live `params` after checking names, shapes and values (`checkWeights`).
  */
 export function assignWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
+  checkWeights(params, tensors, file);
+  for (const [key, param] of params) param.copyFrom(tensors.get(key) as Tensor);
+}
+
+/**
+ * Checks `tensors` against the `params` they are to fill: every parameter must be present with its
+ * shape and hold only finite numbers (extra tensors, such as optimizer state in a checkpoint, are
+ * allowed). NaN weights would otherwise load silently and predict `null` scores.
+ */
+export function checkWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
   for (const [key, param] of params) {
     const tensor = tensors.get(key);
     if (tensor === undefined) {
@@ -186,5 +199,4 @@ export function assignWeights(params: Params, tensors: Map<string, Tensor>, file
       );
     }
   }
-  for (const [key, param] of params) param.copyFrom(tensors.get(key) as Tensor);
 }
