@@ -26,7 +26,10 @@ export { type IdxImages, idxImagesToTensor, readIdxImages, readIdxLabels, readId
 export {
   decodeImage,
   type ImageInputOptions,
+  jpegOrientation,
   loadImageAsInput,
+  type Orientation,
+  orientImage,
   type Polarity,
   resizeGray,
   toGrayscale,
@@ -87,9 +90,10 @@ export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoin
 export { type Evaluation, evaluate } from './train/evaluate.js';
 export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
 export { ProgressBar } from './train/progress.js';
+export { claimRunFolder, lockRunFolder, type RunFolder } from './train/run_folder.js';
 export { type LrSchedule, learningRate } from './train/schedule.js';
 export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
-export { writeFileAtomic } from './util/atomic_file.js';
+export { removeStaleTemporaries, writeFileAtomic } from './util/atomic_file.js';
 export { DataError, FileError, NumericError, ShapeError, ValueError } from './util/errors.js';
 export { FLOAT32_MIN_NORMAL, flushSubnormal } from './util/float32.js';
 export { Random } from './util/random.js';
