@@ -39,8 +39,15 @@ const modelInfo: Omit<ModelInfo, 'weights'> = {
   preprocessing: { width: 4, height: 3, channels: 1, polarity: 'none' },
 };
 
-function run(name: string, epochs: number, resume = false, optimizer = 'momentum', lr = 0.05) {
-  const model = buildModel(architecture, { init: 'he', seed: 1 });
+function run(
+  name: string,
+  epochs: number,
+  resume = false,
+  optimizer = 'momentum',
+  lr = 0.05,
+  arch = architecture,
+) {
+  const model = buildModel(arch, { init: 'he', seed: 1 });
   const opt = createOptimizer(optimizer, { lr });
   const result = train({
     model,
@@ -51,7 +58,7 @@ function run(name: string, epochs: number, resume = false, optimizer = 'momentum
     batchSize: 16,
     seed: 4,
     runDir: join(root, name),
-    modelInfo,
+    modelInfo: { ...modelInfo, architecture: arch },
     resume,
     log: null,
   });
@@ -175,18 +182,7 @@ describe('train', () => {
     const dir = join(root, 'kept');
     const files = ['model.json', 'results.csv', 'weights/best.safetensors', 'weights/last.safetensors'];
     const before = files.map((file) => readFileSync(join(dir, file)));
-    const other = mlpArchitecture([12, 5, 3], 'cross_entropy');
-    const result = train({
-      model: buildModel(other, { init: 'he', seed: 1 }),
-      optimizer: createOptimizer('sgd', { lr: 1e30 }),
-      train: toyData(300, 2),
-      epochs: 2,
-      batchSize: 16,
-      seed: 4,
-      runDir: dir,
-      modelInfo: { ...modelInfo, architecture: other },
-      log: null,
-    });
+    const { result } = run('kept', 2, false, 'sgd', 1e30, mlpArchitecture([12, 5, 3], 'cross_entropy'));
     assert.equal(result.epochs, 0);
     assert.match(
       result.stoppedEarly ?? '',
@@ -203,18 +199,7 @@ describe('train', () => {
     run('replaced', 1);
     const dir = join(root, 'replaced');
     const other = mlpArchitecture([12, 5, 3], 'cross_entropy');
-    const replace = () =>
-      train({
-        model: buildModel(other, { init: 'he', seed: 1 }),
-        optimizer: createOptimizer('momentum', { lr: 0.05 }),
-        train: toyData(300, 2),
-        epochs: 1,
-        batchSize: 16,
-        seed: 4,
-        runDir: dir,
-        modelInfo: { ...modelInfo, architecture: other },
-        log: null,
-      });
+    const replace = () => run('replaced', 1, false, 'momentum', 0.05, other);
     // A fault when best.safetensors is replaced (a folder is in its way): model.json must already name
     // a copy of the new weights, not the old file
     rmSync(join(dir, 'weights', 'best.safetensors'));
