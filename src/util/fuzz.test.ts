@@ -56,6 +56,10 @@ const HANG_MS = 15_000;
 /** The heap of each group's worker; a case that needs more is reported as running out of memory. */
 const WORKER_HEAP_MB = 1024;
 
+// a group's worker installs the backend the test process runs on (ZERODL_BACKEND), before the models
+// below are built
+if (!isMainThread) await import('../backend/auto.js');
+
 // the workers write their files into the test's temp folder, which the test removes at the end
 const root: string = isMainThread ? mkdtempSync(join(tmpdir(), 'zerodl-fuzz-')) : workerData.root;
 if (isMainThread) after(() => rmSync(root, { recursive: true, force: true }));
@@ -1170,8 +1174,7 @@ const GROUPS: Group[] = [
 ];
 
 if (!isMainThread && workerData?.group !== undefined) {
-  // a group's worker: the backend as the test process has it, then the cases
-  await import('../backend/auto.js');
+  // a group's worker (its backend was installed at the top): the cases
   const group = GROUPS.find((candidate) => candidate.name === workerData.group) as Group;
   parentPort?.postMessage(fuzz(group, workerData.seconds, workerData.progress));
 } else
