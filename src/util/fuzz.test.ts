@@ -8,7 +8,8 @@
 // (the worker is stopped and the case named), one that exhausts the heap ends only its worker.
 //
 // ZERODL_FUZZ_SECONDS (default 8, shared by all groups) runs longer; ZERODL_FUZZ_SEED picks the seed
-// (default 12); ZERODL_FUZZ_CASE=group:n replays one case. Each case draws from its own generator,
+// (default 12); ZERODL_FUZZ_CASE=group:n replays one case (=group runs one group); ZERODL_FUZZ_VERBOSE=1
+// prints each case before it runs. Each case draws from its own generator,
 // seeded from (seed, group, n), so a failure is reproduced by its seed and case number alone.
 
 import assert from 'node:assert/strict';
