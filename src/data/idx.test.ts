@@ -102,6 +102,38 @@ test('truncated data, a truncated header and trailing bytes are DataErrors', () 
   assert.throws(() => parseIdx(new Uint8Array([0, 0]), 'tiny', 1), /tiny: not an IDX file: 2 bytes/);
 });
 
+test('a gzipped file is inflated only as far as its header says (a zip bomb is refused, not inflated)', () => {
+  // 3 labels followed by 64 MB of zeros: a 64 kB file that gunzipSync inflated whole before parseIdx
+  // found it too long
+  const bomb = writeFile('bomb.gz', gzipSync(concat(idxBytes([3], [1, 2, 3]), new Uint8Array(64 * 2 ** 20))));
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(() => readIdxLabels(bomb), {
+    name: 'DataError',
+    message: `${bomb}: gzip data inflates to more than the 11 bytes its IDX header describes (a corrupt file or a zip bomb)`,
+  });
+  assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 2 ** 20, 'the 64 MB were not inflated');
+  // one byte more than the header says is still reported by the header check
+  const long = writeFile('long.gz', gzipSync(idxBytes([2], [1, 2, 3])));
+  assert.throws(
+    () => readIdxLabels(long),
+    /long.gz: IDX file too long: dimensions 2 need 2 bytes of data, the file has 3/,
+  );
+  // a header that is not the one expected is reported from the start of the stream alone
+  assert.throws(() => readIdxImages(bomb), /bomb.gz: IDX file has 1 dimensions .* expected 3 for images/);
+  const cut = writeFile('cut.gz', gzipSync(idxBytes([3], [1, 2, 3])).subarray(0, 12));
+  assert.throws(() => readIdxLabels(cut), {
+    name: 'DataError',
+    message: `${cut}: corrupt or truncated gzip data: its first 12 bytes inflate to 1 of the 4 bytes an IDX file starts with`,
+  });
+});
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 test('a label/image count mismatch is a DataError naming both files', () => {
   const threeLabels = writeFile('three-labels', idxBytes([3], [1, 2, 3]));
   assert.throws(

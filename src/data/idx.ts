@@ -2,7 +2,7 @@
 // uint32 per dimension) followed by the raw values. zerodl reads the unsigned-byte files MNIST uses.
 
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { Tensor } from '../tensor/tensor.js';
 import { DataError } from '../util/errors.js';
 
@@ -93,7 +93,7 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims: number
  * [images.count, images.rows, images.cols]; // [10000, 28, 28]
  */
 export function readIdxImages(file: string): IdxImages {
-  const { dims, data } = parseIdx(readMaybeGzipped(file), file, 3);
+  const { dims, data } = parseIdx(readMaybeGzipped(file, 3), file, 3);
   return { count: dims[0], rows: dims[1], cols: dims[2], pixels: data };
 }
 
@@ -104,7 +104,7 @@ export function readIdxImages(file: string): IdxImages {
  * readIdxLabels('t10k-labels-idx1-ubyte').length; // 10000
  */
 export function readIdxLabels(file: string): Uint8Array {
-  return parseIdx(readMaybeGzipped(file), file, 1).data;
+  return parseIdx(readMaybeGzipped(file, 1), file, 1).data;
 }
 
 /**
@@ -147,8 +147,12 @@ export function idxImagesToTensor(images: IdxImages, indices?: ArrayLike<number>
   return x;
 }
 
-/** The file's bytes, gunzipped when they start with the gzip signature (MNIST is distributed as .gz). */
-function readMaybeGzipped(file: string): Uint8Array {
+/**
+ * The file's bytes, gunzipped when they start with the gzip signature (MNIST is distributed as .gz).
+ * A gzipped file is inflated only as far as its IDX header says it reaches: a 100 kB file can inflate
+ * to 100 MB (a zip bomb), so the header is read from the start of the stream first.
+ */
+function readMaybeGzipped(file: string, expectedDims: number): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -156,11 +160,67 @@ function readMaybeGzipped(file: string): Uint8Array {
     throw new DataError(`${file}: cannot read IDX file: ${(error as Error).message}`);
   }
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const head = inflateHead(bytes, file);
+  if (head.length < 4) {
+    throw new DataError(
+      `${file}: corrupt or truncated gzip data: its first ${Math.min(bytes.length, MAX_GZIP_PREFIX)} bytes inflate to ${head.length} of the 4 bytes an IDX file starts with`,
+    );
+  }
+  // not the IDX header expected: parseIdx names what is wrong from these first bytes alone
+  if (head[0] !== 0 || head[1] !== 0 || head[2] !== UNSIGNED_BYTE || head[3] !== expectedDims) return head;
+  const limit = inflatedLimit(head, file);
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        `${file}: gzip data inflates to more than the ${limit - 1} bytes its IDX header describes (a corrupt file or a zip bomb)`,
+      );
+    }
+    throw new DataError(`${file}: corrupt gzip data: ${(error as Error).message}`);
+  }
+}
+
+/** The compressed bytes inflated to find the IDX header (4 kB, at most about 4 MB inflated). */
+const MAX_GZIP_PREFIX = 4096;
+/** The largest IDX file read, 2 GiB (MNIST's largest file is 47 MB, EMNIST's 550 MB). */
+const MAX_IDX_BYTES = 2 ** 31 - 1;
+
+/**
+ * What the first 4 kB of gzipped `bytes` inflate to (deflate's ratio is at most 1032:1, so about
+ * 4 MB at most): the start of the IDX file, with its header unless gzip's own header fields are
+ * longer than that.
+ */
+function inflateHead(bytes: Uint8Array, file: string): Uint8Array {
+  try {
+    return gunzipSync(bytes.subarray(0, MAX_GZIP_PREFIX), { finishFlush: constants.Z_SYNC_FLUSH });
   } catch (error) {
     throw new DataError(`${file}: corrupt gzip data: ${(error as Error).message}`);
   }
+}
+
+/**
+ * How far inflating may go: the size the IDX header at the start of `head` describes, plus one byte
+ * so that a file longer than its header says is still reported as such by parseIdx.
+ */
+function inflatedLimit(head: Uint8Array, file: string): number {
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) {
+    throw new DataError(
+      `${file}: corrupt or truncated gzip data: its start inflates to ${head.length} bytes, short of the ${headerBytes}-byte IDX header`,
+    );
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = headerBytes;
+  let values = 1;
+  for (let d = 0; d < head[3]; d++) values *= view.getUint32(4 + 4 * d);
+  size += values;
+  if (size > MAX_IDX_BYTES) {
+    throw new DataError(
+      `${file}: the IDX header describes ${size.toLocaleString('en')} bytes, more than the ${MAX_IDX_BYTES.toLocaleString('en')} read`,
+    );
+  }
+  return size + 1;
 }
 
 function hex(value: number): string {

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { useDefaultBackend } from '../backend/select.js';
+import { setFloat32Allocator } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type Architecture, buildModel, createLoss, mlpArchitecture } from './architecture.js';
+import { ShapeError, ValueError } from '../util/errors.js';
+import {
+  type Architecture,
+  architectureStateShapes,
+  buildModel,
+  checkArchitecture,
+  createLoss,
+  deepCnnArchitecture,
+  mlpArchitecture,
+} from './architecture.js';
+import { modelState } from './model_dir.js';
 import { threeLayerNet } from './zoo.js';
 
 describe('architectures as data', () => {
@@ -37,17 +49,144 @@ describe('architectures as data', () => {
     } as unknown as Architecture;
     assert.throws(() => buildModel(bad), {
       name: 'ValueError',
-      message: "layer 2 (conv9d): unknown layer type 'conv9d'",
+      message:
+        "layer 2 (conv9d): unknown layer type 'conv9d'; use one of affine, leaky_relu, relu, sigmoid, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, softmax",
     });
     assert.throws(
       () => buildModel({ inputShape: [4], layers: [{ type: 'affine', outFeatures: 0 }], loss: 'sse' }),
       {
         name: 'ShapeError',
-        message: /^layer 1 \(affine\): Affine\(4→0\): outFeatures must be a whole number >= 1/,
+        message: 'layer 1 (affine): outFeatures must be a whole number from 1 to 2^26, got 0',
       },
     );
     assert.throws(() => buildModel({ inputShape: [], layers: [], loss: 'sse' }), /inputShape must be a list/);
     assert.throws(() => createLoss('hinge'), /unknown loss 'hinge': use sse or cross_entropy/);
     assert.throws(() => mlpArchitecture([784], 'sse'), /at least two layer widths/);
+  });
+
+  // Issue 12: model.json and --model-config are JSON, which can hold anything; buildModel gave raw
+  // TypeErrors and RangeErrors on some of it and allocated gigabytes on others.
+  const refused: [string, unknown, string | RegExp][] = [
+    [
+      'a --model-config file holding a list',
+      [{ inputShape: [4], layers: [{ type: 'relu' }], loss: 'sse' }],
+      'architecture: must be an object { inputShape, layers, loss }, got a list [{"inputShape":[4],"layers":[{"type":"relu"}],"loss":"sse"}]',
+    ],
+    ['null', null, 'architecture: must be an object { inputShape, layers, loss }, got null'],
+    [
+      'a layer that is not an object',
+      { inputShape: [4], layers: [{ type: 'relu' }, ['affine', 2]], loss: 'sse' },
+      'layer 2: must be an object with a "type", got ["affine",2]',
+    ],
+    [
+      'a layer without a type',
+      { inputShape: [4], layers: [{ outFeatures: 2 }], loss: 'sse' },
+      /^layer 1: "type" must be a layer type \(affine, .*\), got undefined$/,
+    ],
+    [
+      'a layer type that is an Object.prototype name',
+      { inputShape: [4], layers: [{ type: 'toString' }], loss: 'sse' },
+      /^layer 1 \(toString\): unknown layer type 'toString'/,
+    ],
+    [
+      'a width given as a string',
+      { inputShape: [4], layers: [{ type: 'affine', outFeatures: '3' }], loss: 'sse' },
+      'layer 1 (affine): outFeatures must be a whole number from 1 to 2^26, got "3"',
+    ],
+    [
+      'a width of 2^53 (was a raw RangeError: Invalid typed array length)',
+      { inputShape: [4], layers: [{ type: 'affine', outFeatures: 2 ** 53 }], loss: 'sse' },
+      'layer 1 (affine): outFeatures must be a whole number from 1 to 2^26, got 9007199254740992',
+    ],
+    [
+      'a pad that is not a number',
+      { inputShape: [1, 4, 4], layers: [{ type: 'max_pool2d', kernelSize: 2, pad: null }], loss: 'sse' },
+      'layer 1 (max_pool2d): pad must be a whole number from 0 to 2^26, got null',
+    ],
+    [
+      'an eps of 0',
+      { inputShape: [4], layers: [{ type: 'batch_norm', eps: 0 }], loss: 'sse' },
+      'layer 1 (batch_norm): eps must be a finite number > 0, got 0',
+    ],
+    [
+      'inputShape with a string',
+      { inputShape: ['4'], layers: [{ type: 'relu' }], loss: 'sse' },
+      'architecture: inputShape must be a list of whole numbers from 1 to 2^26, got ["4"]',
+    ],
+    [
+      'a loss that is not a string',
+      { inputShape: [4], layers: [{ type: 'relu' }], loss: ['sse'] },
+      'architecture: loss must be "sse" or "cross_entropy", got ["sse"]',
+    ],
+    [
+      'an unknown loss',
+      { inputShape: [4], layers: [{ type: 'relu' }], loss: 'hinge' },
+      "architecture: unknown loss 'hinge': use sse or cross_entropy",
+    ],
+    [
+      'more than 2^26 parameters (1e4 × 1e4 weights)',
+      { inputShape: [10000], layers: [{ type: 'affine', outFeatures: 10000 }], loss: 'sse' },
+      'layer 1 (affine): the network would have 100,010,000 values, above the limit of 2^26 (67,108,864, 256 MiB of float32)',
+    ],
+  ];
+  for (const [what, architecture, message] of refused) {
+    it(`refuses ${what} with a ValueError or ShapeError naming the layer`, () => {
+      assert.throws(
+        () => buildModel(architecture as Architecture),
+        (error: Error) => {
+          assert.ok(
+            error instanceof ValueError || error instanceof ShapeError,
+            `${error.name}: ${error.message}`,
+          );
+          if (typeof message === 'string') assert.equal(error.message, message);
+          else assert.match(error.message, message);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('checks every layer before allocating: a huge valid layer before a misfit allocates nothing', () => {
+    // 1e6 filters of 2×3×3 are 19 million weights (152 MB with gradients) that were allocated before
+    // the affine layer after them was found not to fit; the fuzz test's 1e7 took 1.4 GB and 8 s
+    const architecture = {
+      inputShape: [2, 4, 4],
+      layers: [
+        { type: 'conv2d', filters: 1e6, kernelSize: 3 },
+        { type: 'affine', outFeatures: 2 },
+      ],
+      loss: 'cross_entropy',
+    } as Architecture;
+    let allocated = 0;
+    setFloat32Allocator((size) => {
+      allocated += size;
+      return new Float32Array(size);
+    });
+    try {
+      assert.throws(() => buildModel(architecture), {
+        name: 'ShapeError',
+        message:
+          'layer 2 (affine): expects a flat input [n, features], received [1, 1000000, 2, 2] (add a flatten layer)',
+      });
+    } finally {
+      useDefaultBackend(); // the backend's own allocator again
+    }
+    assert.equal(allocated, 0);
+  });
+
+  it('architectureStateShapes gives the names and shapes modelState will have, without building', () => {
+    for (const architecture of [
+      mlpArchitecture([784, 500, 100, 3], 'sse'),
+      deepCnnArchitecture(10, { batchNorm: true }),
+    ]) {
+      const built = [...modelState(buildModel(architecture))].map(([name, tensor]) => [name, tensor.shape]);
+      assert.deepEqual([...architectureStateShapes(architecture)], built);
+    }
+    // checkArchitecture is buildModel's check alone, for a --model-config file read as JSON
+    assert.throws(
+      () => checkArchitecture([{ inputShape: [4] }]),
+      /^ValueError: architecture: must be an object/,
+    );
+    assert.doesNotThrow(() => checkArchitecture(JSON.parse(JSON.stringify(mlpArchitecture([4, 2], 'sse')))));
   });
 });

@@ -15,9 +15,11 @@ import { MaxPool2d } from '../layers/max_pool2d.js';
 import { Relu } from '../layers/relu.js';
 import { Sigmoid } from '../layers/sigmoid.js';
 import { Softmax } from '../layers/softmax.js';
+import { windowOutputShape } from '../layers/window.js';
 import type { Loss } from '../losses/loss.js';
 import { SoftmaxCrossEntropy } from '../losses/softmax_cross_entropy.js';
 import { SumSquaredError } from '../losses/sum_squared_error.js';
+import { shapeSize } from '../tensor/tensor.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { Sequential } from './sequential.js';
@@ -57,8 +59,19 @@ export interface BuildOptions {
 }
 
 /**
+ * The most parameters (and batch-norm statistics) an architecture may declare, and the most values one
+ * sample's input or any layer's output may hold: 2^26 = 67 million, 256 MiB of float32. The book's
+ * networks have under a million parameters; one of 67 million takes 512 MiB with its gradients, twice
+ * that with Adam's state, and minutes per batch on one CPU thread. A larger number in model.json or
+ * --model-config is a typo or a corrupt file, refused before anything is allocated.
+ */
+export const MAX_ARCHITECTURE_VALUES = 2 ** 26;
+
+/**
  * Builds a Sequential from an architecture, checking every layer against the shape that reaches it.
- * Errors name the layer index and type, e.g. `layer 2 (affine): outFeatures must be …`.
+ * Errors name the layer index and type, e.g. `layer 2 (affine): outFeatures must be …`. The whole
+ * architecture is checked (types, fields, shapes and sizes) before any weight is allocated, so JSON of
+ * any shape gives a ValueError or ShapeError, never a TypeError or RangeError.
  *
  * @example
  * buildModel({ inputShape: [784], layers: [{ type: 'affine', outFeatures: 10 }], loss: 'cross_entropy' });
@@ -208,11 +221,7 @@ function buildLayer(
 ): Layer {
   switch (spec.type) {
     case 'affine': {
-      if (inputShape.length !== 2) {
-        throw new ShapeError(
-          `expects a flat input [n, features], received ${formatShape(inputShape)} (add a flatten layer)`,
-        );
-      }
+      checkFlat(inputShape);
       return new Affine({ inFeatures: inputShape[1], outFeatures: spec.outFeatures, init, rng });
     }
     case 'leaky_relu':
@@ -222,9 +231,7 @@ function buildLayer(
     case 'sigmoid':
       return new Sigmoid();
     case 'conv2d': {
-      if (inputShape.length !== 4) {
-        throw new ShapeError(`expects images [n, c, h, w], received ${formatShape(inputShape)}`);
-      }
+      checkImages(inputShape);
       const { filters, kernelSize, stride, pad } = spec;
       return new Conv2d({ inChannels: inputShape[1], filters, kernelSize, stride, pad, init, rng });
     }
@@ -247,18 +254,243 @@ function buildLayer(
   }
 }
 
-function checkArchitecture(architecture: Architecture): void {
-  const { inputShape, layers } = architecture ?? {};
+/** The fields each layer type takes: [name, kind, required]. */
+type FieldKind = 'count' | 'size' | 'offset' | 'finite' | 'rate' | 'fraction' | 'positive';
+const LAYER_FIELDS: Record<LayerSpec['type'], [string, FieldKind, boolean][]> = {
+  affine: [['outFeatures', 'count', true]],
+  leaky_relu: [['alpha', 'finite', false]],
+  relu: [],
+  sigmoid: [],
+  conv2d: [
+    ['filters', 'count', true],
+    ['kernelSize', 'size', true],
+    ['stride', 'size', false],
+    ['pad', 'offset', false],
+  ],
+  max_pool2d: [
+    ['kernelSize', 'size', true],
+    ['stride', 'size', false],
+    ['pad', 'offset', false],
+  ],
+  avg_pool2d: [
+    ['kernelSize', 'size', true],
+    ['stride', 'size', false],
+    ['pad', 'offset', false],
+  ],
+  global_avg_pool: [],
+  flatten: [],
+  dropout: [['rate', 'rate', true]],
+  batch_norm: [
+    ['momentum', 'fraction', false],
+    ['eps', 'positive', false],
+  ],
+  softmax: [],
+};
+
+const FIELD_RULES: Record<FieldKind, [(value: number) => boolean, string]> = {
+  count: [
+    (v) => Number.isInteger(v) && v >= 1 && v <= MAX_ARCHITECTURE_VALUES,
+    'a whole number from 1 to 2^26',
+  ],
+  size: [
+    (v) => Number.isInteger(v) && v >= 1 && v <= MAX_ARCHITECTURE_VALUES,
+    'a whole number from 1 to 2^26',
+  ],
+  offset: [
+    (v) => Number.isInteger(v) && v >= 0 && v <= MAX_ARCHITECTURE_VALUES,
+    'a whole number from 0 to 2^26',
+  ],
+  finite: [(v) => Number.isFinite(v), 'a finite number'],
+  rate: [(v) => v >= 0 && v < 1, 'a number at least 0 and below 1'],
+  fraction: [(v) => v >= 0 && v <= 1, 'a number from 0 to 1'],
+  positive: [(v) => Number.isFinite(v) && v > 0, 'a finite number > 0'],
+};
+
+/** JSON's text for a value in an error (`undefined` when missing), cut short. */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * Checks an architecture read from JSON without building it, as buildModel does first: it is an
+ * object; inputShape a list of whole numbers >= 1; layers a non-empty list of objects, each with a
+ * known string `type` and its fields of the right kind and range; every layer fits the shape before it;
+ * the sizes stay within MAX_ARCHITECTURE_VALUES; loss is a known name. Throws a ValueError or
+ * ShapeError starting with `architecture:` or `layer N (type):`; nothing is allocated.
+ *
+ * @example
+ * const architecture: unknown = JSON.parse(readFileSync('cnn.json', 'utf8'));
+ * checkArchitecture(architecture); // now an Architecture
+ */
+export function checkArchitecture(value: unknown): asserts value is Architecture {
+  checkFields(value);
+  planArchitecture(value as Architecture);
+}
+
+/**
+ * The names and shapes of the tensors a model built from `architecture` holds (`W1, b1 …` and batch
+ * norm's `gamma2, beta2, runningMean2, runningVar2`), as modelState gives them, without building it:
+ * a weights file's header can be compared with these before anything is allocated. Checks the
+ * architecture first, as checkArchitecture.
+ *
+ * @example
+ * architectureStateShapes(mlpArchitecture([784, 10], 'sse')); // Map { 'W1' => [784, 10], 'b1' => [1, 10] }
+ */
+export function architectureStateShapes(architecture: unknown): Map<string, number[]> {
+  checkFields(architecture);
+  return planArchitecture(architecture as Architecture);
+}
+
+function checkFields(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValueError(
+      `architecture: must be an object { inputShape, layers, loss }, got ${Array.isArray(value) ? `a list ${show(value)}` : show(value)}`,
+    );
+  }
+  const { inputShape, layers, loss } = value as Record<string, unknown>;
   if (
     !Array.isArray(inputShape) ||
     inputShape.length === 0 ||
-    inputShape.some((d) => !Number.isInteger(d) || d < 1)
+    inputShape.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_ARCHITECTURE_VALUES)
   ) {
     throw new ValueError(
-      `architecture: inputShape must be a list of whole numbers >= 1, got ${JSON.stringify(inputShape)}`,
+      `architecture: inputShape must be a list of whole numbers from 1 to 2^26, got ${show(inputShape)}`,
     );
   }
-  if (!Array.isArray(layers) || layers.length === 0)
-    throw new ValueError('architecture: layers must be a non-empty list');
-  createLoss(architecture.loss);
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new ValueError(`architecture: layers must be a non-empty list, got ${show(layers)}`);
+  }
+  layers.forEach((spec: unknown, i) => {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      throw new ValueError(`layer ${i + 1}: must be an object with a "type", got ${show(spec)}`);
+    }
+    const type = (spec as { type?: unknown }).type;
+    const known = Object.keys(LAYER_FIELDS).join(', ');
+    if (typeof type !== 'string') {
+      throw new ValueError(`layer ${i + 1}: "type" must be a layer type (${known}), got ${show(type)}`);
+    }
+    if (!Object.hasOwn(LAYER_FIELDS, type)) {
+      throw new ValueError(`layer ${i + 1} (${type}): unknown layer type '${type}'; use one of ${known}`);
+    }
+    for (const [name, kind, required] of LAYER_FIELDS[type as LayerSpec['type']]) {
+      const field = (spec as Record<string, unknown>)[name];
+      if (field === undefined && !required) continue;
+      const [valid, rule] = FIELD_RULES[kind];
+      if (typeof field !== 'number' || !valid(field)) {
+        // a width (outFeatures, filters) is a ShapeError, as the layers themselves throw
+        const ErrorClass = kind === 'count' ? ShapeError : ValueError;
+        throw new ErrorClass(`layer ${i + 1} (${type}): ${name} must be ${rule}, got ${show(field)}`);
+      }
+    }
+  });
+  if (typeof loss !== 'string') {
+    throw new ValueError(`architecture: loss must be "sse" or "cross_entropy", got ${show(loss)}`);
+  }
+  try {
+    createLoss(loss);
+  } catch (error) {
+    throw new ValueError(`architecture: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Follows the shapes through a checked architecture without allocating anything: a layer that does not
+ * fit the shape before it is the error building it would give, and an architecture that declares more
+ * than MAX_ARCHITECTURE_VALUES parameters in total, or values in one sample's input or a layer's
+ * output, is refused. So buildModel allocates only for an architecture that builds.
+ */
+function planArchitecture(architecture: Architecture): Map<string, number[]> {
+  let shape = [1, ...architecture.inputShape];
+  let parameters = 0;
+  // parameters, then buffers, as modelState lists them; numbered as Sequential numbers the layers
+  const state = new Map<string, number[]>();
+  const buffers = new Map<string, number[]>();
+  let index = 0;
+  const limit = (what: string, count: number) => {
+    if (count > MAX_ARCHITECTURE_VALUES) {
+      throw new ValueError(
+        `${what} ${count.toLocaleString('en')} values, above the limit of 2^26 (${MAX_ARCHITECTURE_VALUES.toLocaleString('en')}, 256 MiB of float32)`,
+      );
+    }
+  };
+  try {
+    limit('the input holds', shapeSize(shape));
+  } catch (error) {
+    throw new ValueError(`architecture: ${(error as Error).message}`);
+  }
+  for (const [i, spec] of architecture.layers.entries()) {
+    try {
+      switch (spec.type) {
+        case 'affine':
+          checkFlat(shape);
+          parameters += (shape[1] + 1) * spec.outFeatures;
+          index++;
+          state.set(`W${index}`, [shape[1], spec.outFeatures]);
+          state.set(`b${index}`, [1, spec.outFeatures]);
+          shape = [1, spec.outFeatures];
+          break;
+        case 'conv2d': {
+          checkImages(shape);
+          const { filters, kernelSize: k, stride = 1, pad = 0 } = spec;
+          const label = `Conv2d(${shape[1]}→${filters}, ${k}×${k}, stride ${stride}, pad ${pad})`;
+          parameters += (shape[1] * k * k + 1) * filters;
+          index++;
+          state.set(`W${index}`, [filters, shape[1], k, k]);
+          state.set(`b${index}`, [filters]);
+          shape = windowOutputShape(label, shape, k, stride, pad);
+          shape[1] = filters;
+          break;
+        }
+        case 'max_pool2d':
+          shape = new MaxPool2d(spec).outputShape(shape);
+          break;
+        case 'avg_pool2d':
+          shape = new AvgPool2d(spec).outputShape(shape);
+          break;
+        case 'global_avg_pool':
+          shape = new GlobalAvgPool().outputShape(shape);
+          break;
+        case 'flatten':
+          shape = new Flatten().outputShape(shape);
+          break;
+        case 'batch_norm':
+          if (shape.length !== 2 && shape.length !== 4) {
+            const f = shape[1];
+            throw new ShapeError(
+              `BatchNorm(${f}): expected input [n, ${f}] or [n, ${f}, h, w], received ${formatShape(shape)}`,
+            );
+          }
+          parameters += 4 * shape[1]; // gamma, beta, running mean and variance
+          index++;
+          state.set(`gamma${index}`, [shape[1]]);
+          state.set(`beta${index}`, [shape[1]]);
+          buffers.set(`runningMean${index}`, [shape[1]]);
+          buffers.set(`runningVar${index}`, [shape[1]]);
+          break;
+        default:
+          break;
+      }
+      limit('the network would have', parameters);
+      limit('one sample’s output holds', shapeSize(shape));
+    } catch (error) {
+      if (error instanceof ShapeError || error instanceof ValueError) {
+        throw new (error.constructor as typeof ValueError)(`layer ${i + 1} (${spec.type}): ${error.message}`);
+      }
+      throw error;
+    }
+  }
+  return new Map([...state, ...buffers]);
+}
+
+function checkFlat(shape: readonly number[]): void {
+  if (shape.length !== 2) {
+    throw new ShapeError(
+      `expects a flat input [n, features], received ${formatShape(shape)} (add a flatten layer)`,
+    );
+  }
+}
+
+function checkImages(shape: readonly number[]): void {
+  if (shape.length !== 4) throw new ShapeError(`expects images [n, c, h, w], received ${formatShape(shape)}`);
 }

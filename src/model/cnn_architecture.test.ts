@@ -78,7 +78,7 @@ describe('convolutional architectures', () => {
     [
       'an unknown layer type',
       { inputShape: [1, 8, 8], layers: [{ type: 'conv3d' } as never], loss: 'sse' },
-      /^layer 1 \(conv3d\): unknown layer type 'conv3d'$/,
+      /^layer 1 \(conv3d\): unknown layer type 'conv3d'; use one of affine, .*, softmax$/,
     ],
     [
       'a kernel larger than its input',
@@ -115,12 +115,12 @@ describe('convolutional architectures', () => {
     [
       'a missing kernel size',
       { inputShape: [1, 8, 8], layers: [{ type: 'conv2d', filters: 2 } as never], loss: 'sse' },
-      /^layer 1 \(conv2d\): .*kernelSize must be a whole number >= 1, got undefined$/,
+      /^layer 1 \(conv2d\): kernelSize must be a whole number from 1 to 2\^26, got undefined$/,
     ],
     [
       'a dropout rate of 1',
       { inputShape: [4], layers: [{ type: 'dropout', rate: 1 }], loss: 'sse' },
-      /^layer 1 \(dropout\): Dropout: rate must be at least 0 and below 1, got 1$/,
+      /^layer 1 \(dropout\): rate must be a number at least 0 and below 1, got 1$/,
     ],
   ];
   for (const [what, architecture, message] of bad) {
