@@ -397,7 +397,7 @@ describe('zerodl CLI', () => {
       assert.equal(third.code, 1);
       assert.match(
         third.stderr,
-        /^zerodl: ValueError: .*array\.json: architecture: inputShape must be a list/m,
+        /^zerodl: ValueError: .*array\.json: architecture: must be an object { inputShape, layers, loss }, got a list \[\]$/m,
       );
     });
 

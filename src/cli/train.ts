@@ -27,7 +27,6 @@ import {
 } from '../model/model_dir.js';
 import { loadSafetensors } from '../model/serialize.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
-import { inJavaScriptMemory } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import { claimRunFolder, lockRunFolder, type RunFolder } from '../train/run_folder.js';
@@ -298,11 +297,10 @@ function resolveArchitecture(args: TrainArgs, imgsz: number, classes: number): A
   if (args.loss !== undefined && architecture !== null && typeof architecture === 'object')
     architecture.loss = lossName(args.loss);
   // Checks the whole architecture (a JSON array or a layer without a type is a clear error); a model
-  // only looked at draws no weights and takes memory only when written (none)
+  // only looked at draws no weights
   let outputs: number[];
   try {
-    const model = inJavaScriptMemory(() => buildModel(architecture, { init: 'zeros' }));
-    outputs = model.outputShape([1, ...architecture.inputShape]);
+    outputs = buildModel(architecture, { init: 'zeros' }).outputShape([1, ...architecture.inputShape]);
   } catch (error) {
     if (error instanceof ValueError || error instanceof ShapeError)
       throw new (error.constructor as typeof ValueError)(`${where}: ${error.message}`);

@@ -435,3 +435,25 @@ test('the pixel limit counts a rotated JPEG by its stored size, which a rotation
   const image = decodeImage(turned, 'turned.jpg', 48);
   assert.deepEqual([image.width, image.height], [6, 8]);
 });
+
+test('a PNG whose header gives width or height 0, or a second IHDR, is refused before pngjs sees it', () => {
+  // Found by the fuzz test: 0 × 4278190086 passed the pixel limit and pngjs walked its rows for minutes
+  const zeroWide = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000000ff0000060806000000a49d93440000000049454e44ae426082',
+    'hex',
+  );
+  assert.throws(() => decodeImage(zeroWide, 'zero.png'), {
+    name: 'DataError',
+    message:
+      'zero.png: corrupt PNG image: its header gives a size of 0×4278190086; copy, download or export the image again',
+  });
+  // A 1×1 IHDR, then a 4000×4000 one that pngjs would decode past the limit read from the first
+  const png = pngjs.PNG.sync.write(new pngjs.PNG({ width: 1, height: 1 }));
+  const ihdr = png.subarray(8, 33);
+  const twice = Buffer.concat([png.subarray(0, 33), ihdr, png.subarray(33)]);
+  assert.throws(() => decodeImage(twice, 'twice.png', 1e6), {
+    name: 'DataError',
+    message:
+      'twice.png: corrupt PNG image: a second IHDR chunk at byte 33; copy, download or export the image again',
+  });
+});

@@ -71,12 +71,18 @@ export function decodeImage(bytes: Uint8Array, source: string, maxPixels = DEFAU
   }
   // The stored size, before any EXIF rotation: a rotation swaps width and height, not their product
   const size = isPng ? pngSize(buffer) : jpegSize(buffer);
+  const format = isPng ? 'PNG' : 'JPEG';
+  if (size !== undefined && (size.width === 0 || size.height === 0)) {
+    // the pixel limit cannot see an image 0 wide and 4 billion high, which pngjs would walk for minutes
+    throw new DataError(
+      `${source}: corrupt ${format} image: its header gives a size of ${size.width}×${size.height}; ${REEXPORT}`,
+    );
+  }
   if (size !== undefined && size.width * size.height > maxPixels) {
     throw new DataError(
       `${source}: ${size.width}×${size.height} is ${(size.width * size.height).toLocaleString('en')} pixels, above the limit of ${maxPixels.toLocaleString('en')} (--max-pixels raises it)`,
     );
   }
-  const format = isPng ? 'PNG' : 'JPEG';
   const problem = isPng ? pngDamage(buffer) : jpegTruncation(buffer);
   if (problem !== undefined) {
     throw new DataError(`${source}: ${problem.kind} ${format} image: ${problem.detail}; ${REEXPORT}`);
@@ -126,6 +132,14 @@ function pngDamage(buffer: Buffer): { kind: 'truncated' | 'corrupt'; detail: str
       };
     }
     const type = typeBytes.toString('latin1');
+    if ((last === undefined) !== (type === 'IHDR')) {
+      // one IHDR, first: the pixel limit reads the size there, and a decoder must not find another
+      return {
+        kind: 'corrupt',
+        detail:
+          last === undefined ? `its first chunk is ${type}, not IHDR` : `a second IHDR chunk at byte ${at}`,
+      };
+    }
     const end = at + 12 + buffer.readUInt32BE(at);
     if (end > buffer.length) {
       return {

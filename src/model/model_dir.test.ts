@@ -86,19 +86,27 @@ describe('loadModelDir', () => {
   });
 
   it('refuses an architecture with a huge layer by the weights, without initialising it', () => {
-    // 4 × 50 M + 50 M × 2 floats (1.2 GB): once built and drawn before the weights were read
+    // 4 × 5 M + 5 M × 2 floats (120 MB, under the limit on architectures): once built and drawn
+    // before the weights were read
     const dir = modelFolder('huge', 0);
     const file = join(dir, 'model.json');
     const info = JSON.parse(readFileSync(file, 'utf8'));
-    info.architecture.layers[0].outFeatures = 50_000_000;
+    info.architecture.layers[0].outFeatures = 5_000_000;
     writeFileSync(file, JSON.stringify(info));
     const rss = process.memoryUsage().rss;
     assert.throws(() => loadModelDir(dir), {
       name: 'DataError',
-      message: `${join(dir, 'weights.safetensors')}: weights do not match model.json: 'W1' has shape [4, 3], the architecture needs [4, 50000000]`,
+      message: `${join(dir, 'weights.safetensors')}: weights do not match model.json: 'W1' has shape [4, 3], the architecture needs [4, 5000000]`,
     });
     const grown = process.memoryUsage().rss - rss;
-    assert.ok(grown < 200e6, `resident memory grew by ${(grown / 1e6).toFixed(0)} MB`);
+    assert.ok(grown < 100e6, `resident memory grew by ${(grown / 1e6).toFixed(0)} MB`);
+    // Beyond the limit (2^26 parameters) the architecture alone is refused
+    info.architecture.layers[0].outFeatures = 50_000_000;
+    writeFileSync(file, JSON.stringify(info));
+    assert.throws(() => loadModelDir(dir), {
+      name: 'DataError',
+      message: `${file}: layer 1 (affine): the network would have 250,000,000 values, above the limit of 2^26 (67,108,864, 256 MiB of float32)`,
+    });
   });
 });
 

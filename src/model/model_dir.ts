@@ -5,11 +5,10 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Polarity } from '../data/images.js';
 import type { Params } from '../optimizers/optimizer.js';
-import { inJavaScriptMemory } from '../tensor/storage.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, formatShape } from '../util/errors.js';
-import { type Architecture, buildModel } from './architecture.js';
+import { type Architecture, architectureStateShapes, buildModel } from './architecture.js';
 import type { Sequential } from './sequential.js';
 import { loadSafetensors } from './serialize.js';
 
@@ -107,17 +106,16 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
     throw new DataError(`${weightsFile}: the weights file leads outside the model folder ${dir}`);
   }
   const { tensors } = loadSafetensors(weightsFile);
-  const build = () => {
-    try {
-      return buildModel(info.architecture, { init: 'zeros' }); // nothing drawn: the weights come next
-    } catch (error) {
-      throw new DataError(`${jsonFile}: architecture: ${(error as Error).message}`);
-    }
-  };
-  // The shapes first, from a model in memory the system provides only when written: an architecture
-  // the weights do not match (say a layer of a billion weights) costs neither time nor memory
-  checkWeights(modelState(inJavaScriptMemory(build)), tensors, weightsFile);
-  const model = build();
+  let model: Sequential;
+  try {
+    // The shapes the architecture needs, found without building it: an architecture the weights do
+    // not match (say a layer of a billion weights) costs neither time nor memory
+    checkWeights(architectureStateShapes(info.architecture), tensors, weightsFile);
+    model = buildModel(info.architecture, { init: 'zeros' }); // nothing drawn: the weights come next
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    throw new DataError(`${jsonFile}: ${(error as Error).message}`);
+  }
   const outputs = model.outputShape([1, ...info.architecture.inputShape])[1];
   if (outputs !== info.classNames.length) {
     throw new DataError(
@@ -163,34 +161,34 @@ export function modelState(model: Sequential): Map<string, Tensor> {
  * Copies `tensors` into the live `params` after checking names, shapes and values (`checkWeights`).
  */
 export function assignWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
-  checkWeights(params, tensors, file);
+  checkWeights(new Map([...params].map(([key, param]) => [key, param.shape])), tensors, file);
   for (const [key, param] of params) param.copyFrom(tensors.get(key) as Tensor);
 }
 
 /**
- * Checks `tensors` against the `params` they are to fill: every parameter must be present with its
- * shape and hold only finite numbers (extra tensors, such as optimizer state in a checkpoint, are
- * allowed). NaN weights would otherwise load silently and predict `null` scores.
+ * Checks `tensors` against the shapes of the parameters they are to fill: every parameter must be
+ * present with its shape and hold only finite numbers (extra tensors, such as optimizer state in a
+ * checkpoint, are allowed). NaN weights would otherwise load silently and predict `null` scores.
  */
-export function checkWeights(params: Params, tensors: Map<string, Tensor>, file: string): void {
-  for (const [key, param] of params) {
+export function checkWeights(
+  shapes: Map<string, readonly number[]>,
+  tensors: Map<string, Tensor>,
+  file: string,
+): void {
+  for (const [key, shape] of shapes) {
     const tensor = tensors.get(key);
     if (tensor === undefined) {
       throw new DataError(
-        `${file}: weights do not match model.json: tensor '${key}' ${formatShape(param.shape)} is missing`,
+        `${file}: weights do not match model.json: tensor '${key}' ${formatShape(shape)} is missing`,
       );
     }
-    if (
-      tensor.size !== param.size ||
-      tensor.shape.length !== param.shape.length ||
-      tensor.shape.some((d, i) => d !== param.shape[i])
-    ) {
+    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
       throw new DataError(
-        `${file}: weights do not match model.json: '${key}' has shape ${formatShape(tensor.shape)}, the architecture needs ${formatShape(param.shape)}`,
+        `${file}: weights do not match model.json: '${key}' has shape ${formatShape(tensor.shape)}, the architecture needs ${formatShape(shape)}`,
       );
     }
   }
-  for (const key of params.keys()) {
+  for (const key of shapes.keys()) {
     const values = (tensors.get(key) as Tensor).data;
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) {

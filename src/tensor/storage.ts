@@ -16,17 +16,3 @@ export function allocateFloat32(size: number): Float32Array {
 export function setFloat32Allocator(next: Float32Allocator | undefined): void {
   allocator = next ?? javascriptAllocator;
 }
-
-/**
- * Runs `fn` with new tensors in ordinary JavaScript memory, whatever the backend: zero pages that the
- * system provides only when they are written, so a model built to look at its shapes costs nothing.
- */
-export function inJavaScriptMemory<T>(fn: () => T): T {
-  const previous = allocator;
-  allocator = javascriptAllocator;
-  try {
-    return fn();
-  } finally {
-    allocator = previous;
-  }
-}
