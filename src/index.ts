@@ -1,5 +1,5 @@
 // The public API of zerodl (Node.js): tensors, backends, layers, losses, optimizers, models, data
-// loading and training.
+// loading, training and drawing into images.
 
 import { useDefaultBackend } from './backend/select.js';
 
@@ -83,6 +83,15 @@ export { Nesterov } from './optimizers/nesterov.js';
 export { BaseOptimizer, type Grads, type Optimizer, type Params } from './optimizers/optimizer.js';
 export { RmsProp } from './optimizers/rmsprop.js';
 export { Sgd } from './optimizers/sgd.js';
+export {
+  Canvas,
+  type Color,
+  encodePng,
+  type LabelOptions,
+  labelBoxSize,
+  type TextAlign,
+  type TextOptions,
+} from './raster/canvas.js';
 export { oneHot } from './tensor/one_hot.js';
 export { type Float32Allocator, setFloat32Allocator } from './tensor/storage.js';
 export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';

@@ -18,7 +18,7 @@ interface Image {
   data: Uint8Array;
 }
 
-/** Decodes with pngjs, an implementation independent of our encoder. */
+/** Decodes a plot's PNG bytes to RGBA pixels. */
 function read(png: Uint8Array): Image {
   return pngjs.PNG.sync.read(Buffer.from(png));
 }

@@ -3,11 +3,11 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Color } from '../raster/canvas.js';
+import { type Figure, renderPng, renderSvg, type Shape } from '../raster/figure.js';
+import { FONT, textWidth } from '../raster/font.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { type Figure, renderPng, renderSvg, type Shape } from './figure.js';
-import { FONT, textWidth } from './font.js';
-import type { Color } from './raster.js';
 
 /**
  * The per-epoch numbers the curves need; the trainer's results row (with `lr`, `seconds` …) fits it.

@@ -1,8 +1,8 @@
 // A figure as a list of shapes in pixel coordinates, rendered two ways from the same layout: to a PNG
-// through the raster canvas and to SVG text, so results.png and results.svg always show the same plot.
+// through the canvas and to SVG text, so a plot's .png and .svg always show the same picture.
 
+import { Canvas, type Color, type TextAlign } from './canvas.js';
 import { FONT } from './font.js';
-import { Canvas, type Color, type TextAlign } from './raster.js';
 
 /**
  * One drawing primitive. Coordinates are pixels from the top-left corner (see {@link Canvas}).

@@ -1,5 +1,5 @@
-// A compact built-in 5×7 bitmap font (with 2-row descenders) for labelling plots without a font
-// library: digits, upper- and lower-case letters and the punctuation plot labels need.
+// A compact built-in 5×7 bitmap font (with 2-row descenders) for labelling plots and detection images
+// without a font library: digits, upper- and lower-case letters and the punctuation labels need.
 
 /**
  * Glyph rows from the cap line down; bit 4 (0x10) is the leftmost of 5 columns. Most glyphs have 7 rows;
