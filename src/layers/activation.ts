@@ -7,10 +7,12 @@ import type { Layer, Mode, Param } from './layer.js';
 /** Base class for stateless elementwise layers (LeakyRelu, Relu, Sigmoid). */
 export abstract class Activation implements Layer {
   abstract readonly label: string;
+  /** The input and output of the last forward, for backward. */
   private x: Tensor | undefined;
   private y: Tensor | undefined;
+  /** The layer's own output buffer (y is another layer's tensor after `keepActivated`). */
+  private output: Tensor | undefined;
   private dx: Tensor | undefined;
-  private fusedInput = false;
 
   /** Writes y[i] = f(x[i]). */
   protected abstract activate(x: Float32Array, y: Float32Array): void;
@@ -21,26 +23,24 @@ export abstract class Activation implements Layer {
     return [...inputShape];
   }
 
-  /**
-   * The layer before already applies this activation to its output (`Conv2d.fuseActivation`):
-   * forward then passes its input through and keeps it for backward. Only for LeakyRelu with alpha in
-   * [0, 1] and Relu, whose derivative mask `x > 0` reads the same from f(x).
-   */
-  takeFusedInput(): void {
-    this.fusedInput = true;
-  }
-
   forward(x: Tensor, _mode: Mode): Tensor {
-    if (this.fusedInput) {
-      this.x = x;
-      this.y = x;
-      return x;
-    }
-    const y = reuseOrAllocate(this.y, x.shape);
+    const y = reuseOrAllocate(this.output, x.shape);
     this.activate(x.data, y.data);
+    this.output = y;
     this.x = x;
     this.y = y;
     return y;
+  }
+
+  /**
+   * forward for an input that the layer before already activated (`Layer.takeActivated`, which
+   * LeakyRelu and Relu offer): f(x) stands for x in backward, whose derivative must then read the same
+   * from either.
+   */
+  protected keepActivated(activated: Tensor): Tensor {
+    this.x = activated;
+    this.y = activated;
+    return activated;
   }
 
   backward(dy: Tensor): Tensor {

@@ -5,7 +5,7 @@
 
 import { getBackend } from '../backend/backend.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
-import { formatShape, ShapeError } from '../util/errors.js';
+import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { initWeights, type WeightInit } from './init.js';
 import type { Layer, Mode, Param } from './layer.js';
@@ -57,8 +57,6 @@ export class Conv2d implements Layer {
   private dx: Tensor | undefined;
   private flipped: Tensor | undefined;
   private zeroBias: Tensor | undefined;
-  /** y goes through max(v, slope·v) as it is written (stride 1): see fuseActivation. */
-  private activationSlope = 1;
 
   constructor(readonly options: Conv2dOptions) {
     const { inChannels, filters, kernelSize, stride = 1, pad = 0 } = options;
@@ -97,15 +95,11 @@ export class Conv2d implements Layer {
   }
 
   /**
-   * Applies LeakyReLU with this slope (ReLU at 0) to the output as the convolution writes it, saving
-   * a pass over y: `Sequential` calls it when a LeakyRelu or Relu follows this layer, and that layer
-   * then passes the activated output through (`Activation.takeFusedInput`). Stride 1 only; returns
-   * false (changing nothing) otherwise or for a slope outside [0, 1].
+   * Whether `forwardActivated` can apply LeakyReLU with this slope (ReLU at 0): with stride 1 and a slope
+   * in [0, 1], which the direct convolution kernel applies as it writes y (`Layer.fusesActivation`).
    */
-  fuseActivation(slope: number): boolean {
-    if (this.stride !== 1 || !(slope >= 0 && slope <= 1)) return false;
-    this.activationSlope = slope;
-    return true;
+  fusesActivation(slope: number): boolean {
+    return this.stride === 1 && slope >= 0 && slope <= 1;
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -120,19 +114,38 @@ export class Conv2d implements Layer {
   }
 
   forward(x: Tensor, _mode: Mode): Tensor {
+    return this.convolve(x, 1);
+  }
+
+  /**
+   * forward, then y = max(y, slope·y) as y is written: the LeakyReLU (ReLU at 0) of the layer after
+   * this one, one pass over the feature map fewer (model/fast_step.ts). For a slope `fusesActivation`
+   * accepts.
+   */
+  forwardActivated(x: Tensor, _mode: Mode, slope: number): Tensor {
+    if (!this.fusesActivation(slope)) {
+      throw new ValueError(
+        `${this.label}: cannot apply max(v, ${slope}·v) to its output (stride 1 and a slope in [0, 1] only); run the activation as a layer of its own`,
+      );
+    }
+    return this.convolve(x, slope);
+  }
+
+  // y = W ∗ x + b, each value then through max(v, slope·v) (stride 1; slope 1 is the identity).
+  private convolve(x: Tensor, slope: number): Tensor {
     const [n, filters, outH, outW] = this.outputShape(x.shape);
     const pixels = outH * outW;
     const patch = this.patchSize();
     const backend = getBackend();
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
     if (this.stride === 1) {
-      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns), then LeakyReLU if fused
+      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns), then max(y, slope·y)
       const [, channels, height, width] = x.shape;
       // biome-ignore format: arguments grouped as (sizes), (x), (W, b), (y, activation)
       backend.conv2d(n, channels, height, width, filters, this.options.kernelSize, this.pad,
         x.data, 0,
         this.W.value.data, this.b.value.data,
-        y.data, 0, this.activationSlope);
+        y.data, 0, slope);
     } else {
       // y [n, F, outH·outW] = b, broadcast; the products below add to it
       backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);

@@ -46,12 +46,35 @@ export interface Layer {
    * calls it on the first layer with parameters, whose dx nobody reads.
    */
   backwardParams?(dy: Tensor): void;
+
+  // Capabilities the fast paths of model/fast_step.ts look for (all optional: a layer without them
+  // runs through forward and backward as written). Asking for them changes nothing in the layer.
+
   /**
-   * Optional fused path for Sequential.trainStep: computes every param grad except one whose gradient
-   * is an outer product xᵀ·dy, which goes to `update` instead of being stored. Returns false (doing
-   * nothing) when it does not apply, e.g. at batch > 1.
+   * The fused update of a training step: computes every param grad except one whose gradient is an
+   * outer product xᵀ·dy, which goes to `update` instead of being stored. Returns false (doing nothing)
+   * when it does not apply, e.g. at batch > 1.
    */
   backwardParamsFused?(dy: Tensor, update: OuterUpdate): boolean;
+  /**
+   * On an activation layer that is LeakyReLU, `y = x > 0 ? x : slope·x` (ReLU: 0): that slope. It says
+   * what the layer computes, so that the layer before may compute it instead.
+   */
+  readonly leakySlope?: number;
+  /**
+   * With `leakySlope`: forward for an input that the layer before has already put through this
+   * activation. Keeps it for backward and returns it as it is: for a slope in [0, 1], the derivative's
+   * mask x > 0 reads the same from f(x) as from x.
+   */
+  takeActivated?(y: Tensor): Tensor;
+  /** Whether `forwardActivated` can apply max(v, slope·v) for this slope. */
+  fusesActivation?(slope: number): boolean;
+  /**
+   * forward with max(v, slope·v) applied to every output value as it is written (LeakyReLU for a slope
+   * in [0, 1]), for a slope `fusesActivation` accepts: the activation's pass over y is saved.
+   */
+  forwardActivated?(x: Tensor, mode: Mode, slope: number): Tensor;
+
   /** The layer's parameters ([] when stateless). */
   params(): Param[];
   /** State to save beside the params (absent or [] for most layers). */

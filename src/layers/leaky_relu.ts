@@ -1,6 +1,7 @@
 // Leaky ReLU: y = x for x > 0, alpha·x otherwise (the seed uses alpha = 0.1).
 
 import { getBackend } from '../backend/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { Activation } from './activation.js';
 
@@ -19,6 +20,16 @@ export class LeakyRelu extends Activation {
     if (!Number.isFinite(alpha))
       throw new ValueError(`LeakyRelu: alpha must be a finite number, got ${alpha}`);
     this.label = `LeakyRelu(${alpha})`;
+  }
+
+  /** This layer's slope, for a layer before it that can apply it (`Layer.leakySlope`). */
+  get leakySlope(): number {
+    return this.alpha;
+  }
+
+  /** forward for an input the layer before already activated; for alpha in [0, 1] (`Layer.takeActivated`). */
+  takeActivated(y: Tensor): Tensor {
+    return this.keepActivated(y);
   }
 
   protected activate(x: Float32Array, y: Float32Array): void {

@@ -1,6 +1,7 @@
 // ReLU: y = max(0, x), run as LeakyReLU with alpha = 0 (the backend's SIMD kernels).
 
 import { getBackend } from '../backend/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Activation } from './activation.js';
 
 /**
@@ -13,6 +14,13 @@ import { Activation } from './activation.js';
  */
 export class Relu extends Activation {
   readonly label = 'Relu';
+  /** LeakyReLU's slope 0, for a layer before it that can apply it (`Layer.leakySlope`). */
+  readonly leakySlope = 0;
+
+  /** forward for an input the layer before already activated (`Layer.takeActivated`). */
+  takeActivated(y: Tensor): Tensor {
+    return this.keepActivated(y);
+  }
 
   protected activate(x: Float32Array, y: Float32Array): void {
     getBackend().leakyRelu(x, y, 0);

@@ -1,15 +1,13 @@
 // Sequential: a list of layers plus a loss, with the seed article's vocabulary —
 // predict (forward), loss, gradient (backpropagation), params — and numericalGradient for tests.
 
-import { Conv2d } from '../layers/conv2d.js';
-import type { Layer, Mode, OuterUpdate } from '../layers/layer.js';
-import { LeakyRelu } from '../layers/leaky_relu.js';
-import { Relu } from '../layers/relu.js';
+import type { Layer, Mode } from '../layers/layer.js';
 import type { Loss } from '../losses/loss.js';
 import type { Grads, Optimizer, Params } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
+import { FastStep } from './fast_step.js';
 
 export interface SequentialOptions {
   /** The input shape without the batch dimension, e.g. [784]: checks every layer fits when the model is built. */
@@ -36,12 +34,8 @@ export class Sequential {
   private readonly gradMap: Grads = new Map();
   /** Index of the first layer with parameters (-1 when none): where backpropagation can stop. */
   private readonly firstWithParams: number;
-  /** The key of each parameter tensor, for the fused update of trainStep. */
-  private readonly keyOf = new Map<Tensor, string>();
-  /** For trainStep's fused path: params and grads without the fused one, by its key (made once). */
-  private readonly unfused = new Map<string, { params: Params; grads: Grads }>();
-  private fusedKey: string | undefined;
-  private fusedFor: { optimizer: Optimizer; update: OuterUpdate } | undefined;
+  /** The fast paths (fast_step.ts): planned from what the layers declare, without changing them. */
+  private readonly fastStep: FastStep;
 
   constructor(
     readonly layers: Layer[],
@@ -60,12 +54,11 @@ export class Sequential {
       for (const param of params) {
         this.paramMap.set(`${param.name}${index}`, param.value);
         this.gradMap.set(`${param.name}${index}`, param.grad);
-        this.keyOf.set(param.value, `${param.name}${index}`);
       }
       for (const buffer of buffers) this.bufferMap.set(`${buffer.name}${index}`, buffer.value);
     }
     this.firstWithParams = layers.findIndex((layer) => layer.params().length > 0);
-    fuseActivations(layers);
+    this.fastStep = new FastStep(layers, this.paramMap, this.gradMap);
   }
 
   /** The output shape for an input shape (batch included); throws a ShapeError naming the layer index that does not fit. */
@@ -83,12 +76,14 @@ export class Sequential {
     return shape;
   }
 
-  /** Runs every layer's forward in order. The result belongs to the last layer (overwritten next call). */
+  /**
+   * Runs every layer's forward in order, `for (const layer of layers) x = layer.forward(x, mode)`, through
+   * the plan of fast_step.ts: a convolution followed by LeakyReLU or ReLU applies it as it writes its
+   * output, the same numbers in one pass fewer. The result belongs to the last layer (overwritten next call).
+   */
   forward(x: Tensor, mode: Mode): Tensor {
     this.checkInput(x);
-    let y = x;
-    for (const layer of this.layers) y = layer.forward(y, mode);
-    return y;
+    return this.fastStep.forward(x, mode);
   }
 
   /** Runs every layer's backward in reverse order and returns dL/dx. */
@@ -114,24 +109,15 @@ export class Sequential {
    */
   gradient(x: Tensor, t: Tensor): Grads {
     this.loss(x, t);
-    // Only parameter gradients are wanted: layers before the first one with parameters need no
-    // backward at all, and that layer needs no dx.
-    let d = this.lossFunction.backward();
-    const first = this.firstWithParams;
-    for (let i = this.layers.length - 1; i > first && i >= 0; i--) d = this.layers[i].backward(d);
-    const firstLayer = this.layers[first];
-    if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
-    else firstLayer?.backward(d);
-    return this.gradMap;
+    return this.backpropagate();
   }
 
   /**
-   * One training step, `optimizer.update(net.params(), net.gradient(x, t))`, returning the loss. Where the
-   * first layer with parameters and the optimizer allow it (Affine at batch 1 with Momentum or Sgd), that
-   * layer's weight gradient xᵀ·dy goes straight into the update and is never stored, which saves a
-   * write and a read of the largest array of the step; `grads()` then holds a stale value for it.
-   * `adjustGrads` runs between the backward pass and the update (weight decay adds λ·W there); it turns
-   * the fused path off, since it needs every gradient stored.
+   * One training step, `optimizer.update(net.params(), net.gradient(x, t))`, returning the loss.
+   * `adjustGrads` runs between the two (weight decay adds λ·W there). Without it, where the first layer
+   * with parameters and the optimizer offer a fused update (an Affine layer at batch 1 with Momentum or
+   * Sgd), fast_step.ts runs the same step with that layer's weight gradient going straight into the
+   * update, never stored: `grads()` then holds a stale value for it.
    *
    * @example
    * for (const batch of batches.epoch(order)) net.trainStep(batch.x, batch.t, optimizer);
@@ -143,59 +129,27 @@ export class Sequential {
     adjustGrads?: (params: Params, grads: Grads) => void,
   ): number {
     const loss = this.loss(x, t);
+    if (adjustGrads === undefined && this.fastStep.fusesUpdate(optimizer)) {
+      this.fastStep.backwardAndUpdate(this.lossFunction.backward(), optimizer);
+      return loss;
+    }
+    const grads = this.backpropagate();
+    adjustGrads?.(this.paramMap, grads);
+    optimizer.update(this.paramMap, grads);
+    return loss;
+  }
+
+  // The backward half of `gradient`, after a train-mode forward and the loss.
+  private backpropagate(): Grads {
+    // Only parameter gradients are wanted: layers before the first one with parameters need no
+    // backward at all, and that layer needs no dx.
     let d = this.lossFunction.backward();
     const first = this.firstWithParams;
     for (let i = this.layers.length - 1; i > first && i >= 0; i--) d = this.layers[i].backward(d);
     const firstLayer = this.layers[first];
-    this.fusedKey = undefined;
-    if (
-      adjustGrads === undefined &&
-      optimizer.updateOuter !== undefined &&
-      firstLayer?.backwardParamsFused?.(d, this.fusedUpdate(optimizer))
-    ) {
-      const rest = this.unfusedParams(this.fusedKey);
-      optimizer.update(rest.params, rest.grads);
-      return loss;
-    }
     if (firstLayer?.backwardParams !== undefined) firstLayer.backwardParams(d);
     else firstLayer?.backward(d);
-    adjustGrads?.(this.paramMap, this.gradMap);
-    optimizer.update(this.paramMap, this.gradMap);
-    return loss;
-  }
-
-  // The callback a layer hands its outer-product gradient to: made once per optimizer, not per step.
-  private fusedUpdate(optimizer: Optimizer): OuterUpdate {
-    if (this.fusedFor?.optimizer !== optimizer) {
-      this.fusedFor = { optimizer, update: this.makeFusedUpdate(optimizer) };
-    }
-    return this.fusedFor.update;
-  }
-
-  // The closure on its own: a function that makes a closure gets a context object (48 bytes) on every
-  // call, even when the closure is not made, and fusedUpdate runs every step.
-  private makeFusedUpdate(optimizer: Optimizer): OuterUpdate {
-    return (param, x, dy) => {
-      const key = this.keyOf.get(param.value);
-      if (key === undefined || optimizer.updateOuter === undefined) {
-        throw new Error(`Sequential.trainStep: ${param.name} is not a parameter of this model`);
-      }
-      optimizer.updateOuter(key, param.value, x, dy);
-      this.fusedKey = key;
-    };
-  }
-
-  private unfusedParams(fusedKey: string | undefined): { params: Params; grads: Grads } {
-    const key = fusedKey ?? '';
-    let rest = this.unfused.get(key);
-    if (rest === undefined) {
-      rest = {
-        params: new Map([...this.paramMap].filter(([k]) => k !== key)),
-        grads: new Map([...this.gradMap].filter(([k]) => k !== key)),
-      };
-      this.unfused.set(key, rest);
-    }
-    return rest;
+    return this.gradMap;
   }
 
   /** The live gradient tensors by key, as the last `backward` left them. */
@@ -264,21 +218,6 @@ export class Sequential {
       throw new ShapeError(
         `Sequential: expected input [n, ${expected.join(', ')}], received ${formatShape(x.shape)}`,
       );
-    }
-  }
-}
-
-/**
- * A stride-1 Conv2d followed by LeakyRelu (alpha in [0, 1]) or Relu applies the activation as it
- * writes its output, and the activation layer passes it through: one pass over the feature map fewer
- * (the bench network's batch-1 inference: three of them). Results are unchanged.
- */
-function fuseActivations(layers: readonly Layer[]): void {
-  for (let i = 0; i + 1 < layers.length; i++) {
-    const [layer, next] = [layers[i], layers[i + 1]];
-    const slope = next instanceof LeakyRelu ? next.alpha : next instanceof Relu ? 0 : undefined;
-    if (layer instanceof Conv2d && slope !== undefined && layer.fuseActivation(slope)) {
-      (next as LeakyRelu | Relu).takeFusedInput();
     }
   }
 }
