@@ -1,7 +1,7 @@
-// The public API of zerodl (Node.js): tensors, backends, layers, losses, optimizers, models, data
-// loading, training and drawing into images.
-
-import { useDefaultBackend } from './backend/select.js';
+// The public API of zerodl's core, for Node.js and the browser alike: tensors, backends, layers, losses,
+// optimizers, models, safetensors and IDX from bytes. No module here imports a Node built-in, and
+// importing it has no side effects: the first tensor or kernel chooses the backend (useDefaultBackend).
+// Files, folders, data sets, training runs, plots and images are the Node entry's (node.ts).
 
 export { type Backend, getBackend, setBackend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
@@ -15,26 +15,7 @@ export {
 export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
-export {
-  type ImageFile,
-  type ImageFolderOptions,
-  type LabeledImages,
-  listImageFolder,
-  loadImageFolder,
-} from './data/datasets.js';
-export { type IdxImages, idxImagesToTensor, readIdxImages, readIdxLabels, readIdxPair } from './data/idx.js';
-export {
-  decodeImage,
-  type ImageInputOptions,
-  jpegOrientation,
-  loadImageAsInput,
-  type Orientation,
-  orientImage,
-  type Polarity,
-  resizeGray,
-  toGrayscale,
-} from './data/images.js';
-export { loadMnist, type MnistOptions, parseMnistClasses } from './data/mnist.js';
+export { type IdxArray, type IdxImages, idxImagesToTensor, parseIdx } from './data/idx.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';
@@ -66,14 +47,16 @@ export {
   simpleCnnArchitecture,
 } from './model/architecture.js';
 export {
-  loadModelDir,
-  loadModelInfo,
+  asModelInput,
+  assignWeights,
+  checkWeights,
+  MODEL_FORMAT_VERSION,
   type ModelInfo,
+  modelState,
   type Preprocessing,
-  saveModelInfo,
-} from './model/model_dir.js';
+} from './model/model_info.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
-export { loadSafetensors, type SafetensorsContents, saveSafetensors } from './model/serialize.js';
+export { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './model/serialize.js';
 export { type MlpOptions, mlp, threeLayerNet } from './model/zoo.js';
 export { AdaGrad } from './optimizers/adagrad.js';
 export { Adam } from './optimizers/adam.js';
@@ -83,30 +66,11 @@ export { Nesterov } from './optimizers/nesterov.js';
 export { BaseOptimizer, type Grads, type Optimizer, type Params } from './optimizers/optimizer.js';
 export { RmsProp } from './optimizers/rmsprop.js';
 export { Sgd } from './optimizers/sgd.js';
-export {
-  Canvas,
-  type Color,
-  encodePng,
-  type LabelOptions,
-  labelBoxSize,
-  type TextAlign,
-  type TextOptions,
-} from './raster/canvas.js';
 export { oneHot } from './tensor/one_hot.js';
 export { type Float32Allocator, setFloat32Allocator } from './tensor/storage.js';
 export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';
-export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { type Evaluation, evaluate } from './train/evaluate.js';
-export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
-export { ProgressBar } from './train/progress.js';
-export { claimRunFolder, lockRunFolder, type RunFolder } from './train/run_folder.js';
 export { type LrSchedule, learningRate } from './train/schedule.js';
-export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
-export { removeStaleTemporaries, writeFileAtomic } from './util/atomic_file.js';
 export { DataError, FileError, NumericError, ShapeError, ValueError } from './util/errors.js';
 export { FLOAT32_MIN_NORMAL, flushSubnormal } from './util/float32.js';
 export { Random } from './util/random.js';
-
-// The WebAssembly SIMD backend where the runtime has it, the reference backend otherwise
-// (ZERODL_BACKEND=reference|wasm and ZERODL_THREADS override): importing zerodl is enough.
-useDefaultBackend();

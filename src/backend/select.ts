@@ -1,9 +1,13 @@
 // Chooses the backend at start-up: wasm where WebAssembly SIMD128 exists, the reference backend
 // otherwise; ZERODL_BACKEND=reference|wasm forces one, ZERODL_THREADS sets the wasm thread count and
 // ZERODL_SIMD=relaxed|simd128 the wasm build (default: relaxed SIMD where the engine runs it).
+// Importing this module chooses nothing: it registers `useDefaultBackend` as the first use
+// (util/first_use.ts), which runs on the first tensor allocation or kernel lookup unless a backend was
+// chosen before.
 
 import { setFloat32Allocator } from '../tensor/storage.js';
 import { ValueError } from '../util/errors.js';
+import { onFirstUse } from '../util/first_use.js';
 import { type Backend, setBackend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { createWasmBackend, loadWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
@@ -21,6 +25,8 @@ export interface BackendSettings {
 }
 
 let wasmBackend: WasmBackend | undefined;
+
+onFirstUse(() => useDefaultBackend());
 
 /**
  * Selects and installs the backend (`setBackend`), and when it is wasm on shared memory, places new

@@ -1,3 +1,4 @@
+// Node-only (the command line).
 // Shared command-line plumbing: typed option parsing with clear errors, and the --json result line.
 // (Run folders, exp, exp2 … in the ultralytics style, are claimed in src/train/run_folder.ts.)
 

@@ -1,9 +1,11 @@
+// Node-only (the command line).
 // `zerodl eval`: scores a trained classifier on the MNIST test split of its classes (or on a
 // folder-per-class test set): accuracy, loss, per-class accuracy and the confusion matrix.
 
 import { loadImageFolder } from '../data/datasets.js';
 import { loadMnist, parseMnistClasses } from '../data/mnist.js';
-import { asModelInput, loadModelDir } from '../model/model_dir.js';
+import { loadModelDir } from '../model/model_dir.js';
+import { asModelInput } from '../model/model_info.js';
 import { evaluate } from '../train/evaluate.js';
 import { ValueError } from '../util/errors.js';
 import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Node-only (the command line).
 // The `zerodl` command: picks the subcommand and runs it; errors become one clear line and exit code 1.
 
 import { readFileSync } from 'node:fs';

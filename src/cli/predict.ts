@@ -1,3 +1,4 @@
+// Node-only (the command line).
 // `zerodl predict`: classifies image files (or every image in a folder) with a trained model and
 // prints the class and the scores per image. An image that cannot be read or decoded is reported with
 // its reason and the others are still classified; the exit code is 1 if any failed.

@@ -1,3 +1,4 @@
+// Node-only (the command line).
 // `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
 // folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
 
@@ -15,17 +16,17 @@ import {
   mlpArchitecture,
   simpleCnnArchitecture,
 } from '../model/architecture.js';
+import { loadModelInfo } from '../model/model_dir.js';
 import {
   asModelInput,
   assignWeights,
-  loadModelInfo,
   MODEL_FILE,
   MODEL_FORMAT_VERSION,
   type ModelInfo,
   modelState,
   type Preprocessing,
-} from '../model/model_dir.js';
-import { loadSafetensors } from '../model/serialize.js';
+} from '../model/model_info.js';
+import { loadSafetensors } from '../model/safetensors_file.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';

@@ -1,3 +1,4 @@
+// Node-only (node:fs).
 // Folder-per-class image data sets (`root/<class name>/*.png|jpg|jpeg`), the layout Keras and
 // ultralytics classification use, loaded as flat model inputs with labels.
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../util/errors.js';
-import { idxImagesToTensor, parseIdx, readIdxImages, readIdxLabels, readIdxPair } from './idx.js';
+import { idxImagesToTensor, parseIdx } from './idx.js';
+import { readIdxImages, readIdxLabels, readIdxPair } from './idx_file.js';
 import { mnistDataDir } from './mnist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodl-idx-'));

@@ -1,3 +1,4 @@
+// Node-only (node:fs, Buffer, pngjs).
 // Image input: decode PNG (pngjs) and JPEG (jpeg-js), turn a JPEG upright by its EXIF orientation,
 // convert to grayscale (ITU-R BT.601 luma), resize to the model's input (area average when shrinking,
 // bilinear when enlarging), and match MNIST's polarity (white digit on black) by inverting pictures

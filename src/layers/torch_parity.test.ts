@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { maxRelativeError } from '../../test/close.js';
 import { fixturePath } from '../../test/fixtures.js';
 import { type Architecture, buildModel } from '../model/architecture.js';
-import { loadSafetensors } from '../model/serialize.js';
+import { loadSafetensors } from '../model/safetensors_file.js';
 import { Momentum } from '../optimizers/momentum.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AvgPool2d } from './avg_pool2d.js';

@@ -13,7 +13,7 @@ import {
   deepCnnArchitecture,
   mlpArchitecture,
 } from './architecture.js';
-import { modelState } from './model_dir.js';
+import { modelState } from './model_info.js';
 import { threeLayerNet } from './zoo.js';
 
 describe('architectures as data', () => {

@@ -19,7 +19,7 @@ import { after, describe, it } from 'node:test';
 import { Tensor } from '../tensor/tensor.js';
 import { mlpArchitecture } from './architecture.js';
 import { loadModelDir, saveModelInfo } from './model_dir.js';
-import { saveSafetensors } from './serialize.js';
+import { saveSafetensors } from './safetensors_file.js';
 
 const root = mkdtempSync(join(tmpdir(), 'zerodl-model-dir-'));
 after(() => rmSync(root, { recursive: true, force: true }));

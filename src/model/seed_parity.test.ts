@@ -7,7 +7,7 @@ import { maxRelativeError } from '../../test/close.js';
 import { fixturePath } from '../../test/fixtures.js';
 import { Momentum } from '../optimizers/momentum.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { loadSafetensors } from './serialize.js';
+import { loadSafetensors } from './safetensors_file.js';
 import { threeLayerNet } from './zoo.js';
 
 const { tensors, metadata } = loadSafetensors(fixturePath('seed_three_layer.safetensors'));

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { Tensor } from '../tensor/tensor.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './serialize.js';
+import { loadSafetensors, saveSafetensors } from './safetensors_file.js';
+import { decodeSafetensors, encodeSafetensors } from './serialize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodl-safetensors-'));
 

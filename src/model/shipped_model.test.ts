@@ -7,7 +7,8 @@ import { getBackend } from '../backend/backend.js';
 import { loadMnist } from '../data/mnist.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
-import { asModelInput, loadModelDir } from './model_dir.js';
+import { loadModelDir } from './model_dir.js';
+import { asModelInput } from './model_info.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../../models/mnist_cnn', import.meta.url));
 

@@ -1,3 +1,4 @@
+// Node-only (PNG through pngjs, which needs node:zlib).
 // An opaque RGBA canvas to draw on: crisp rectangles and outlines of any thickness, anti-aliased
 // polylines and discs, bitmap text and filled label boxes, all clipped at the borders; saved as PNG by pngjs.
 

@@ -1,3 +1,4 @@
+// Node-only (PNG through canvas.ts).
 // A figure as a list of shapes in pixel coordinates, rendered two ways from the same layout: to a PNG
 // through the canvas and to SVG text, so a plot's .png and .svg always show the same picture.
 

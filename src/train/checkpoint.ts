@@ -1,9 +1,10 @@
+// Node-only (checkpoint files).
 // Training checkpoints: the weights, the optimizer's state, the PRNG state and the results so far, in
 // one safetensors file written atomically, so a run can stop anywhere and resume exactly.
 
-import { assignWeights, modelState } from '../model/model_dir.js';
+import { assignWeights, modelState } from '../model/model_info.js';
+import { loadSafetensors, saveSafetensors } from '../model/safetensors_file.js';
 import type { Sequential } from '../model/sequential.js';
-import { loadSafetensors, saveSafetensors } from '../model/serialize.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { DataError } from '../util/errors.js';
 import type { Random } from '../util/random.js';

@@ -1,3 +1,4 @@
+// Node-only (PNG through raster/, plot files).
 // Training plots: loss and accuracy curves per epoch (results.png / results.svg) and a row-normalised
 // confusion-matrix heat map (confusion_matrix.png), laid out once as a Figure and rendered to PNG and SVG.
 

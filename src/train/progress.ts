@@ -1,3 +1,4 @@
+// Node-only (draws on process.stderr).
 // Progress reporting for long loops: a redrawn bar with speed and ETA on a terminal, plain lines
 // (every 10% and at the end) when output goes to a file or a pipe.
 

@@ -1,3 +1,4 @@
+// Node-only (node:fs, process).
 // Run folders (runs/train/exp, exp2 …): one training at a time per folder. A new folder is claimed
 // with mkdir, which only one process can win; a folder in use holds a `.lock` file with the pid of
 // the training that owns it, so `--exist-ok` and `--resume` refuse a folder another run is writing.

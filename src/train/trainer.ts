@@ -1,3 +1,4 @@
+// Node-only (writes the run folder).
 // The training loop: epochs of shuffled mini-batches (gradient → weight decay → update), validation
 // after each epoch, results.csv, plots and atomic checkpoints in the run folder, and exact resume.
 
@@ -6,10 +7,11 @@ import { join } from 'node:path';
 import { RandomAffine, type RandomAffineOptions } from '../data/augment.js';
 import { Batches, shuffledIndices } from '../data/batches.js';
 import type { LabeledImages } from '../data/datasets.js';
-import type { ModelInfo } from '../model/model_dir.js';
-import { MODEL_FILE, modelState, saveModelInfo } from '../model/model_dir.js';
+import { saveModelInfo } from '../model/model_dir.js';
+import type { ModelInfo } from '../model/model_info.js';
+import { MODEL_FILE, modelState } from '../model/model_info.js';
+import { saveSafetensors } from '../model/safetensors_file.js';
 import type { Sequential } from '../model/sequential.js';
-import { saveSafetensors } from '../model/serialize.js';
 import type { Grads, Optimizer, Params } from '../optimizers/optimizer.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { NumericError, ValueError } from '../util/errors.js';

@@ -1,3 +1,4 @@
+// Node-only (node:fs, process).
 // Atomic file writes: write a temporary file beside the target, flush it to disk, then rename it over
 // the target. A crash leaves either the old file or the new one, never a partial file.
 

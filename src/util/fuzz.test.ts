@@ -21,12 +21,15 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { parseIdx, readIdxImages, readIdxLabels } from '../data/idx.js';
+import { parseIdx } from '../data/idx.js';
+import { readIdxImages, readIdxLabels } from '../data/idx_file.js';
 import { decodeImage } from '../data/images.js';
 import { type Architecture, buildModel, mlpArchitecture } from '../model/architecture.js';
-import { loadModelDir, type ModelInfo, modelState } from '../model/model_dir.js';
+import { loadModelDir } from '../model/model_dir.js';
+import { type ModelInfo, modelState } from '../model/model_info.js';
+import { loadSafetensors } from '../model/safetensors_file.js';
 import type { Sequential } from '../model/sequential.js';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors } from '../model/serialize.js';
+import { decodeSafetensors, encodeSafetensors } from '../model/serialize.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { DataError, ShapeError, ValueError } from './errors.js';
 import { Random } from './random.js';

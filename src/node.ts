@@ -1,0 +1,44 @@
+// Node-only (node:fs, pngjs, process). The public API of zerodl in Node.js: the core (index.ts) plus
+// what needs Node: data files and data sets, model folders and weights files on disk, training runs
+// with their plots, checkpoints and progress, images decoded and drawn with pngjs / jpeg-js.
+// `import … from 'zerodl'` resolves here under Node (the "node" export condition), and to index.ts
+// elsewhere; `zerodl/node` names it explicitly.
+
+export {
+  type ImageFile,
+  type ImageFolderOptions,
+  type LabeledImages,
+  listImageFolder,
+  loadImageFolder,
+} from './data/datasets.js';
+export { readIdxImages, readIdxLabels, readIdxPair } from './data/idx_file.js';
+export {
+  decodeImage,
+  type ImageInputOptions,
+  jpegOrientation,
+  loadImageAsInput,
+  type Orientation,
+  orientImage,
+  type Polarity,
+  resizeGray,
+  toGrayscale,
+} from './data/images.js';
+export { loadMnist, type MnistOptions, parseMnistClasses } from './data/mnist.js';
+export * from './index.js';
+export { loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
+export { loadSafetensors, saveSafetensors } from './model/safetensors_file.js';
+export {
+  Canvas,
+  type Color,
+  encodePng,
+  type LabelOptions,
+  labelBoxSize,
+  type TextAlign,
+  type TextOptions,
+} from './raster/canvas.js';
+export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
+export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
+export { ProgressBar } from './train/progress.js';
+export { claimRunFolder, lockRunFolder, type RunFolder } from './train/run_folder.js';
+export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
+export { removeStaleTemporaries, writeFileAtomic } from './util/atomic_file.js';
