@@ -170,7 +170,7 @@ export function assignWeights(params: Params, tensors: Map<string, Tensor>, file
  * present with its shape and hold only finite numbers (extra tensors, such as optimizer state in a
  * checkpoint, are allowed). NaN weights would otherwise load silently and predict `null` scores.
  */
-export function checkWeights(
+function checkWeights(
   shapes: Map<string, readonly number[]>,
   tensors: Map<string, Tensor>,
   file: string,
