@@ -13,7 +13,15 @@ import { madd, transpose4x4Store } from './simd';
  * Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
  * border of `pad` pixels.
  */
-export function padPlanes(height: i32, width: i32, pad: i32, src: usize, dst: usize, first: i32, last: i32): void {
+export function padPlanes(
+  height: i32,
+  width: i32,
+  pad: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
   const paddedH = height + 2 * pad;
   const paddedW = width + 2 * pad;
   for (let plane = first; plane < last; plane++) {
@@ -21,18 +29,18 @@ export function padPlanes(height: i32, width: i32, pad: i32, src: usize, dst: us
       const row = dst + ((<usize>(plane * paddedH + py) * <usize>paddedW) << 2);
       const iy = py - pad;
       if (iy < 0 || iy >= height) {
-        for (let px = 0; px < paddedW; px++) store<f32>(row + (<usize>px << 2), 0);
+        for (let px = 0; px < paddedW; px++) store<f32>(row + ((<usize>px) << 2), 0);
         continue;
       }
       for (let px = 0; px < pad; px++) {
-        store<f32>(row + (<usize>px << 2), 0);
-        store<f32>(row + (<usize>(paddedW - 1 - px) << 2), 0);
+        store<f32>(row + ((<usize>px) << 2), 0);
+        store<f32>(row + ((<usize>(paddedW - 1 - px)) << 2), 0);
       }
       const line = src + ((<usize>(plane * height + iy) * <usize>width) << 2);
-      const to = row + (<usize>pad << 2);
+      const to = row + ((<usize>pad) << 2);
       let x = 0;
-      for (; x + 4 <= width; x += 4) v128.store(to + (<usize>x << 2), v128.load(line + (<usize>x << 2)));
-      for (; x < width; x++) store<f32>(to + (<usize>x << 2), load<f32>(line + (<usize>x << 2)));
+      for (; x + 4 <= width; x += 4) v128.store(to + ((<usize>x) << 2), v128.load(line + ((<usize>x) << 2)));
+      for (; x < width; x++) store<f32>(to + ((<usize>x) << 2), load<f32>(line + ((<usize>x) << 2)));
     }
   }
 }
@@ -46,7 +54,7 @@ export function tapOffsets(channels: i32, kernelSize: i32, paddedH: i32, paddedW
     for (let ky = 0; ky < kernelSize; ky++) {
       for (let kx = 0; kx < kernelSize; kx++) {
         const t = (c * kernelSize + ky) * kernelSize + kx;
-        store<i32>(offsets + (<usize>t << 2), ((c * paddedH + ky) * paddedW + kx) << 2);
+        store<i32>(offsets + ((<usize>t) << 2), ((c * paddedH + ky) * paddedW + kx) << 2);
       }
     }
   }
@@ -58,7 +66,7 @@ export function tapOffsets(channels: i32, kernelSize: i32, paddedH: i32, paddedW
  */
 export function packConvWeights(filters: i32, taps: i32, weights: usize, panels: usize): void {
   const zero = f32x4.splat(0);
-  const rowBytes = <usize>taps << 2;
+  const rowBytes = (<usize>taps) << 2;
   for (let g = 0; g < (filters + 3) / 4; g++) {
     const rows = min(4, filters - 4 * g);
     const w0 = weights + <usize>(4 * g) * rowBytes; // W[4g][0]
@@ -66,19 +74,20 @@ export function packConvWeights(filters: i32, taps: i32, weights: usize, panels:
     // four taps of the panel's four filters at a time: a 4×4 transpose in registers
     let t = 0;
     for (; t + 4 <= taps; t += 4) {
-      const at = w0 + (<usize>t << 2);
+      const at = w0 + ((<usize>t) << 2);
       transpose4x4Store(
         v128.load(at),
         rows > 1 ? v128.load(at + rowBytes) : zero,
         rows > 2 ? v128.load(at + 2 * rowBytes) : zero,
         rows > 3 ? v128.load(at + 3 * rowBytes) : zero,
-        panel + (<usize>t << 4), 16,
+        panel + ((<usize>t) << 4),
+        16,
       );
     }
     for (; t < taps; t++) {
       for (let r = 0; r < 4; r++) {
-        const value: f32 = r < rows ? load<f32>(w0 + <usize>r * rowBytes + (<usize>t << 2)) : 0;
-        store<f32>(panel + (<usize>t << 4) + (<usize>r << 2), value);
+        const value: f32 = r < rows ? load<f32>(w0 + <usize>r * rowBytes + ((<usize>t) << 2)) : 0;
+        store<f32>(panel + ((<usize>t) << 4) + ((<usize>r) << 2), value);
       }
     }
   }
@@ -91,8 +100,19 @@ export function packConvWeights(filters: i32, taps: i32, weights: usize, panels:
  * act(v) = max(v, slope·v): the identity for slope 1, LeakyReLU for 0 ≤ slope < 1 (ReLU at 0).
  */
 export function conv2dRows(
-  channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, firstRow: i32, lastRow: i32,
+  channels: i32,
+  paddedH: i32,
+  paddedW: i32,
+  filters: i32,
+  kernelSize: i32,
+  padded: usize,
+  panels: usize,
+  offsets: usize,
+  bias: usize,
+  y: usize,
+  slope: f32,
+  firstRow: i32,
+  lastRow: i32,
 ): void {
   const outH = paddedH - kernelSize + 1;
   for (let row = firstRow; row < lastRow; ) {
@@ -113,45 +133,76 @@ export function conv2dRows(
 // SIMD blocks instead of one block and six scalar pixels (32→64 filters, 14×14, batch 64, one thread:
 // 62 → 15 ms). Rows narrower than 8 take 4-pixel blocks the same way, narrower than 4 scalars.
 function imageRows(
-  channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, firstRow: i32, lastRow: i32,
+  channels: i32,
+  paddedH: i32,
+  paddedW: i32,
+  filters: i32,
+  kernelSize: i32,
+  padded: usize,
+  panels: usize,
+  offsets: usize,
+  bias: usize,
+  y: usize,
+  slope: f32,
+  firstRow: i32,
+  lastRow: i32,
 ): void {
   const vslope = f32x4.splat(slope);
   const outH = paddedH - kernelSize + 1;
   const outW = paddedW - kernelSize + 1;
   const taps = channels * kernelSize * kernelSize;
-  const offsetsEnd = offsets + (<usize>taps << 2);
-  const plane = <usize>(outH * outW) << 2;
+  const offsetsEnd = offsets + ((<usize>taps) << 2);
+  const plane = (<usize>(outH * outW)) << 2;
   for (let g = 0; g < (filters + 3) / 4; g++) {
     const panel = panels + ((<usize>(g * taps)) << 4);
     const rows = min(4, filters - 4 * g);
     const yPanel = y + <usize>(4 * g) * plane;
-    const biasAt = bias + (<usize>(4 * g) << 2);
+    const biasAt = bias + ((<usize>(4 * g)) << 2);
     for (let oy = firstRow; oy < lastRow; oy++) {
       const inRow = padded + ((<usize>(oy * paddedW)) << 2);
       const outRow = yPanel + ((<usize>(oy * outW)) << 2);
       if (outW >= 8) {
         for (let ox = 0; ox < outW; ox += 8) {
           const at = min(ox, outW - 8); // the last block overlaps the one before
-          pixels8(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt, vslope);
+          pixels8(
+            inRow + ((<usize>at) << 2),
+            outRow + ((<usize>at) << 2),
+            panel,
+            offsets,
+            offsetsEnd,
+            plane,
+            rows,
+            biasAt,
+            vslope,
+          );
         }
       } else if (outW >= 4) {
         for (let ox = 0; ox < outW; ox += 4) {
           const at = min(ox, outW - 4);
-          pixels4(inRow + (<usize>at << 2), outRow + (<usize>at << 2), panel, offsets, offsetsEnd, plane, rows, biasAt, vslope);
+          pixels4(
+            inRow + ((<usize>at) << 2),
+            outRow + ((<usize>at) << 2),
+            panel,
+            offsets,
+            offsetsEnd,
+            plane,
+            rows,
+            biasAt,
+            vslope,
+          );
         }
       } else {
         for (let ox = 0; ox < outW; ox++) {
-          const at = inRow + (<usize>ox << 2);
+          const at = inRow + ((<usize>ox) << 2);
           for (let r = 0; r < rows; r++) {
             let sum: f32 = 0;
-            let wp = panel + (<usize>r << 2);
+            let wp = panel + ((<usize>r) << 2);
             for (let op = offsets; op < offsetsEnd; op += 4) {
               sum += load<f32>(wp) * load<f32>(at + <usize>load<i32>(op));
               wp += 16;
             }
-            const v = sum + load<f32>(biasAt + (<usize>r << 2));
-            store<f32>(outRow + <usize>r * plane + (<usize>ox << 2), max<f32>(v, slope * v));
+            const v = sum + load<f32>(biasAt + ((<usize>r) << 2));
+            store<f32>(outRow + <usize>r * plane + ((<usize>ox) << 2), max<f32>(v, slope * v));
           }
         }
       }
@@ -163,7 +214,14 @@ function imageRows(
 // pixels from `at` (the padded image at the block's first output pixel).
 // @ts-ignore: decorator
 @inline function pixels8(
-  at: usize, out: usize, panel: usize, offsets: usize, offsetsEnd: usize, plane: usize, rows: i32, bias: usize,
+  at: usize,
+  out: usize,
+  panel: usize,
+  offsets: usize,
+  offsetsEnd: usize,
+  plane: usize,
+  rows: i32,
+  bias: usize,
   slope: v128,
 ): void {
   let c00 = f32x4.splat(0);
@@ -212,7 +270,14 @@ function imageRows(
 // pixels8 for 4 pixels.
 // @ts-ignore: decorator
 @inline function pixels4(
-  at: usize, out: usize, panel: usize, offsets: usize, offsetsEnd: usize, plane: usize, rows: i32, bias: usize,
+  at: usize,
+  out: usize,
+  panel: usize,
+  offsets: usize,
+  offsetsEnd: usize,
+  plane: usize,
+  rows: i32,
+  bias: usize,
   slope: v128,
 ): void {
   let c0 = f32x4.splat(0);
@@ -245,7 +310,14 @@ function imageRows(
  * Items [first, last) of packing dy [n, F, pixels] into panels [n, ceil(F/8), pixels, 8] (item = image ·
  * ceil(F/8) + filter block; lane r of pixel p holds dy[image, 8·block + r, p], missing filters zero).
  */
-export function packGradientPanels(filters: i32, pixels: i32, dy: usize, panels: usize, first: i32, last: i32): void {
+export function packGradientPanels(
+  filters: i32,
+  pixels: i32,
+  dy: usize,
+  panels: usize,
+  first: i32,
+  last: i32,
+): void {
   const blocks = (filters + 7) / 8;
   const zero = f32x4.splat(0);
   for (let item = first; item < last; item++) {
@@ -254,26 +326,26 @@ export function packGradientPanels(filters: i32, pixels: i32, dy: usize, panels:
     const dst = panels + ((<usize>item * <usize>pixels) << 5);
     // row r of the block: dy[image, f0 + r, :], or none past the last filter
     const rows = dy + ((<usize>(image * filters + f0) * <usize>pixels) << 2);
-    const stride = <usize>pixels << 2;
+    const stride = (<usize>pixels) << 2;
     const valid = min(8, filters - f0);
     let p = 0;
     for (; p + 4 <= pixels; p += 4) {
-      const at = rows + (<usize>p << 2);
+      const at = rows + ((<usize>p) << 2);
       const x0 = v128.load(at);
       const x1 = valid > 1 ? v128.load(at + stride) : zero;
       const x2 = valid > 2 ? v128.load(at + 2 * stride) : zero;
       const x3 = valid > 3 ? v128.load(at + 3 * stride) : zero;
-      transpose4x4Store(x0, x1, x2, x3, dst + (<usize>p << 5), 32);
+      transpose4x4Store(x0, x1, x2, x3, dst + ((<usize>p) << 5), 32);
       const x4 = valid > 4 ? v128.load(at + 4 * stride) : zero;
       const x5 = valid > 5 ? v128.load(at + 5 * stride) : zero;
       const x6 = valid > 6 ? v128.load(at + 6 * stride) : zero;
       const x7 = valid > 7 ? v128.load(at + 7 * stride) : zero;
-      transpose4x4Store(x4, x5, x6, x7, dst + (<usize>p << 5) + 16, 32);
+      transpose4x4Store(x4, x5, x6, x7, dst + ((<usize>p) << 5) + 16, 32);
     }
     for (; p < pixels; p++) {
       for (let r = 0; r < 8; r++) {
-        const value: f32 = r < valid ? load<f32>(rows + <usize>r * stride + (<usize>p << 2)) : 0;
-        store<f32>(dst + (<usize>p << 5) + (<usize>r << 2), value);
+        const value: f32 = r < valid ? load<f32>(rows + <usize>r * stride + ((<usize>p) << 2)) : 0;
+        store<f32>(dst + ((<usize>p) << 5) + ((<usize>r) << 2), value);
       }
     }
   }
@@ -287,8 +359,19 @@ export function packGradientPanels(filters: i32, pixels: i32, dy: usize, panels:
  * panel stay in L1 while every item of the chunk reads them), then are written into dW.
  */
 export function conv2dWeightGradItems(
-  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, offsets: usize, dyPanels: usize, sums: usize, dW: usize, first: i32, last: i32,
+  images: i32,
+  channels: i32,
+  paddedH: i32,
+  paddedW: i32,
+  filters: i32,
+  kernelSize: i32,
+  padded: usize,
+  offsets: usize,
+  dyPanels: usize,
+  sums: usize,
+  dW: usize,
+  first: i32,
+  last: i32,
 ): void {
   const outH = paddedH - kernelSize + 1;
   const outW = paddedW - kernelSize + 1;
@@ -297,11 +380,11 @@ export function conv2dWeightGradItems(
   const tapBlocks = (taps + 3) / 4;
   const filterBlocks = (filters + 7) / 8;
   const imageBytes = (<usize>(channels * paddedH) * <usize>paddedW) << 2;
-  const rowStep = <usize>(paddedW - outW) << 2; // from the end of one output row to the next row's start
+  const rowStep = (<usize>(paddedW - outW)) << 2; // from the end of one output row to the next row's start
   const blockRows = max(1, 256 / outW);
   const zero = f32x4.splat(0);
   for (let item = first; item < last; item++) {
-    const s = sums + (<usize>item << 7);
+    const s = sums + ((<usize>item) << 7);
     for (let q: usize = 0; q < 128; q += 16) v128.store(s + q, zero);
   }
   for (let image = 0; image < images; image++) {
@@ -312,11 +395,11 @@ export function conv2dWeightGradItems(
         const fb = item / tapBlocks;
         const t0 = (item - fb * tapBlocks) * 4;
         // taps past the last one read tap 0 (valid memory); their sums are never written out
-        const a0 = imageAt + <usize>load<i32>(offsets + (<usize>t0 << 2));
-        const a1 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 1 < taps ? t0 + 1 : 0) << 2));
-        const a2 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 2 < taps ? t0 + 2 : 0) << 2));
-        const a3 = imageAt + <usize>load<i32>(offsets + (<usize>(t0 + 3 < taps ? t0 + 3 : 0) << 2));
-        const s = sums + (<usize>item << 7);
+        const a0 = imageAt + <usize>load<i32>(offsets + ((<usize>t0) << 2));
+        const a1 = imageAt + <usize>load<i32>(offsets + ((<usize>(t0 + 1 < taps ? t0 + 1 : 0)) << 2));
+        const a2 = imageAt + <usize>load<i32>(offsets + ((<usize>(t0 + 2 < taps ? t0 + 2 : 0)) << 2));
+        const a3 = imageAt + <usize>load<i32>(offsets + ((<usize>(t0 + 3 < taps ? t0 + 3 : 0)) << 2));
+        const s = sums + ((<usize>item) << 7);
         let c00 = v128.load(s);
         let c01 = v128.load(s, 16);
         let c10 = v128.load(s, 32);
@@ -329,7 +412,7 @@ export function conv2dWeightGradItems(
         let bp = dyPanels + ((<usize>((image * filterBlocks + fb) * pixels + oy0 * outW)) << 5);
         let at: usize = (<usize>(oy0 * paddedW)) << 2; // byte offset of pixel (oy, ox) in a padded plane
         for (let oy = oy0; oy < oy1; oy++) {
-          const rowEnd = at + (<usize>outW << 2);
+          const rowEnd = at + ((<usize>outW) << 2);
           for (; at < rowEnd; at += 4) {
             const b0 = v128.load(bp);
             const b1 = v128.load(bp, 16);
@@ -364,10 +447,10 @@ export function conv2dWeightGradItems(
   for (let item = first; item < last; item++) {
     const fb = item / tapBlocks;
     const t0 = (item - fb * tapBlocks) * 4;
-    const s = sums + (<usize>item << 7);
+    const s = sums + ((<usize>item) << 7);
     for (let r = 0; r < min(4, taps - t0); r++) {
       for (let l = 0; l < min(8, filters - 8 * fb); l++) {
-        const value = load<f32>(s + (<usize>(r * 8 + l) << 2));
+        const value = load<f32>(s + ((<usize>(r * 8 + l)) << 2));
         store<f32>(dW + ((<usize>((8 * fb + l) * taps + t0 + r)) << 2), value);
       }
     }

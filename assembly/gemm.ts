@@ -79,19 +79,19 @@ const STREAMING_JOB: i32 = 1;
 const SPARSE_ROWS_JOB: i32 = 2;
 
 @inline function getI(field: i32): i32 {
-  return load<i32>(JOB_ADDRESS + (<u32>field << 2));
+  return load<i32>(JOB_ADDRESS + ((<u32>field) << 2));
 }
 @inline function getF(field: i32): f32 {
-  return load<f32>(JOB_ADDRESS + (<u32>field << 2));
+  return load<f32>(JOB_ADDRESS + ((<u32>field) << 2));
 }
 @inline function setI(field: i32, value: i32): void {
-  store<i32>(JOB_ADDRESS + (<u32>field << 2), value);
+  store<i32>(JOB_ADDRESS + ((<u32>field) << 2), value);
 }
 @inline function setF(field: i32, value: f32): void {
-  store<f32>(JOB_ADDRESS + (<u32>field << 2), value);
+  store<f32>(JOB_ADDRESS + ((<u32>field) << 2), value);
 }
 @inline function ptr(base: i32, index: i32): usize {
-  return <usize>base + (<usize>index << 2);
+  return <usize>base + ((<usize>index) << 2);
 }
 @inline function roundUp(value: i32, multiple: i32): i32 {
   return ((value + multiple - 1) / multiple) * multiple;
@@ -106,8 +106,21 @@ const SPARSE_ROWS_JOB: i32 = 2;
  * each phase, all pack chunks before any compute chunk.
  */
 export function setupPacked(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, packA: i32, packB: i32,
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: i32,
+  lda: i32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  c: i32,
+  ldc: i32,
+  packA: i32,
+  packB: i32,
 ): void {
   setI(J_KIND, PACKED_JOB);
   setI(J_TRANS_A, transA);
@@ -138,7 +151,7 @@ export function setupPacked(
   // In place only where the rows' stride spreads a panel over L1's sets: with ldb a multiple of 64
   // floats (512: 2 KB apart) a k block's rows fall into a few sets and evict each other (gemm_512 ran at
   // 35 instead of 46 GFLOP/s in place).
-  setI(J_B_IN_PLACE, !transB && ldb % 64 != 0 ? 1 : 0);
+  setI(J_B_IN_PLACE, !transB && ldb % 64 !== 0 ? 1 : 0);
   setI(J_PACK_B_LOCAL, 0);
 }
 
@@ -223,8 +236,21 @@ export function splitForThreads(chunks: i32): void {
  * sums them into C.
  */
 export function setupStreaming(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, chunkSize: i32, partials: i32,
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: i32,
+  lda: i32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  c: i32,
+  ldc: i32,
+  chunkSize: i32,
+  partials: i32,
 ): void {
   setI(J_KIND, STREAMING_JOB);
   setI(J_TRANS_A, transA);
@@ -256,8 +282,21 @@ export function setupStreaming(
  * 6.0 ms). Run it like a packed job (it has no pack chunks).
  */
 export function setupSparseRows(
-  transA: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32, rowsPerChunk: i32, lists: i32, counts: i32,
+  transA: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: i32,
+  lda: i32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  c: i32,
+  ldc: i32,
+  rowsPerChunk: i32,
+  lists: i32,
+  counts: i32,
 ): void {
   setupStreaming(transA, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, rowsPerChunk, lists);
   setI(J_KIND, SPARSE_ROWS_JOB);
@@ -284,10 +323,10 @@ function sparseRowsChunk(chunk: i32, thread: i32): void {
   const alpha = getF(J_ALPHA);
   const beta = getF(J_BETA);
   // this thread's slot: rowsPerChunk lists of up to k entries, and their counts
-  const lists = <usize>getI(J_PARTIALS) + <usize>thread * <usize>size * (<usize>k << 3);
-  const counts = <usize>getI(J_SPARSE_COUNTS) + (<usize>(thread * size) << 2);
+  const lists = <usize>getI(J_PARTIALS) + <usize>thread * <usize>size * ((<usize>k) << 3);
+  const counts = <usize>getI(J_SPARSE_COUNTS) + ((<usize>(thread * size)) << 2);
   // A[i][p] lives at a + (i·strideI + p·strideP) floats.
-  const aStep = <usize>(transA ? lda : 1) << 2;
+  const aStep = (<usize>(transA ? lda : 1)) << 2;
   const i0 = chunk * size;
   const i1 = min(m, i0 + size);
   for (let i = i0; i < i1; i++) {
@@ -307,7 +346,7 @@ function sparseRowsChunk(chunk: i32, thread: i32): void {
           const value = load<f32>(ap);
           store<i32>(entry, (p + q) * bRowBytes);
           store<f32>(entry, alpha * value, 4);
-          entry += select<usize>(8, 0, value != 0);
+          entry += select<usize>(8, 0, value !== 0);
           ap += 4;
         }
       }
@@ -316,45 +355,47 @@ function sparseRowsChunk(chunk: i32, thread: i32): void {
       const value = load<f32>(ap);
       store<i32>(entry, p * bRowBytes);
       store<f32>(entry, alpha * value, 4);
-      entry += select<usize>(8, 0, value != 0);
+      entry += select<usize>(8, 0, value !== 0);
       ap += aStep;
     }
-    store<i32>(counts + (<usize>(i - i0) << 2), <i32>((entry - start) >> 3));
+    store<i32>(counts + ((<usize>(i - i0)) << 2), <i32>((entry - start) >> 3));
   }
   // blocks of rows (their lists, about 1 KB each for MNIST, stay in L2 beside the stripe of B; blocks
   // of 256 rather than 64 rows read each stripe of B a quarter as often: 1000×784 · 784×500 inside the
   // MLP's inference on two threads 4.1 → 3.5 ms)
   for (let r0 = i0; r0 < i1; r0 += SPARSE_ROW_BLOCK) {
-  const r1 = min(i1, r0 + SPARSE_ROW_BLOCK);
-  for (let j0 = 0; j0 < n; j0 += SPARSE_STRIPE) {
-    const width = min(SPARSE_STRIPE, n - j0);
-    const bStripe = <usize>b + (<usize>j0 << 2);
-    for (let i = r0; i < r1; i++) {
-      const cRow = ptr(c, i * ldc + j0);
-      const first = lists + ((<usize>(i - i0) * <usize>k) << 3);
-      const end = first + (<usize>load<i32>(counts + (<usize>(i - i0) << 2)) << 3);
-      // 24 columns at a time in six registers, through every nonzero of the row
-      let j = 0;
-      for (; j + 24 <= width; j += 24) sparseSegment24(cRow + (<usize>j << 2), bStripe + (<usize>j << 2), first, end, beta);
-      // the last width mod 24 columns: four at a time, then one at a time
-      for (; j + 4 <= width; j += 4) {
-        const bColumns = bStripe + (<usize>j << 2);
-        let sum = f32x4.splat(0);
-        for (let entry = first; entry < end; entry += 8) {
-          sum = madd(v128.load32_splat(entry, 4), v128.load(bColumns + <usize>load<i32>(entry)), sum);
+    const r1 = min(i1, r0 + SPARSE_ROW_BLOCK);
+    for (let j0 = 0; j0 < n; j0 += SPARSE_STRIPE) {
+      const width = min(SPARSE_STRIPE, n - j0);
+      const bStripe = <usize>b + ((<usize>j0) << 2);
+      for (let i = r0; i < r1; i++) {
+        const cRow = ptr(c, i * ldc + j0);
+        const first = lists + ((<usize>(i - i0) * <usize>k) << 3);
+        const end = first + ((<usize>load<i32>(counts + ((<usize>(i - i0)) << 2))) << 3);
+        // 24 columns at a time in six registers, through every nonzero of the row
+        let j = 0;
+        for (; j + 24 <= width; j += 24)
+          sparseSegment24(cRow + ((<usize>j) << 2), bStripe + ((<usize>j) << 2), first, end, beta);
+        // the last width mod 24 columns: four at a time, then one at a time
+        for (; j + 4 <= width; j += 4) {
+          const bColumns = bStripe + ((<usize>j) << 2);
+          let sum = f32x4.splat(0);
+          for (let entry = first; entry < end; entry += 8) {
+            sum = madd(v128.load32_splat(entry, 4), v128.load(bColumns + <usize>load<i32>(entry)), sum);
+          }
+          const at = cRow + ((<usize>j) << 2);
+          v128.store(at, beta === 0 ? sum : f32x4.add(sum, f32x4.mul(f32x4.splat(beta), v128.load(at))));
         }
-        const at = cRow + (<usize>j << 2);
-        v128.store(at, beta == 0 ? sum : f32x4.add(sum, f32x4.mul(f32x4.splat(beta), v128.load(at))));
-      }
-      for (; j < width; j++) {
-        let sum: f32 = 0;
-        const bColumn = bStripe + (<usize>j << 2);
-        for (let entry = first; entry < end; entry += 8) sum += load<f32>(entry, 4) * load<f32>(bColumn + <usize>load<i32>(entry));
-        const at = cRow + (<usize>j << 2);
-        store<f32>(at, beta == 0 ? sum : sum + beta * load<f32>(at));
+        for (; j < width; j++) {
+          let sum: f32 = 0;
+          const bColumn = bStripe + ((<usize>j) << 2);
+          for (let entry = first; entry < end; entry += 8)
+            sum += load<f32>(entry, 4) * load<f32>(bColumn + <usize>load<i32>(entry));
+          const at = cRow + ((<usize>j) << 2);
+          store<f32>(at, beta === 0 ? sum : sum + beta * load<f32>(at));
+        }
       }
     }
-  }
   }
 }
 
@@ -378,7 +419,7 @@ function sparseSegment24(c: usize, b: usize, first: usize, end: usize, beta: f32
     c4 = madd(scale, v128.load(row, 64), c4);
     c5 = madd(scale, v128.load(row, 80), c5);
   }
-  if (beta != 0) {
+  if (beta !== 0) {
     const vb = f32x4.splat(beta);
     c0 = madd(vb, v128.load(c), c0);
     c1 = madd(vb, v128.load(c, 16), c1);
@@ -408,10 +449,11 @@ export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32, limit: i32)
     const row = ptr(a, i * ld);
     // lanes of f32x4.ne are all ones (−1 as i32) where nonzero: subtracting them counts up
     let counts = i32x4.splat(0);
-    for (let j = 0; j < cols4; j += 4) counts = i32x4.sub(counts, f32x4.ne(v128.load(row + (<usize>j << 2)), zero));
+    for (let j = 0; j < cols4; j += 4)
+      counts = i32x4.sub(counts, f32x4.ne(v128.load(row + ((<usize>j) << 2)), zero));
     count += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1);
     count += i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
-    for (let j = cols4; j < cols; j++) if (load<f32>(row + (<usize>j << 2)) != 0) count++;
+    for (let j = cols4; j < cols; j++) if (load<f32>(row + ((<usize>j) << 2)) !== 0) count++;
     if (count > limit) break;
   }
   return count;
@@ -419,16 +461,16 @@ export function countNonzeros(rows: i32, cols: i32, a: i32, ld: i32, limit: i32)
 
 /** Number of pack chunks of the current job: one per (k block, row block of A or column block of B). */
 export function packChunks(): i32 {
-  if (getI(J_KIND) != PACKED_JOB) return 0;
+  if (getI(J_KIND) !== PACKED_JOB) return 0;
   return getI(J_K_BLOCKS) * (getI(J_ROW_BLOCKS) + (getI(J_PACK_B_LOCAL) ? 0 : getI(J_COL_BLOCKS)));
 }
 
 /** Number of compute chunks of the current job: one per (row block, column block) of C. */
 export function computeChunks(): i32 {
-  if (getI(J_KIND) == SPARSE_ROWS_JOB) return (getI(J_M) + getI(J_CHUNK_SIZE) - 1) / getI(J_CHUNK_SIZE);
-  if (getI(J_KIND) == STREAMING_JOB) {
+  if (getI(J_KIND) === SPARSE_ROWS_JOB) return (getI(J_M) + getI(J_CHUNK_SIZE) - 1) / getI(J_CHUNK_SIZE);
+  if (getI(J_KIND) === STREAMING_JOB) {
     const size = getI(J_CHUNK_SIZE);
-    return ((getI(J_PARTIALS) == 0 ? getI(J_N) : getI(J_K)) + size - 1) / size;
+    return ((getI(J_PARTIALS) === 0 ? getI(J_N) : getI(J_K)) + size - 1) / size;
   }
   return getI(J_ROW_BLOCKS) * getI(J_COL_BLOCKS) * getI(J_K_SPLITS);
 }
@@ -446,12 +488,23 @@ function streamingChunk(chunk: i32): void {
   const ldb = getI(J_LDB);
   const size = getI(J_CHUNK_SIZE);
   const partials = getI(J_PARTIALS);
-  if (partials == 0) {
+  if (partials === 0) {
     const j0 = chunk * size;
     const b = getI(J_B) + ((transB ? j0 * ldb : j0) << 2);
     gemmSmall(
-      transA, transB, m, min(size, n - j0), k, getF(J_ALPHA),
-      getI(J_A), lda, b, ldb, getF(J_BETA), getI(J_C) + (j0 << 2), getI(J_LDC),
+      transA,
+      transB,
+      m,
+      min(size, n - j0),
+      k,
+      getF(J_ALPHA),
+      getI(J_A),
+      lda,
+      b,
+      ldb,
+      getF(J_BETA),
+      getI(J_C) + (j0 << 2),
+      getI(J_LDC),
     );
     return;
   }
@@ -475,13 +528,13 @@ export function finishSplitK(): void {
   const alpha = getF(J_ALPHA);
   const beta = getF(J_BETA);
   const partials = getI(J_PARTIALS);
-  const chunks = getI(J_KIND) == STREAMING_JOB ? computeChunks() : getI(J_K_SPLITS);
-  const partialBytes = <usize>(m * n) << 2;
+  const chunks = getI(J_KIND) === STREAMING_JOB ? computeChunks() : getI(J_K_SPLITS);
+  const partialBytes = (<usize>(m * n)) << 2;
   for (let i = 0; i < m; i++) {
     const row = ptr(c, i * ldc);
     const first = ptr(partials, i * n);
     for (let j = 0; j < n; j++) {
-      const offset = <usize>j << 2;
+      const offset = (<usize>j) << 2;
       let sum: f32 = 0;
       let at = first + offset;
       for (let chunk = 0; chunk < chunks; chunk++) {
@@ -508,11 +561,11 @@ export function packChunk(chunk: i32): void {
  * range into its partial product); `thread` picks the edge tile scratch.
  */
 export function computeChunk(chunk: i32, thread: i32): void {
-  if (getI(J_KIND) == STREAMING_JOB) {
+  if (getI(J_KIND) === STREAMING_JOB) {
     streamingChunk(chunk);
     return;
   }
-  if (getI(J_KIND) == SPARSE_ROWS_JOB) {
+  if (getI(J_KIND) === SPARSE_ROWS_JOB) {
     sparseRowsChunk(chunk, thread);
     return;
   }
@@ -548,20 +601,20 @@ export function computeChunk(chunk: i32, thread: i32): void {
   }
   const packA = getI(J_PACK_A);
   const packB = getI(J_PACK_B);
-  const bInPlace = getI(J_B_IN_PLACE) != 0;
+  const bInPlace = getI(J_B_IN_PLACE) !== 0;
   const b = getI(J_B);
   const ldb = getI(J_LDB);
-  const tile = TILE_ADDRESS + (<u32>thread << 7);
+  const tile = TILE_ADDRESS + ((<u32>thread) << 7);
   const i0 = (chunk / colBlocks) * mc;
   const j0 = (chunk % colBlocks) * nc;
   const i1 = min(m, i0 + mc);
   const j1 = min(n, j0 + nc);
-  const packBHere = getI(J_PACK_B_LOCAL) != 0;
+  const packBHere = getI(J_PACK_B_LOCAL) !== 0;
   for (let kb = kb0; kb < kb1; kb++) {
     const p0 = kb * kcBlock;
     const kc = min(kcBlock, k - p0);
     // Later k blocks accumulate onto what the first one wrote.
-    const betaBlock: f32 = kb == kb0 ? beta : 1;
+    const betaBlock: f32 = kb === kb0 ? beta : 1;
     // this chunk is the only reader of its column block's B panels (see packBInCompute)
     if (packBHere) packBBlock(kb, chunk % colBlocks);
     const aBlock = packA + ((p0 * mPad) << 2);
@@ -569,13 +622,22 @@ export function computeChunk(chunk: i32, thread: i32): void {
     for (let j = j0; j < j1; j += NR) {
       const cols = min(NR, n - j);
       // a whole panel of B in place (see bInPlace), or its packed copy: 8 floats per step of k either way
-      const inPlace = cols == NR && bInPlace;
+      const inPlace = cols === NR && bInPlace;
       const bPanel: usize = inPlace ? ptr(b, p0 * ldb + j) : bBlock + ((j * kc) << 2);
-      const bStep: usize = inPlace ? <usize>ldb << 2 : 32;
+      const bStep: usize = inPlace ? (<usize>ldb) << 2 : 32;
       for (let i = i0; i < i1; i += MR) {
         microKernel(
-          aBlock + ((i * kc) << 2), bPanel, bStep, kc,
-          ptr(c, i * ldc + j), ldc, min(MR, m - i), cols, alpha, betaBlock, tile,
+          aBlock + ((i * kc) << 2),
+          bPanel,
+          bStep,
+          kc,
+          ptr(c, i * ldc + j),
+          ldc,
+          min(MR, m - i),
+          cols,
+          alpha,
+          betaBlock,
+          tile,
         );
       }
     }
@@ -608,24 +670,28 @@ function packABlock(kb: i32, rowBlock: i32): void {
   for (let i = i0; i < i1; i += MR) {
     let dst = <usize>block + ((i * kc) << 2);
     const rows = min(MR, m - i);
-    if (transA && rows == MR) {
+    if (transA && rows === MR) {
       // Stored A is k×m: the 4 rows of a panel are 4 consecutive floats of each stored row.
       let src = ptr(a, p0 * lda + i);
-      const step = <usize>lda << 2;
+      const step = (<usize>lda) << 2;
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(src));
         src += step;
         dst += 16;
       }
-    } else if (rows == MR) {
+    } else if (rows === MR) {
       // Stored A is m×k: 4 depths of the 4 rows at a time, a 4×4 transpose in registers.
       let r0 = ptr(a, i * lda + p0);
-      const step = <usize>lda << 2;
+      const step = (<usize>lda) << 2;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         transpose4x4Store(
-          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
-          dst, 16,
+          v128.load(r0),
+          v128.load(r0 + step),
+          v128.load(r0 + 2 * step),
+          v128.load(r0 + 3 * step),
+          dst,
+          16,
         );
         r0 += 16;
         dst += 64;
@@ -647,7 +713,7 @@ function packABlock(kb: i32, rowBlock: i32): void {
               ? load<f32>(ptr(a, (p0 + p) * lda + i + r))
               : load<f32>(ptr(a, (i + r) * lda + p0 + p));
           }
-          store<f32>(dst + (<usize>r << 2), value);
+          store<f32>(dst + ((<usize>r) << 2), value);
         }
         dst += 16;
       }
@@ -673,41 +739,49 @@ function packBBlock(kb: i32, colBlock: i32): void {
   for (let j = j0; j < j1; j += NR) {
     const panel = <usize>block + ((j * kc) << 2);
     const cols = min(NR, n - j);
-    if (!transB && cols == NR && getI(J_B_IN_PLACE) != 0) continue; // read in place by computeChunk
-    if (!transB && cols == NR) {
+    if (!transB && cols === NR && getI(J_B_IN_PLACE) !== 0) continue; // read in place by computeChunk
+    if (!transB && cols === NR) {
       let src = ptr(b, p0 * ldb + j);
       let dst = panel;
-      const step = <usize>ldb << 2;
+      const step = (<usize>ldb) << 2;
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
         src += step;
         dst += 32;
       }
-    } else if (transB && cols == NR) {
+    } else if (transB && cols === NR) {
       // Stored B is n×k: 4 depths of the 8 stored rows at a time, two 4×4 transposes in registers
       // (columns 0–3 of the panel, then 4–7).
       let r0 = ptr(b, j * ldb + p0);
       const r4 = <usize>(ldb << 4);
-      const step = <usize>ldb << 2;
+      const step = (<usize>ldb) << 2;
       let dst = panel;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         transpose4x4Store(
-          v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step),
-          dst, 32,
+          v128.load(r0),
+          v128.load(r0 + step),
+          v128.load(r0 + 2 * step),
+          v128.load(r0 + 3 * step),
+          dst,
+          32,
         );
         const r1 = r0 + r4;
         transpose4x4Store(
-          v128.load(r1), v128.load(r1 + step), v128.load(r1 + 2 * step), v128.load(r1 + 3 * step),
-          dst + 16, 32,
+          v128.load(r1),
+          v128.load(r1 + step),
+          v128.load(r1 + 2 * step),
+          v128.load(r1 + 3 * step),
+          dst + 16,
+          32,
         );
         r0 += 16;
         dst += 128;
       }
       for (; p < kc; p++) {
         for (let col = 0; col < NR; col++) {
-          store<f32>(dst + (<usize>col << 2), load<f32>(r0 + <usize>col * step));
+          store<f32>(dst + ((<usize>col) << 2), load<f32>(r0 + <usize>col * step));
         }
         r0 += 4;
         dst += 32;
@@ -715,7 +789,7 @@ function packBBlock(kb: i32, colBlock: i32): void {
     } else if (transB) {
       // Edge panel of stored B (n×k): read each stored row contiguously, write it down one column.
       for (let col = 0; col < NR; col++) {
-        let dst = panel + (<usize>col << 2);
+        let dst = panel + ((<usize>col) << 2);
         if (col < cols) {
           let src = ptr(b, (j + col) * ldb + p0);
           for (let p = 0; p < kc; p++) {
@@ -735,7 +809,7 @@ function packBBlock(kb: i32, colBlock: i32): void {
       for (let p = 0; p < kc; p++) {
         const row = ptr(b, (p0 + p) * ldb + j);
         for (let col = 0; col < NR; col++) {
-          store<f32>(dst + (<usize>col << 2), col < cols ? load<f32>(row + (<usize>col << 2)) : 0);
+          store<f32>(dst + ((<usize>col) << 2), col < cols ? load<f32>(row + ((<usize>col) << 2)) : 0);
         }
         dst += 32;
       }
@@ -748,8 +822,17 @@ function packBBlock(kb: i32, colBlock: i32): void {
 // loop is left for TurboFan to unroll (a hand unroll spilled). Inlined into computeChunk: as a call it
 // ran at 0.77 of the bare loop's speed, inlined at 0.9 (measured side by side).
 @inline function microKernel(
-  aPanel: usize, bPanel: usize, bStep: usize, kc: i32, c: usize, ldc: i32,
-  rows: i32, cols: i32, alpha: f32, beta: f32, tile: usize,
+  aPanel: usize,
+  bPanel: usize,
+  bStep: usize,
+  kc: i32,
+  c: usize,
+  ldc: i32,
+  rows: i32,
+  cols: i32,
+  alpha: f32,
+  beta: f32,
+  tile: usize,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
@@ -782,8 +865,8 @@ function packBBlock(kb: i32, colBlock: i32): void {
     bp += bStep;
   }
   const va = f32x4.splat(alpha);
-  if (rows == MR && cols == NR) {
-    const step = <usize>ldc << 2;
+  if (rows === MR && cols === NR) {
+    const step = (<usize>ldc) << 2;
     storeRow(c, c00, c01, va, beta);
     storeRow(c + step, c10, c11, va, beta);
     storeRow(c + 2 * step, c20, c21, va, beta);
@@ -802,15 +885,15 @@ function packBBlock(kb: i32, colBlock: i32): void {
   for (let r = 0; r < rows; r++) {
     const row = c + ((<usize>r * <usize>ldc) << 2);
     for (let col = 0; col < cols; col++) {
-      const at = row + (<usize>col << 2);
-      const value = load<f32>(tile + (<usize>(r * NR + col) << 2));
-      store<f32>(at, beta == 0 ? value : value + beta * load<f32>(at));
+      const at = row + ((<usize>col) << 2);
+      const value = load<f32>(tile + ((<usize>(r * NR + col)) << 2));
+      store<f32>(at, beta === 0 ? value : value + beta * load<f32>(at));
     }
   }
 }
 
 @inline function storeRow(c: usize, lo: v128, hi: v128, va: v128, beta: f32): void {
-  if (beta == 0) {
+  if (beta === 0) {
     v128.store(c, f32x4.mul(lo, va));
     v128.store(c, f32x4.mul(hi, va), 16);
   } else {
@@ -825,8 +908,19 @@ function packBBlock(kb: i32, colBlock: i32): void {
  * lies, so a 1×784 · 784×500 product touches each element of B once.
  */
 export function gemmSmall(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: i32, lda: i32, b: i32, ldb: i32, beta: f32, c: i32, ldc: i32,
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: i32,
+  lda: i32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  c: i32,
+  ldc: i32,
 ): void {
   // A[i][p] lives at a + (i·strideI + p·strideP) floats.
   const strideI = transA ? 1 : lda;
@@ -838,7 +932,19 @@ export function gemmSmall(
       const bBlock = b + ((j * ldb) << 2);
       let i = 0;
       for (; i + 2 <= m; i += 2) {
-        dotRows2(ptr(a, i * strideI), strideI, strideP, cols, k, alpha, bBlock, ldb, beta, ptr(c, i * ldc + j), ldc);
+        dotRows2(
+          ptr(a, i * strideI),
+          strideI,
+          strideP,
+          cols,
+          k,
+          alpha,
+          bBlock,
+          ldb,
+          beta,
+          ptr(c, i * ldc + j),
+          ldc,
+        );
       }
       if (i < m) dotRow(ptr(a, i * strideI), strideP, cols, k, alpha, bBlock, ldb, beta, ptr(c, i * ldc + j));
     }
@@ -854,12 +960,12 @@ export function gemmSmall(
 }
 
 @inline function update4(c: usize, acc: v128, va: v128, beta: f32): void {
-  if (beta == 0) v128.store(c, f32x4.mul(acc, va));
+  if (beta === 0) v128.store(c, f32x4.mul(acc, va));
   else v128.store(c, f32x4.add(f32x4.mul(acc, va), f32x4.mul(v128.load(c), f32x4.splat(beta))));
 }
 
 @inline function update1(c: usize, acc: f32, alpha: f32, beta: f32): void {
-  store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
+  store<f32>(c, beta === 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
 }
 
 // One row of C, accumulated in place (it stays in L1) while B's rows stream past, four rows of B per
@@ -868,20 +974,28 @@ export function gemmSmall(
 // B that meet a nonzero of A are gathered four at a time. (So a zero times an Inf or NaN in B
 // contributes 0 here rather than NaN.)
 function streamRow1(
-  aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
+  aRow: usize,
+  strideP: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  cRow: usize,
 ): void {
   const n4 = n & ~3;
   const vb = f32x4.splat(beta);
   for (let j = 0; j < n4; j += 4) {
-    const at = cRow + (<usize>j << 2);
-    v128.store(at, beta == 0 ? f32x4.splat(0) : f32x4.mul(v128.load(at), vb));
+    const at = cRow + ((<usize>j) << 2);
+    v128.store(at, beta === 0 ? f32x4.splat(0) : f32x4.mul(v128.load(at), vb));
   }
   for (let j = n4; j < n; j++) {
-    const at = cRow + (<usize>j << 2);
-    store<f32>(at, beta == 0 ? 0 : beta * load<f32>(at));
+    const at = cRow + ((<usize>j) << 2);
+    store<f32>(at, beta === 0 ? 0 : beta * load<f32>(at));
   }
-  const aStep = <usize>strideP << 2;
-  const bStep = <usize>ldb << 2;
+  const aStep = (<usize>strideP) << 2;
+  const bStep = (<usize>ldb) << 2;
   // Scales alpha·A[p] ≠ 0 and their rows of B gathered so far (at most three wait here).
   let scale0: f32 = 0;
   let scale1: f32 = 0;
@@ -894,16 +1008,16 @@ function streamRow1(
   let bRow = <usize>b;
   for (let p = 0; p < k; p++) {
     const scale = alpha * load<f32>(ap);
-    if (scale != 0) {
-      if (gathered == 0) {
+    if (scale !== 0) {
+      if (gathered === 0) {
         scale0 = scale;
         row0 = bRow;
         gathered = 1;
-      } else if (gathered == 1) {
+      } else if (gathered === 1) {
         scale1 = scale;
         row1 = bRow;
         gathered = 2;
-      } else if (gathered == 2) {
+      } else if (gathered === 2) {
         scale2 = scale;
         row2 = bRow;
         gathered = 3;
@@ -925,18 +1039,27 @@ function addRow(c: usize, n: i32, s: f32, r: usize): void {
   const v = f32x4.splat(s);
   const n4 = n & ~3;
   for (let j = 0; j < n4; j += 4) {
-    const offset = <usize>j << 2;
+    const offset = (<usize>j) << 2;
     v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.mul(v, v128.load(r + offset))));
   }
   for (let j = n4; j < n; j++) {
-    const offset = <usize>j << 2;
+    const offset = (<usize>j) << 2;
     store<f32>(c + offset, load<f32>(c + offset) + s * load<f32>(r + offset));
   }
 }
 
 // c[0:n] += s0·r0[0:n] + s1·r1[0:n] + s2·r2[0:n] + s3·r3[0:n] (rows of n floats at byte addresses).
 function addRows4(
-  c: usize, n: i32, s0: f32, r0: usize, s1: f32, r1: usize, s2: f32, r2: usize, s3: f32, r3: usize,
+  c: usize,
+  n: i32,
+  s0: f32,
+  r0: usize,
+  s1: f32,
+  r1: usize,
+  s2: f32,
+  r2: usize,
+  s3: f32,
+  r3: usize,
 ): void {
   const v0 = f32x4.splat(s0);
   const v1 = f32x4.splat(s1);
@@ -944,28 +1067,40 @@ function addRows4(
   const v3 = f32x4.splat(s3);
   const n4 = n & ~3;
   for (let j = 0; j < n4; j += 4) {
-    const offset = <usize>j << 2;
+    const offset = (<usize>j) << 2;
     const sum01 = f32x4.add(f32x4.mul(v0, v128.load(r0 + offset)), f32x4.mul(v1, v128.load(r1 + offset)));
     const sum23 = f32x4.add(f32x4.mul(v2, v128.load(r2 + offset)), f32x4.mul(v3, v128.load(r3 + offset)));
     v128.store(c + offset, f32x4.add(v128.load(c + offset), f32x4.add(sum01, sum23)));
   }
   for (let j = n4; j < n; j++) {
-    const offset = <usize>j << 2;
-    const sum = s0 * load<f32>(r0 + offset) + s1 * load<f32>(r1 + offset) + (s2 * load<f32>(r2 + offset) + s3 * load<f32>(r3 + offset));
+    const offset = (<usize>j) << 2;
+    const sum =
+      s0 * load<f32>(r0 + offset) +
+      s1 * load<f32>(r1 + offset) +
+      (s2 * load<f32>(r2 + offset) + s3 * load<f32>(r3 + offset));
     store<f32>(c + offset, load<f32>(c + offset) + sum);
   }
 }
 
 // Four rows of C, 8 columns at a time: the micro-kernel's register shape with A and B read in place.
 function streamRows4(
-  a0: usize, strideI: i32, strideP: i32, n: i32, k: i32, alpha: f32,
-  b: i32, ldb: i32, beta: f32, c0: usize, ldc: i32,
+  a0: usize,
+  strideI: i32,
+  strideP: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  c0: usize,
+  ldc: i32,
 ): void {
   const va = f32x4.splat(alpha);
-  const aRowStep = <usize>strideI << 2;
-  const aStep = <usize>strideP << 2;
-  const bStep = <usize>ldb << 2;
-  const cStep = <usize>ldc << 2;
+  const aRowStep = (<usize>strideI) << 2;
+  const aStep = (<usize>strideP) << 2;
+  const bStep = (<usize>ldb) << 2;
+  const cStep = (<usize>ldc) << 2;
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     let c00 = f32x4.splat(0);
@@ -996,7 +1131,7 @@ function streamRows4(
       ap += aStep;
       bp += bStep;
     }
-    const cp = c0 + (<usize>j << 2);
+    const cp = c0 + ((<usize>j) << 2);
     storeRow(cp, c00, c01, va, beta);
     storeRow(cp + cStep, c10, c11, va, beta);
     storeRow(cp + 2 * cStep, c20, c21, va, beta);
@@ -1014,17 +1149,25 @@ function streamRows4(
         ap += aStep;
         bp += bStep;
       }
-      update1(cRow + (<usize>jj << 2), s, alpha, beta);
+      update1(cRow + ((<usize>jj) << 2), s, alpha, beta);
     }
   }
 }
 
 // One row of C against stored rows of B (transB): four dot products at a time along k.
 function dotRow(
-  aRow: usize, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32, cRow: usize,
+  aRow: usize,
+  strideP: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  cRow: usize,
 ): void {
-  const aStep = <usize>strideP << 2;
-  const bRowStep = <usize>ldb << 2;
+  const aStep = (<usize>strideP) << 2;
+  const bRowStep = (<usize>ldb) << 2;
   const k4 = k & ~3;
   let j = 0;
   for (; j + 4 <= n; j += 4) {
@@ -1056,7 +1199,7 @@ function dotRow(
       ap += aStep;
       b0 += 4;
     }
-    const cp = cRow + (<usize>j << 2);
+    const cp = cRow + ((<usize>j) << 2);
     update1(cp, d0, alpha, beta);
     update1(cp + 4, d1, alpha, beta);
     update1(cp + 8, d2, alpha, beta);
@@ -1077,20 +1220,29 @@ function dotRow(
       ap += aStep;
       bp += 4;
     }
-    update1(cRow + (<usize>j << 2), d, alpha, beta);
+    update1(cRow + ((<usize>j) << 2), d, alpha, beta);
   }
 }
 
 // Two rows of C against stored rows of B (transB): 2 × 4 dot products at a time along k, so each B
 // vector loaded serves two rows of A (dotRow's B traffic halved; eight accumulators fit the registers).
 function dotRows2(
-  aRow: usize, strideI: i32, strideP: i32, n: i32, k: i32, alpha: f32, b: i32, ldb: i32, beta: f32,
-  cRow: usize, ldc: i32,
+  aRow: usize,
+  strideI: i32,
+  strideP: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  b: i32,
+  ldb: i32,
+  beta: f32,
+  cRow: usize,
+  ldc: i32,
 ): void {
-  const aStep = <usize>strideP << 2;
-  const aNext = <usize>strideI << 2; // from A's first row to its second
-  const bRowStep = <usize>ldb << 2;
-  const cNext = <usize>ldc << 2;
+  const aStep = (<usize>strideP) << 2;
+  const aNext = (<usize>strideI) << 2; // from A's first row to its second
+  const bRowStep = (<usize>ldb) << 2;
+  const cNext = (<usize>ldc) << 2;
   const k4 = k & ~3;
   let j = 0;
   for (; j + 4 <= n; j += 4) {
@@ -1148,7 +1300,7 @@ function dotRows2(
       ap += aStep;
       b0 += 4;
     }
-    const cp = cRow + (<usize>j << 2);
+    const cp = cRow + ((<usize>j) << 2);
     update1(cp, d0, alpha, beta);
     update1(cp + 4, d1, alpha, beta);
     update1(cp + 8, d2, alpha, beta);
@@ -1161,14 +1313,14 @@ function dotRows2(
   // the last n mod 4 columns: one row at a time
   if (j < n) {
     const bRest = b + ((j * ldb) << 2);
-    dotRow(aRow, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + (<usize>j << 2));
-    dotRow(aRow + aNext, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + cNext + (<usize>j << 2));
+    dotRow(aRow, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + ((<usize>j) << 2));
+    dotRow(aRow + aNext, strideP, n - j, k, alpha, bRest, ldb, beta, cRow + cNext + ((<usize>j) << 2));
   }
 }
 
 // Four consecutive A elements along k: one load when contiguous, a gather when A is transposed.
 @inline function loadA4(ap: usize, aStep: usize): v128 {
-  if (aStep == 4) return v128.load(ap);
+  if (aStep === 4) return v128.load(ap);
   let v = f32x4.splat(load<f32>(ap));
   v = f32x4.replace_lane(v, 1, load<f32>(ap + aStep));
   v = f32x4.replace_lane(v, 2, load<f32>(ap + 2 * aStep));
@@ -1176,7 +1328,9 @@ function dotRows2(
 }
 
 @inline function horizontalSum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  return (
+    f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
+  );
 }
 
 /** C = beta·C for an m×n block (k = 0 or alpha = 0); beta = 0 writes zeros whatever C held. */
@@ -1184,8 +1338,8 @@ export function scaleC(m: i32, n: i32, beta: f32, c: i32, ldc: i32): void {
   for (let i = 0; i < m; i++) {
     const row = ptr(c, i * ldc);
     for (let j = 0; j < n; j++) {
-      const at = row + (<usize>j << 2);
-      store<f32>(at, beta == 0 ? 0 : beta * load<f32>(at));
+      const at = row + ((<usize>j) << 2);
+      store<f32>(at, beta === 0 ? 0 : beta * load<f32>(at));
     }
   }
 }

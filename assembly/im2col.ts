@@ -37,14 +37,14 @@ export function im2col(
           // pixel (iy, ox·stride − pad + kx) for ox in [first, last)
           const line = plane + ((<usize>(iy * width + first * stride - pad + kx)) << 2);
           zeroFloats(out, first);
-          if (stride == 1) {
-            copyFloats(out + (<usize>first << 2), line, last - first);
+          if (stride === 1) {
+            copyFloats(out + ((<usize>first) << 2), line, last - first);
           } else {
             for (let ox = first; ox < last; ox++) {
-              store<f32>(out + (<usize>ox << 2), load<f32>(line + (<usize>((ox - first) * stride) << 2)));
+              store<f32>(out + ((<usize>ox) << 2), load<f32>(line + ((<usize>((ox - first) * stride)) << 2)));
             }
           }
-          zeroFloats(out + (<usize>last << 2), outW - last);
+          zeroFloats(out + ((<usize>last) << 2), outW - last);
         }
       }
     }
@@ -78,20 +78,20 @@ export function col2im(
           const line = plane + ((<usize>(iy * width + first * stride - pad + kx)) << 2);
           const out = row + ((<usize>(oy * outW + first)) << 2);
           const count = last - first;
-          if (stride == 1) {
+          if (stride === 1) {
             let i = 0;
             for (; i + 4 <= count; i += 4) {
-              const at = <usize>i << 2;
+              const at = (<usize>i) << 2;
               v128.store(line + at, f32x4.add(v128.load(line + at), v128.load(out + at)));
             }
             for (; i < count; i++) {
-              const at = <usize>i << 2;
+              const at = (<usize>i) << 2;
               store<f32>(line + at, load<f32>(line + at) + load<f32>(out + at));
             }
           } else {
             for (let i = 0; i < count; i++) {
-              const pixel = line + (<usize>(i * stride) << 2);
-              store<f32>(pixel, load<f32>(pixel) + load<f32>(out + (<usize>i << 2)));
+              const pixel = line + ((<usize>(i * stride)) << 2);
+              store<f32>(pixel, load<f32>(pixel) + load<f32>(out + ((<usize>i) << 2)));
             }
           }
         }
@@ -118,8 +118,8 @@ function lastInside(outW: i32, width: i32, kx: i32, stride: i32, pad: i32, first
 @inline
 function copyFloats(to: usize, from: usize, count: i32): void {
   let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(to + (<usize>i << 2), v128.load(from + (<usize>i << 2)));
-  for (; i < count; i++) store<f32>(to + (<usize>i << 2), load<f32>(from + (<usize>i << 2)));
+  for (; i + 4 <= count; i += 4) v128.store(to + ((<usize>i) << 2), v128.load(from + ((<usize>i) << 2)));
+  for (; i < count; i++) store<f32>(to + ((<usize>i) << 2), load<f32>(from + ((<usize>i) << 2)));
 }
 
 // to[0 … count) = 0.
@@ -128,6 +128,6 @@ function copyFloats(to: usize, from: usize, count: i32): void {
 function zeroFloats(to: usize, count: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(to + (<usize>i << 2), zero);
-  for (; i < count; i++) store<f32>(to + (<usize>i << 2), 0);
+  for (; i + 4 <= count; i += 4) v128.store(to + ((<usize>i) << 2), zero);
+  for (; i < count; i++) store<f32>(to + ((<usize>i) << 2), 0);
 }

@@ -3,11 +3,19 @@
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
 import { conv2dRows, conv2dWeightGradItems, packGradientPanels, padPlanes } from './conv2d';
-import { col2im, im2col } from './im2col';
 import {
-  adamUpdate, affineChannels, channelDot, fillChannels, leakyRelu, leakyReluBackward, momentumOuterUpdate,
-  momentumUpdate, sgdUpdate, sumChannels,
+  adamUpdate,
+  affineChannels,
+  channelDot,
+  fillChannels,
+  leakyRelu,
+  leakyReluBackward,
+  momentumOuterUpdate,
+  momentumUpdate,
+  sgdUpdate,
+  sumChannels,
 } from './elementwise';
+import { col2im, im2col } from './im2col';
 import { maxPool2d, maxPool2dBackward } from './pool';
 
 /** The parallel-for job descriptor (below HEAP_BASE, clear of the GEMM's job, control words and tiles). */
@@ -40,26 +48,26 @@ const P_ARGS: i32 = 3;
 
 // @ts-ignore: decorator
 @inline function arg(index: i32): i32 {
-  return load<i32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2));
+  return load<i32>(PARALLEL_ADDRESS + ((<u32>(P_ARGS + index)) << 2));
 }
 // @ts-ignore: decorator
 @inline function argF(index: i32): f32 {
-  return load<f32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2));
+  return load<f32>(PARALLEL_ADDRESS + ((<u32>(P_ARGS + index)) << 2));
 }
 // @ts-ignore: decorator
 @inline function setArg(index: i32, value: i32): void {
-  store<i32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2), value);
+  store<i32>(PARALLEL_ADDRESS + ((<u32>(P_ARGS + index)) << 2), value);
 }
 // @ts-ignore: decorator
 @inline function setArgF(index: i32, value: f32): void {
-  store<f32>(PARALLEL_ADDRESS + (<u32>(P_ARGS + index) << 2), value);
+  store<f32>(PARALLEL_ADDRESS + ((<u32>(P_ARGS + index)) << 2), value);
 }
 
 // Records kind and items, `chunkItems` items per chunk; returns the chunk count.
 function describe(kind: i32, items: i32, chunkItems: i32): i32 {
-  store<i32>(PARALLEL_ADDRESS + (<u32>P_KIND << 2), kind);
-  store<i32>(PARALLEL_ADDRESS + (<u32>P_ITEMS << 2), items);
-  store<i32>(PARALLEL_ADDRESS + (<u32>P_CHUNK_ITEMS << 2), chunkItems);
+  store<i32>(PARALLEL_ADDRESS + ((<u32>P_KIND) << 2), kind);
+  store<i32>(PARALLEL_ADDRESS + ((<u32>P_ITEMS) << 2), items);
+  store<i32>(PARALLEL_ADDRESS + ((<u32>P_CHUNK_ITEMS) << 2), chunkItems);
   return (items + chunkItems - 1) / chunkItems;
 }
 
@@ -71,13 +79,13 @@ function itemsPerChunk(items: i32, chunks: i32, multiple: i32): i32 {
 
 /** Runs items [chunk·chunkItems, …) of the described job: what each thread calls per claimed chunk. */
 export function parallelChunk(chunk: i32): void {
-  const kind = load<i32>(PARALLEL_ADDRESS + (<u32>P_KIND << 2));
-  const items = load<i32>(PARALLEL_ADDRESS + (<u32>P_ITEMS << 2));
-  const chunkItems = load<i32>(PARALLEL_ADDRESS + (<u32>P_CHUNK_ITEMS << 2));
+  const kind = load<i32>(PARALLEL_ADDRESS + ((<u32>P_KIND) << 2));
+  const items = load<i32>(PARALLEL_ADDRESS + ((<u32>P_ITEMS) << 2));
+  const chunkItems = load<i32>(PARALLEL_ADDRESS + ((<u32>P_CHUNK_ITEMS) << 2));
   const first = chunk * chunkItems;
   const last = min(items, first + chunkItems);
   if (first >= last) return;
-  if (kind == KIND_IM2COL || kind == KIND_COL2IM) {
+  if (kind === KIND_IM2COL || kind === KIND_COL2IM) {
     // channels [first, last): a sub-image, and the block of column rows its patches fill
     const height = arg(1);
     const width = arg(2);
@@ -86,80 +94,132 @@ export function parallelChunk(chunk: i32): void {
     const image = <usize>arg(6) + ((<usize>first * <usize>height * <usize>width) << 2);
     const rowsPerChannel = <usize>(kernelSize * kernelSize);
     const columns = <usize>arg(7) + ((<usize>first * rowsPerChannel * <usize>ldColumns) << 2);
-    if (kind == KIND_IM2COL) {
+    if (kind === KIND_IM2COL) {
       im2col(last - first, height, width, kernelSize, arg(4), arg(5), image, columns, ldColumns);
     } else {
       col2im(last - first, height, width, kernelSize, arg(4), arg(5), columns, ldColumns, image);
     }
-  } else if (kind == KIND_MAX_POOL) {
+  } else if (kind === KIND_MAX_POOL) {
     // planes [first, last)
     const height = arg(1);
     const width = arg(2);
     const kernelSize = arg(3);
     const stride = arg(4);
     const pad = arg(5);
-    const outPlane = <usize>(((height + 2 * pad - kernelSize) / stride + 1) * ((width + 2 * pad - kernelSize) / stride + 1));
+    const outPlane = <usize>(
+      (((height + 2 * pad - kernelSize) / stride + 1) * ((width + 2 * pad - kernelSize) / stride + 1))
+    );
     const x = <usize>arg(6) + ((<usize>first * <usize>height * <usize>width) << 2);
     const outAt = (<usize>first * outPlane) << 2;
-    maxPool2d(last - first, height, width, kernelSize, stride, pad, x, <usize>arg(7) + outAt, <usize>arg(8) + outAt);
+    maxPool2d(
+      last - first,
+      height,
+      width,
+      kernelSize,
+      stride,
+      pad,
+      x,
+      <usize>arg(7) + outAt,
+      <usize>arg(8) + outAt,
+    );
     // argmax indices are relative to the sub-tensor x: shift them to the whole tensor
     const shift = first * height * width;
-    if (shift != 0) {
+    if (shift !== 0) {
       const argmax = <usize>arg(8) + outAt;
       const count = <usize>(last - first) * outPlane;
       const vshift = i32x4.splat(shift);
       let i: usize = 0;
-      for (; i + 4 <= count; i += 4) v128.store(argmax + (i << 2), i32x4.add(v128.load(argmax + (i << 2)), vshift));
+      for (; i + 4 <= count; i += 4)
+        v128.store(argmax + (i << 2), i32x4.add(v128.load(argmax + (i << 2)), vshift));
       for (; i < count; i++) store<i32>(argmax + (i << 2), load<i32>(argmax + (i << 2)) + shift);
     }
-  } else if (kind == KIND_MAX_POOL_BACKWARD) {
+  } else if (kind === KIND_MAX_POOL_BACKWARD) {
     maxPool2dBackward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), first, last);
-  } else if (kind == KIND_LEAKY_RELU || kind == KIND_LEAKY_RELU_BACKWARD) {
+  } else if (kind === KIND_LEAKY_RELU || kind === KIND_LEAKY_RELU_BACKWARD) {
     // elements [first, last)
-    const at = <usize>first << 2;
+    const at = (<usize>first) << 2;
     const x = <usize>arg(0) + at;
-    if (kind == KIND_LEAKY_RELU) leakyRelu(x, <usize>arg(1) + at, last - first, argF(3));
+    if (kind === KIND_LEAKY_RELU) leakyRelu(x, <usize>arg(1) + at, last - first, argF(3));
     else leakyReluBackward(x, <usize>arg(1) + at, <usize>arg(2) + at, last - first, argF(3));
-  } else if (kind == KIND_FILL_CHANNELS) {
+  } else if (kind === KIND_FILL_CHANNELS) {
     fillChannels(arg(0), arg(1), arg(2), arg(3), first, last);
-  } else if (kind == KIND_SUM_CHANNELS) {
+  } else if (kind === KIND_SUM_CHANNELS) {
     sumChannels(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
-  } else if (kind == KIND_CHANNEL_DOT) {
+  } else if (kind === KIND_CHANNEL_DOT) {
     channelDot(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
-  } else if (kind == KIND_AFFINE_CHANNELS) {
+  } else if (kind === KIND_AFFINE_CHANNELS) {
     affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
-  } else if (kind == KIND_CONV2D) {
+  } else if (kind === KIND_CONV2D) {
     // output rows [first, last) of the whole batch
-    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(10), first, last);
-  } else if (kind == KIND_PAD_PLANES) {
+    conv2dRows(
+      arg(0),
+      arg(1),
+      arg(2),
+      arg(3),
+      arg(4),
+      arg(5),
+      arg(6),
+      arg(7),
+      arg(8),
+      arg(9),
+      argF(10),
+      first,
+      last,
+    );
+  } else if (kind === KIND_PAD_PLANES) {
     padPlanes(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
-  } else if (kind == KIND_PACK_GRADIENT_PANELS) {
+  } else if (kind === KIND_PACK_GRADIENT_PANELS) {
     packGradientPanels(arg(0), arg(1), arg(2), arg(3), first, last);
-  } else if (kind == KIND_CONV2D_WEIGHT_GRAD) {
+  } else if (kind === KIND_CONV2D_WEIGHT_GRAD) {
     // (filter block, tap block) pairs [first, last)
     conv2dWeightGradItems(
-      arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), first, last,
+      arg(0),
+      arg(1),
+      arg(2),
+      arg(3),
+      arg(4),
+      arg(5),
+      arg(6),
+      arg(7),
+      arg(8),
+      arg(9),
+      arg(10),
+      first,
+      last,
     );
-  } else if (kind == KIND_MOMENTUM_OUTER_UPDATE) {
+  } else if (kind === KIND_MOMENTUM_OUTER_UPDATE) {
     // rows [first, last) of w and v, with their entries of x
     const cols = arg(5);
     const at = (<usize>first * <usize>cols) << 2;
     momentumOuterUpdate(
-      <usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(2) + (<usize>first << 2), arg(3), last - first, cols,
-      argF(6), argF(7),
+      <usize>arg(0) + at,
+      <usize>arg(1) + at,
+      <usize>arg(2) + ((<usize>first) << 2),
+      arg(3),
+      last - first,
+      cols,
+      argF(6),
+      argF(7),
     );
-  } else if (kind == KIND_MOMENTUM_UPDATE || kind == KIND_SGD_UPDATE || kind == KIND_ADAM_UPDATE) {
+  } else if (kind === KIND_MOMENTUM_UPDATE || kind === KIND_SGD_UPDATE || kind === KIND_ADAM_UPDATE) {
     // elements [first, last) of every array
-    const at = <usize>first << 2;
+    const at = (<usize>first) << 2;
     const n = last - first;
-    if (kind == KIND_MOMENTUM_UPDATE) {
+    if (kind === KIND_MOMENTUM_UPDATE) {
       momentumUpdate(<usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(2) + at, n, argF(4), argF(5));
-    } else if (kind == KIND_SGD_UPDATE) {
+    } else if (kind === KIND_SGD_UPDATE) {
       sgdUpdate(<usize>arg(0) + at, <usize>arg(2) + at, n, argF(4));
     } else {
       adamUpdate(
-        <usize>arg(0) + at, <usize>arg(1) + at, <usize>arg(3) + at, <usize>arg(2) + at, n,
-        argF(4), argF(5), argF(6), argF(7),
+        <usize>arg(0) + at,
+        <usize>arg(1) + at,
+        <usize>arg(3) + at,
+        <usize>arg(2) + at,
+        n,
+        argF(4),
+        argF(5),
+        argF(6),
+        argF(7),
       );
     }
   }
@@ -167,8 +227,16 @@ export function parallelChunk(chunk: i32): void {
 
 /** im2col split by channels into `chunks` chunks (arguments as im2col's); returns the chunk count. */
 export function setupIm2col(
-  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
-  image: usize, columns: usize, ldColumns: i32, chunks: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  image: usize,
+  columns: usize,
+  ldColumns: i32,
+  chunks: i32,
 ): i32 {
   setWindowArgs(channels, height, width, kernelSize, stride, pad, image, columns, ldColumns);
   return describe(KIND_IM2COL, channels, itemsPerChunk(channels, chunks, 1));
@@ -176,8 +244,16 @@ export function setupIm2col(
 
 /** col2im split by channels (each chunk adds into its own channels of the image). */
 export function setupCol2im(
-  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
-  columns: usize, ldColumns: i32, image: usize, chunks: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  columns: usize,
+  ldColumns: i32,
+  image: usize,
+  chunks: i32,
 ): i32 {
   setWindowArgs(channels, height, width, kernelSize, stride, pad, image, columns, ldColumns);
   return describe(KIND_COL2IM, channels, itemsPerChunk(channels, chunks, 1));
@@ -185,8 +261,16 @@ export function setupCol2im(
 
 /** maxPool2d split by planes. */
 export function setupMaxPool2d(
-  planes: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32,
-  x: usize, y: usize, argmax: usize, chunks: i32,
+  planes: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  x: usize,
+  y: usize,
+  argmax: usize,
+  chunks: i32,
 ): i32 {
   setWindowArgs(planes, height, width, kernelSize, stride, pad, x, y, <i32>argmax);
   return describe(KIND_MAX_POOL, planes, itemsPerChunk(planes, chunks, 1));
@@ -194,7 +278,13 @@ export function setupMaxPool2d(
 
 /** maxPool2dBackward split by planes (each plane's dx is zeroed and scattered into by one thread). */
 export function setupMaxPool2dBackward(
-  planes: i32, planeSize: i32, outputSize: i32, dy: usize, argmax: usize, dx: usize, chunks: i32,
+  planes: i32,
+  planeSize: i32,
+  outputSize: i32,
+  dy: usize,
+  argmax: usize,
+  dx: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, planeSize);
   setArg(1, outputSize);
@@ -210,7 +300,13 @@ export function setupMaxPool2dBackward(
  * elements.
  */
 export function setupLeakyRelu(
-  backward: i32, x: usize, yOrDy: usize, dx: usize, n: i32, alpha: f32, chunks: i32,
+  backward: i32,
+  x: usize,
+  yOrDy: usize,
+  dx: usize,
+  n: i32,
+  alpha: f32,
+  chunks: i32,
 ): i32 {
   setArg(0, <i32>x);
   setArg(1, <i32>yOrDy);
@@ -221,7 +317,14 @@ export function setupLeakyRelu(
 }
 
 /** fillChannels split by rows of y (images·channels of them). */
-export function setupFillChannels(values: usize, images: i32, channels: i32, pixels: i32, y: usize, chunks: i32): i32 {
+export function setupFillChannels(
+  values: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  y: usize,
+  chunks: i32,
+): i32 {
   setArg(0, <i32>values);
   setArg(1, channels);
   setArg(2, pixels);
@@ -231,7 +334,12 @@ export function setupFillChannels(values: usize, images: i32, channels: i32, pix
 
 /** sumChannels split by channels. */
 export function setupSumChannels(
-  m: usize, images: i32, channels: i32, pixels: i32, out: usize, chunks: i32,
+  m: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  out: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, <i32>m);
   setArg(1, images);
@@ -243,7 +351,14 @@ export function setupSumChannels(
 
 /** channelDot split by channels. */
 export function setupChannelDot(
-  a: usize, aShift: usize, b: usize, bShift: usize, images: i32, channels: i32, pixels: i32, out: usize,
+  a: usize,
+  aShift: usize,
+  b: usize,
+  bShift: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  out: usize,
   chunks: i32,
 ): i32 {
   setArg(0, <i32>a);
@@ -259,8 +374,17 @@ export function setupChannelDot(
 
 /** affineChannels split by rows (images·channels of them). */
 export function setupAffineChannels(
-  a: usize, p: usize, b: usize, q: usize, m: usize, r: usize, images: i32, channels: i32, pixels: i32,
-  out: usize, chunks: i32,
+  a: usize,
+  p: usize,
+  b: usize,
+  q: usize,
+  m: usize,
+  r: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  out: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, <i32>a);
   setArg(1, <i32>p);
@@ -276,7 +400,15 @@ export function setupAffineChannels(
 
 /** momentumOuterUpdate split by rows of w and v [rows, cols]. */
 export function setupMomentumOuterUpdate(
-  w: usize, v: usize, x: usize, dy: usize, rows: i32, cols: i32, lr: f32, momentum: f32, chunks: i32,
+  w: usize,
+  v: usize,
+  x: usize,
+  dy: usize,
+  rows: i32,
+  cols: i32,
+  lr: f32,
+  momentum: f32,
+  chunks: i32,
 ): i32 {
   setArg(0, <i32>w);
   setArg(1, <i32>v);
@@ -290,7 +422,13 @@ export function setupMomentumOuterUpdate(
 
 /** padPlanes split by planes: `planes` planes [H, W] at src copied with a zero border of `pad` into dst. */
 export function setupPadPlanes(
-  planes: i32, height: i32, width: i32, pad: i32, src: usize, dst: usize, chunks: i32,
+  planes: i32,
+  height: i32,
+  width: i32,
+  pad: i32,
+  src: usize,
+  dst: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, height);
   setArg(1, width);
@@ -305,8 +443,19 @@ export function setupPadPlanes(
  * y [images, F, outH, outW] = act(bias + W ∗ padded), act(v) = max(v, slope·v).
  */
 export function setupConv2d(
-  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, panels: usize, offsets: usize, bias: usize, y: usize, slope: f32, chunks: i32,
+  images: i32,
+  channels: i32,
+  paddedH: i32,
+  paddedW: i32,
+  filters: i32,
+  kernelSize: i32,
+  padded: usize,
+  panels: usize,
+  offsets: usize,
+  bias: usize,
+  y: usize,
+  slope: f32,
+  chunks: i32,
 ): i32 {
   setArg(0, channels);
   setArg(1, paddedH);
@@ -325,7 +474,12 @@ export function setupConv2d(
 
 /** packGradientPanels split by (image, 8-filter block) panels. */
 export function setupPackGradientPanels(
-  images: i32, filters: i32, pixels: i32, dy: usize, panels: usize, chunks: i32,
+  images: i32,
+  filters: i32,
+  pixels: i32,
+  dy: usize,
+  panels: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, filters);
   setArg(1, pixels);
@@ -340,8 +494,18 @@ export function setupPackGradientPanels(
  * packGradientPanels); `sums` holds 32 floats per pair.
  */
 export function setupConv2dWeightGrad(
-  images: i32, channels: i32, paddedH: i32, paddedW: i32, filters: i32, kernelSize: i32,
-  padded: usize, offsets: usize, dyPanels: usize, sums: usize, dW: usize, chunks: i32,
+  images: i32,
+  channels: i32,
+  paddedH: i32,
+  paddedW: i32,
+  filters: i32,
+  kernelSize: i32,
+  padded: usize,
+  offsets: usize,
+  dyPanels: usize,
+  sums: usize,
+  dW: usize,
+  chunks: i32,
 ): i32 {
   setArg(0, images);
   setArg(1, channels);
@@ -364,8 +528,17 @@ export function setupConv2dWeightGrad(
  * is v (Momentum) or m (Adam), `second` Adam's v; unused arguments are ignored.
  */
 export function setupOptimizerUpdate(
-  optimizer: i32, w: usize, state: usize, g: usize, second: usize, n: i32,
-  lr: f32, hyper1: f32, hyper2: f32, epsilon: f32, chunks: i32,
+  optimizer: i32,
+  w: usize,
+  state: usize,
+  g: usize,
+  second: usize,
+  n: i32,
+  lr: f32,
+  hyper1: f32,
+  hyper2: f32,
+  epsilon: f32,
+  chunks: i32,
 ): i32 {
   setArg(0, <i32>w);
   setArg(1, <i32>state);
@@ -382,7 +555,15 @@ export function setupOptimizerUpdate(
 // Arguments 0–8 in im2col's order (channels, height, width, kernelSize, stride, pad, then three pointers
 // or a pointer and ldColumns).
 function setWindowArgs(
-  channels: i32, height: i32, width: i32, kernelSize: i32, stride: i32, pad: i32, first: usize, second: usize, third: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  kernelSize: i32,
+  stride: i32,
+  pad: i32,
+  first: usize,
+  second: usize,
+  third: i32,
 ): void {
   setArg(0, channels);
   setArg(1, height);

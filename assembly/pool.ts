@@ -29,7 +29,7 @@ export function maxPool2d(
       const out = <usize>((plane * outH + oy) * outW);
       let ox = 0;
       for (; ox < inside0; ox++) poolOne(x, y, argmax, base, width, y0, y1, ox, kernelSize, stride, pad, out);
-      if (kernelSize == 2 && stride == 2) {
+      if (kernelSize === 2 && stride === 2) {
         for (; ox + 4 <= inside1; ox += 4) poolFourPairs(x, y, argmax, base, width, y0, y1, ox, pad, out);
         // a partial last group: redo the last four inside windows (outputs do not depend on each other)
         if (ox < inside1 && inside1 - 4 >= inside0) {
@@ -64,7 +64,16 @@ export function maxPool2d(
 // @ts-ignore: decorator
 @inline
 function poolFourPairs(
-  x: usize, y: usize, argmax: usize, base: i32, width: i32, y0: i32, y1: i32, ox: i32, pad: i32, out: usize,
+  x: usize,
+  y: usize,
+  argmax: usize,
+  base: i32,
+  width: i32,
+  y0: i32,
+  y1: i32,
+  ox: i32,
+  pad: i32,
+  out: usize,
 ): void {
   const evenSteps = i32x4(0, 2, 4, 6);
   const one = i32x4.splat(1);
@@ -72,13 +81,13 @@ function poolFourPairs(
   let bestIndex = i32x4.splat(0);
   for (let iy = y0; iy < y1; iy++) {
     const first = base + iy * width + ox * 2 - pad;
-    const row = x + (<usize>first << 2);
+    const row = x + ((<usize>first) << 2);
     const left = v128.load(row);
     const right = v128.load(row, 16);
     const even = v128.shuffle<f32>(left, right, 0, 2, 4, 6);
     const odd = v128.shuffle<f32>(left, right, 1, 3, 5, 7);
     const evenIndex = i32x4.add(i32x4.splat(first), evenSteps);
-    if (iy == y0) {
+    if (iy === y0) {
       best = even;
       bestIndex = evenIndex;
     } else {
@@ -98,10 +107,10 @@ function poolFourPairs(
 // @ts-ignore: decorator
 @inline
 function gather(x: usize, index: v128): v128 {
-  let value = f32x4.splat(load<f32>(x + (<usize>i32x4.extract_lane(index, 0) << 2)));
-  value = f32x4.replace_lane(value, 1, load<f32>(x + (<usize>i32x4.extract_lane(index, 1) << 2)));
-  value = f32x4.replace_lane(value, 2, load<f32>(x + (<usize>i32x4.extract_lane(index, 2) << 2)));
-  return f32x4.replace_lane(value, 3, load<f32>(x + (<usize>i32x4.extract_lane(index, 3) << 2)));
+  let value = f32x4.splat(load<f32>(x + ((<usize>i32x4.extract_lane(index, 0)) << 2)));
+  value = f32x4.replace_lane(value, 1, load<f32>(x + ((<usize>i32x4.extract_lane(index, 1)) << 2)));
+  value = f32x4.replace_lane(value, 2, load<f32>(x + ((<usize>i32x4.extract_lane(index, 2)) << 2)));
+  return f32x4.replace_lane(value, 3, load<f32>(x + ((<usize>i32x4.extract_lane(index, 3)) << 2)));
 }
 
 // One output element, its window clipped to the plane: the reference loop.
@@ -122,11 +131,11 @@ function poolOne(
   const x0 = max(0, ox * stride - pad);
   const x1 = min(width, ox * stride - pad + kernelSize);
   let best = base + y0 * width + x0;
-  let bestValue = load<f32>(x + (<usize>best << 2));
+  let bestValue = load<f32>(x + ((<usize>best) << 2));
   for (let iy = y0; iy < y1; iy++) {
     const row = base + iy * width;
     for (let i = row + x0; i < row + x1; i++) {
-      const value = load<f32>(x + (<usize>i << 2));
+      const value = load<f32>(x + ((<usize>i) << 2));
       const better = value > bestValue;
       best = select<i32>(i, best, better);
       bestValue = select<f32>(value, bestValue, better);
@@ -142,7 +151,14 @@ function poolOne(
  * floats is skipped rather than written (argmax comes from maxPool2d; this keeps memory safe anyway).
  */
 export function maxPool2dBackward(
-  planeSize: i32, outputSize: i32, dy: usize, argmax: usize, dx: usize, dxSize: i32, first: i32, last: i32,
+  planeSize: i32,
+  outputSize: i32,
+  dy: usize,
+  argmax: usize,
+  dx: usize,
+  dxSize: i32,
+  first: i32,
+  last: i32,
 ): void {
   const zero = f32x4.splat(0);
   const start = <usize>first * <usize>planeSize;
@@ -154,7 +170,7 @@ export function maxPool2dBackward(
   for (let o = <usize>first * <usize>outputSize; o < outEnd; o++) {
     const target = <u32>load<i32>(argmax + (o << 2));
     if (target >= <u32>dxSize) continue;
-    const at = dx + (<usize>target << 2);
+    const at = dx + ((<usize>target) << 2);
     store<f32>(at, load<f32>(at) + load<f32>(dy + (o << 2)));
   }
 }
@@ -173,7 +189,8 @@ export function firstArgmaxOutside(planes: i32, outputSize: i32, planeSize: i32,
     // index − low, compared unsigned: below low wraps around to a large value
     let bad = i32x4.splat(0);
     let o = first;
-    for (; o + 4 <= end; o += 4) bad = v128.or(bad, i32x4.ge_u(i32x4.sub(v128.load(argmax + (o << 2)), lows), size));
+    for (; o + 4 <= end; o += 4)
+      bad = v128.or(bad, i32x4.ge_u(i32x4.sub(v128.load(argmax + (o << 2)), lows), size));
     for (; o < end; o++) {
       if (<u32>(load<i32>(argmax + (o << 2)) - low) >= <u32>planeSize) return <i32>o;
     }

@@ -7,10 +7,22 @@
 export function dependentAdds(n: i32, step: i32): i32 {
   let x = 0;
   for (let i = 0; i < n; i++) {
-    x += step; x += step; x += step; x += step;
-    x += step; x += step; x += step; x += step;
-    x += step; x += step; x += step; x += step;
-    x += step; x += step; x += step; x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
+    x += step;
   }
   return x;
 }
@@ -22,7 +34,7 @@ export function dependentAdds(n: i32, step: i32): i32 {
  */
 export function scaleInPlace(x: usize, n: i32, factor: f32, reps: i32): void {
   const vf = f32x4.splat(factor);
-  const end = x + (<usize>n << 2);
+  const end = x + ((<usize>n) << 2);
   for (let r = 0; r < reps; r++) {
     for (let p = x; p < end; p += 16) v128.store(p, f32x4.mul(v128.load(p), vf));
   }

@@ -5,7 +5,14 @@
 // Stores the transpose of the 4×4 block whose rows are x0..x3: its row q, (x0[q], x1[q], x2[q], x3[q]),
 // goes to dst + q·stride bytes.
 // @ts-ignore: decorator
-@inline export function transpose4x4Store(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, stride: usize): void {
+@inline export function transpose4x4Store(
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  dst: usize,
+  stride: usize,
+): void {
   const low01 = f32x4.shuffle(x0, x1, 0, 4, 1, 5); // x0[0] x1[0] x0[1] x1[1]
   const high01 = f32x4.shuffle(x0, x1, 2, 6, 3, 7); // x0[2] x1[2] x0[3] x1[3]
   const low23 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);

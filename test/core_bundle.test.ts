@@ -2,6 +2,8 @@
 // resolve every import without a Node built-in, and no Node-only module (a file whose header begins
 // `// Node-only`) or Node-only package may end up in the bundle. And importing the core has no side
 // effects: in a fresh Node process, no backend is chosen and no V8 flag set until the first tensor.
+//
+// @backend-independent: bundles files and starts its own Node processes, each choosing its backend
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -26,7 +26,7 @@ const SKIPPED: Record<string, { reason: string; instead?: string }> = {
     reason: 'npm install fetches packages and rebuilds; the npm start part is run',
     instead: 'npm start',
   },
-  'npm test': { reason: 'runs this script itself, after the whole suite three times (minutes)' },
+  'npm test': { reason: 'runs this script itself, after the whole suite (minutes)' },
   'npx zerodl train --classes all --arch 784-500-100-10 --loss ce --optimizer adam --lr 0.001 --epochs 10 --batch 32 --init he --schedule cosine --name mlp10':
     { reason: 'ten epochs over 57,000 images (about 35 s); its options are checked against train --help' },
   'ZERODL_THREADS=1 npx zerodl train --classes all --model-config models/mnist_cnn.config.json --optimizer adam --lr 0.002 --schedule cosine --batch 64 --init he --epochs 20 --augment-shift 2 --augment-degrees 10 --augment-scale 0.1 --project models --name mnist_cnn --exist-ok':

@@ -1,8 +1,9 @@
 // The optimizer kernels of both backends (Momentum, the batch-1 outer-product Momentum, Adam's two
 // moments) flush their states: with no gradient a state decays to exactly 0, never to a subnormal; while
 // values are normal the result is, bit for bit, the unflushed update computed in float32 with one
-// rounding per operation (the model below). The wasm kernels run on the build ZERODL_SIMD selects
-// (`npm test` runs both).
+// rounding per operation (the model below). The wasm kernels run on both builds (simd128 and relaxed).
+//
+// @backend-independent: calls the kernels of backends it creates itself, never the installed one
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -11,14 +12,19 @@ import { Random } from '../util/random.js';
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { createWasmBackend } from './wasm/index.js';
+import { SIMD_LEVELS } from './wasm/module.js';
 
-const wasm = createWasmBackend({ threads: 1 });
-after(() => wasm.close());
+const wasmBuilds = SIMD_LEVELS.map((simd) => createWasmBackend({ threads: 1, simd }));
+after(() => Promise.all(wasmBuilds.map((wasm) => wasm.close())));
 
 /** Each backend with an allocator for its fast path (wasm: arrays in its memory, or it falls back). */
-const BACKENDS: { backend: Backend; allocate: (size: number) => Float32Array }[] = [
-  { backend: referenceBackend, allocate: (size) => new Float32Array(size) },
-  { backend: wasm, allocate: wasm.allocate },
+const BACKENDS: { name: string; backend: Backend; allocate: (size: number) => Float32Array }[] = [
+  { name: 'reference', backend: referenceBackend, allocate: (size) => new Float32Array(size) },
+  ...wasmBuilds.map((wasm) => ({
+    name: `wasm ${wasm.runtime.simd}`,
+    backend: wasm,
+    allocate: wasm.allocate,
+  })),
 ];
 
 const f = Math.fround;
@@ -128,8 +134,8 @@ function setUp(
   return { arrays, copies: arrays.map((array) => Float32Array.from(array)) };
 }
 
-for (const { backend, allocate } of BACKENDS) {
-  describe(`${backend.name}: optimizer states are flushed, never subnormal`, () => {
+for (const { name, backend, allocate } of BACKENDS) {
+  describe(`${name}: optimizer states are flushed, never subnormal`, () => {
     for (const kernel of CASES) {
       it(`${kernel.name}: while values are normal, bit for bit the unflushed float32 update`, () => {
         const rng = new Random(3);

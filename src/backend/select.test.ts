@@ -1,5 +1,7 @@
 // Backend selection: ZERODL_BACKEND-style settings pick the backend and where new tensors live;
 // bad settings are rejected with a message naming the variable.
+//
+// @backend-independent: installs each backend itself from explicit settings
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

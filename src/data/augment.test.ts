@@ -1,3 +1,5 @@
+// @backend-independent: image augmentation in plain JavaScript; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tensor } from '../tensor/tensor.js';

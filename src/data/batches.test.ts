@@ -1,3 +1,5 @@
+// @backend-independent: batching and shuffling; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Tensor } from '../tensor/tensor.js';

@@ -1,3 +1,5 @@
+// @backend-independent: image folder loading; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// @backend-independent: IDX file parsing; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// @backend-independent: image decoding and resizing; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// @backend-independent: MNIST file loading; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

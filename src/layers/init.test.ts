@@ -1,3 +1,5 @@
+// @backend-independent: weight initialisation draws numbers in plain JavaScript; no kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../util/random.js';

@@ -65,7 +65,7 @@ export interface BuildOptions {
  * that with Adam's state, and minutes per batch on one CPU thread. A larger number in model.json or
  * --model-config is a typo or a corrupt file, refused before anything is allocated.
  */
-export const MAX_ARCHITECTURE_VALUES = 2 ** 26;
+const MAX_ARCHITECTURE_VALUES = 2 ** 26;
 
 /**
  * Builds a Sequential from an architecture, checking every layer against the shape that reaches it.

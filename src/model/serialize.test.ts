@@ -1,3 +1,5 @@
+// @backend-independent: safetensors encoding and decoding; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// @backend-independent: rasterising and PNG encoding; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pngjs from 'pngjs';

@@ -1,3 +1,5 @@
+// @backend-independent: glyph tables and text widths; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FONT, glyph, textWidth } from './font.js';

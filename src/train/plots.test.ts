@@ -1,3 +1,5 @@
+// @backend-independent: plot drawing and PNG writing; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,5 @@
+// @backend-independent: progress bar text; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, ProgressBar } from './progress.js';

@@ -1,3 +1,5 @@
+// @backend-independent: run folder claiming and locking; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {

@@ -1,3 +1,5 @@
+// @backend-independent: learning-rate schedules are pure functions; no kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';

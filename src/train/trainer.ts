@@ -66,7 +66,7 @@ export interface TrainResult {
 const BEST_WEIGHTS = 'weights/best.safetensors';
 const PENDING_WEIGHTS = 'weights/best.new.safetensors';
 
-export const RESULTS_HEADER = 'epoch,train_loss,val_loss,val_accuracy,lr,seconds';
+const RESULTS_HEADER = 'epoch,train_loss,val_loss,val_accuracy,lr,seconds';
 
 /**
  * Trains `model` on `train` and writes the run folder as it goes. model.json is written once the

@@ -1,3 +1,5 @@
+// @backend-independent: file writing; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

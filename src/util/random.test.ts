@@ -1,3 +1,5 @@
+// @backend-independent: the seeded PRNG; no layer, model or kernel
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from './random.js';

@@ -1,5 +1,7 @@
 // The reference direct convolution and its weight gradient against their definitions through im2col +
 // gemm (the path strided convolutions take), over batches, and their documented examples.
+//
+// @backend-independent: calls the reference kernels directly, never the installed backend
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,7 @@
 // im2col / col2im: the documented layouts on literal examples, col2im as the exact adjoint of im2col
 // on odd sizes with stride and padding, a side-by-side column stride, and argument errors.
+//
+// @backend-independent: calls the reference kernels directly, never the installed backend
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -3,6 +3,8 @@
 // filters not a multiple of 4 or 8, taps not a multiple of 4, widths not a multiple of 8, padding 0–3,
 // kernels 1–5, offsets, fused LeakyReLU/ReLU slopes; arrays outside wasm memory; empty batches;
 // argument errors; on both builds of the kernels (SIMD128 and relaxed SIMD).
+//
+// @backend-independent: runs wasm backends it creates itself (both builds), never the installed one
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,7 @@
 // Parity of the wasm elementwise kernels (LeakyReLU forward/backward, sumRows, Momentum, SGD) with the
 // reference ones on random seeded sizes around the SIMD width; bad lengths throw before any write.
+//
+// @backend-independent: runs a wasm backend it creates itself, never the installed one
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

@@ -1,6 +1,8 @@
 // Parity of the wasm gemm with the reference gemm (the specification) on random seeded shapes, both
 // transposes, alpha/beta, offsets and padded leading dimensions, on both builds of the kernels (SIMD128
 // and relaxed SIMD); argument errors; allocation errors.
+//
+// @backend-independent: runs wasm backends it creates itself (both builds), never the installed one
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

@@ -1,5 +1,7 @@
 // Parity of the wasm im2col / col2im with the reference kernels (the specification): stride 1 and 2,
 // padding, odd sizes, offsets and a wide column stride, arrays in wasm memory and outside it.
+//
+// @backend-independent: runs a wasm backend it creates itself, never the installed one
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

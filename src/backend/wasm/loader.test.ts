@@ -1,5 +1,7 @@
 // The asynchronous loader browsers use (compileWasmRuntime, loadWasmBackend, useDefaultBackendAsync),
 // exercised in Node with the bytes of the built .wasm files, Responses and failed fetches.
+//
+// @backend-independent: loads and installs wasm backends itself from explicit settings
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -129,7 +129,7 @@ export interface WasmRuntime {
 }
 
 /** The memory limit the modules declare (assembly/build.mjs): 65536 pages = 4 GiB, the wasm32 maximum. */
-export const MAXIMUM_PAGES = 65536;
+const MAXIMUM_PAGES = 65536;
 const INITIAL_PAGES = 256;
 
 // (module (func (result v128) (i8x16.splat (i32.const 0)))): validates only where SIMD128 exists.
@@ -165,7 +165,7 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
  * behind a flag) this switches on V8's `--experimental-wasm-relaxed-simd` for the process before asking
  * again.
  */
-export function relaxedSimdSupported(): boolean {
+function relaxedSimdSupported(): boolean {
   if (!simdSupported()) return false;
   if (WebAssembly.validate(RELAXED_SIMD_PROBE)) return true;
   const v8 = nodeBuiltin<typeof import('node:v8')>('node:v8');
@@ -183,7 +183,7 @@ function simdLevel(choice: SimdChoice): SimdLevel {
 }
 
 /** True when a shared WebAssembly.Memory can be made (Node; browsers only when cross-origin isolated). */
-export function sharedMemorySupported(): boolean {
+function sharedMemorySupported(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;
   try {
     return (

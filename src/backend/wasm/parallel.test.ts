@@ -4,6 +4,8 @@
 // dot products and affine maps, the optimizer updates (Momentum, SGD, Adam, the batch-1 outer-product
 // Momentum: bit for bit, as the reference computes them in float32 too); argument errors. The pool's
 // far-cores rule is off, so that two threads really share these jobs wherever the vCPUs sit.
+//
+// @backend-independent: runs wasm backends it creates itself, never the installed one
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

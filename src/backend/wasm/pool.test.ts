@@ -1,6 +1,8 @@
 // Parity of the wasm max pooling with the reference kernel (the specification): stride ≠ kernel,
 // padding, odd sizes, ties, arrays in wasm memory and outside it; argument errors, and the backward's
 // refusal (on both backends) of argmax indices outside their own plane.
+//
+// @backend-independent: runs a wasm backend it creates itself, never the installed one
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

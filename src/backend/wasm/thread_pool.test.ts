@@ -1,6 +1,8 @@
 // The thread pool's policies: the backoff after stalls (StallBackoff: a lone stall skips the workers for
 // two calls, stalls in a row for 32, 64, … up to 256 calls, and a parallel call without a stall ends the
 // series), and sharing less while the two cores are far apart (its measured round trip between them).
+//
+// @backend-independent: runs wasm backends and thread pools it creates itself
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

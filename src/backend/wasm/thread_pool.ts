@@ -5,33 +5,33 @@
 
 import { instantiateKernels, nodeBuiltin, type WasmKernels, type WasmRuntime } from './module.js';
 
-// Control words (Int32 indices from the module's CONTROL_ADDRESS); worker.ts uses the same ones.
-export const GENERATION = 0;
-export const PACK_CLAIM = 1;
-export const PACK_DONE = 2;
-export const COMPUTE_CLAIM = 3;
-export const COMPUTE_DONE = 4;
-export const PACK_TOTAL = 5;
-export const COMPUTE_TOTAL = 6;
+// Control words (Int32 indices from the module's CONTROL_ADDRESS), used by the main thread and serveJobs.
+const GENERATION = 0;
+const PACK_CLAIM = 1;
+const PACK_DONE = 2;
+const COMPUTE_CLAIM = 3;
+const COMPUTE_DONE = 4;
+const PACK_TOTAL = 5;
+const COMPUTE_TOTAL = 6;
 /** Which job the compute chunks belong to: PACKED_GEMM (computeChunk) or PARALLEL_FOR (parallelChunk). */
-export const JOB_KIND = 7;
-export const PACKED_GEMM = 0;
-export const PARALLEL_FOR = 1;
+const JOB_KIND = 7;
+const PACKED_GEMM = 0;
+const PARALLEL_FOR = 1;
 /** Worker w's state word is STATE + w: IDLE, BUSY (running a job) or WRITING (the main thread posts one). */
-export const STATE = 8;
-export const IDLE = 0;
-export const BUSY = 1;
-export const WRITING = 2;
+const STATE = 8;
+const IDLE = 0;
+const BUSY = 1;
+const WRITING = 2;
 /**
  * The main thread writes PING and worker 1 copies it to PONG while it polls for jobs: the pool's probe
  * of how far apart the two cores are (ThreadPool.coreRoundTripNs). Each word on its own cache line.
  */
-export const PING = 32;
-export const PONG = 48;
+const PING = 32;
+const PONG = 48;
 /** 1 when the two threads of a two-thread pool claim chunks from opposite ends (see chunkOf). */
-export const TWO_ENDED = 64;
+const TWO_ENDED = 64;
 /** Words the control block spans (CONTROL_ADDRESS .. CONTROL_ADDRESS + 4·CONTROL_WORDS). */
-export const CONTROL_WORDS = 128;
+const CONTROL_WORDS = 128;
 
 /** What a worker thread is started with. */
 export interface WorkerSetup {
@@ -46,7 +46,7 @@ export interface WorkerSetup {
  * Claims pack chunks, waits until every pack chunk is done, then claims compute chunks: the same loop
  * on the main thread and in workers. A parallel-for job has no pack chunks.
  */
-export function takePart(kernels: WasmKernels, control: Int32Array, thread: number): void {
+function takePart(kernels: WasmKernels, control: Int32Array, thread: number): void {
   const packTotal = Atomics.load(control, PACK_TOTAL);
   const computeTotal = Atomics.load(control, COMPUTE_TOTAL);
   const twoEnded = Atomics.load(control, TWO_ENDED) === 1;
