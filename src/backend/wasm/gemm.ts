@@ -2,7 +2,9 @@
 // streaming kernel (few rows), the zero-skipping sparse-rows kernel (mostly-zero A) or the packed kernel,
 // on one thread or shared with the thread pool.
 
+import type { Backend } from '../backend.js';
 import { checkGemmArguments } from '../checks.js';
+import { callKernel } from './call.js';
 import type { WasmHeap } from './memory.js';
 import type { WasmKernels } from './module.js';
 import type { ThreadPool } from './thread_pool.js';
@@ -79,12 +81,23 @@ export interface GemmContext {
 }
 
 /**
- * C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as `Backend.gemm`, except that the
- * one-row streaming kernel, used for single rows and for mostly-zero A, skips zeros of A (as reference
- * BLAS skips zeros of B), so 0·Inf there gives 0, not NaN. Arrays outside wasm memory are copied into scratch space first (correct, but slower:
- * keep tensors in wasm memory).
+ * The wasm backend's gemm: C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as
+ * `Backend.gemm`, except that the one-row streaming kernel, used for single rows and for mostly-zero A,
+ * skips zeros of A (as reference BLAS skips zeros of B), so 0·Inf there gives 0, not NaN. Arrays
+ * outside wasm memory are copied into scratch space first (correct, but slower: keep tensors in wasm
+ * memory), so there is no reference fallback.
  */
-export function wasmGemm(
+export function wasmGemm(context: GemmContext): Backend['gemm'] {
+  return callKernel(context, 'gemm', {
+    // biome-ignore format: arguments grouped as (transposes, sizes), alpha, (A), (B), beta, (C)
+    check: (transA, transB, m, n, k, _alpha, a, aOffset, lda, b, bOffset, ldb, _beta, c, cOffset, ldc) =>
+      checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc),
+    run: (...args) => placeGemm(context, ...args),
+  });
+}
+
+// Picks the kernel and the threads for a checked product, copies foreign operands in and runs it.
+function placeGemm(
   context: GemmContext,
   transA: boolean,
   transB: boolean,
@@ -103,7 +116,6 @@ export function wasmGemm(
   cOffset: number,
   ldc: number,
 ): void {
-  checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
   const { heap, pool } = context;
   const kernels = context.kernels;

@@ -66,7 +66,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heap,
     threads: pool.threads,
     pool,
-    gemm: (...args) => wasmGemm(context, ...args),
+    gemm: wasmGemm(context),
     ...wasmIm2col(context),
     ...wasmConv2d(context),
     ...wasmPool(context),
