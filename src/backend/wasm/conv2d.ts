@@ -4,7 +4,7 @@
 // one parallel-for job over the batch's output rows (forward) or over (filter block, tap block) pairs
 // (weight gradient), so a batch costs two or three thread hand-offs rather than a few per image.
 
-import { checkConv2dArguments, checkConv2dWeightGradArguments } from '../checks.js';
+import { checkConv2dArguments, checkConv2dWeightGradArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/conv2d.js';
 import { callKernel, runJob } from './call.js';
 import type { GemmContext } from './gemm.js';
@@ -135,7 +135,10 @@ export function wasmConv2d(context: GemmContext) {
       ) {
         if (images === 0) return;
         const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-        const [outH, outW] = [paddedH - kernelSize + 1, paddedW - kernelSize + 1];
+        const [outH, outW] = [
+          windowOutputSize(height, kernelSize, 1, pad),
+          windowOutputSize(width, kernelSize, 1, pad),
+        ];
         const taps = channels * kernelSize * kernelSize;
         // scratch: padded images [images, C, paddedH, paddedW] | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
         const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
@@ -185,7 +188,8 @@ export function wasmConv2d(context: GemmContext) {
           return;
         }
         const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-        const pixels = (paddedH - kernelSize + 1) * (paddedW - kernelSize + 1);
+        const pixels =
+          windowOutputSize(height, kernelSize, 1, pad) * windowOutputSize(width, kernelSize, 1, pad);
         const filterBlocks = Math.ceil(filters / 8);
         const tapBlocks = Math.ceil(taps / 4);
         const items = filterBlocks * tapBlocks;

@@ -2,7 +2,7 @@
 // memory (split by channels over the thread pool when large), the reference kernels otherwise
 // (copying in would cost as much as the work itself).
 
-import { checkIm2colArguments } from '../checks.js';
+import { checkIm2colArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/im2col.js';
 import { callKernel } from './call.js';
 import type { GemmContext } from './gemm.js';
@@ -79,8 +79,8 @@ export function wasmIm2col(context: GemmContext) {
     channels *
     kernelSize *
     kernelSize *
-    windows(height, kernelSize, stride, pad) *
-    windows(width, kernelSize, stride, pad);
+    windowOutputSize(height, kernelSize, stride, pad) *
+    windowOutputSize(width, kernelSize, stride, pad);
   return {
     im2col: callKernel(context, 'im2col', {
       check: (
@@ -147,9 +147,4 @@ export function wasmIm2col(context: GemmContext) {
           columns.byteOffset + columnsOffset * 4, ldColumns, image.byteOffset + imageOffset * 4),
     }),
   };
-}
-
-// Window positions along one axis: ⌊(size + 2·pad − k) / stride⌋ + 1.
-function windows(size: number, kernelSize: number, stride: number, pad: number): number {
-  return Math.floor((size + 2 * pad - kernelSize) / stride) + 1;
 }
