@@ -8,7 +8,7 @@
 // Prints the machine (bench/machine.ts), then, per placement and policy, the median over blocks of each
 // workload's median time (ms); with --json, a machine line and one line per block carrying its fields.
 
-import { setBackend } from '../src/backend/backend.js';
+import { setBackend } from '../src/backend/active.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { loadWasmRuntime } from '../src/backend/wasm/module.js';
 import { buildModel } from '../src/model/architecture.js';

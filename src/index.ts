@@ -3,7 +3,8 @@
 
 import { useDefaultBackend } from './backend/select.js';
 
-export { type Backend, getBackend, setBackend } from './backend/backend.js';
+export { getBackend, setBackend } from './backend/active.js';
+export type { Backend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { type BackendSettings, useDefaultBackend, useDefaultBackendAsync } from './backend/select.js';
 export {
