@@ -3,7 +3,7 @@
 // the work into chunks and run them on the thread pool, or run the kernel here when that does not pay.
 
 import type { Backend } from '../backend.js';
-import type { GemmContext } from './gemm.js';
+import type { KernelHost } from './host.js';
 import type { JobWeight } from './thread_pool.js';
 
 /** What every kernel call gives: its argument checks and, for kernels that need wasm memory, the fallback. */
@@ -49,7 +49,7 @@ export type KernelCall<Args extends unknown[]> = ParallelForCall<Args> | StagedC
  * arguments.
  *
  * @example
- * const sgdUpdate = callKernel(context, 'sgdUpdate', {
+ * const sgdUpdate = callKernel(host, 'sgdUpdate', {
  *   check: (w, g) => checkSameLengths('sgdUpdate', w, g),
  *   inHeap: (w, g) => heap.contains(w) && heap.contains(g),
  *   reference: reference.sgdUpdate,
@@ -59,22 +59,22 @@ export type KernelCall<Args extends unknown[]> = ParallelForCall<Args> | StagedC
  * });
  */
 export function callKernel<Name extends KernelName>(
-  context: GemmContext,
+  host: KernelHost,
   name: Name,
   call: KernelCall<Parameters<Backend[Name]>>,
 ): Backend[Name] {
-  return wrap(context, name, call) as Backend[Name];
+  return wrap(host, name, call) as Backend[Name];
 }
 
 /** The Backend's kernel methods. */
 export type KernelName = Exclude<keyof Backend, 'name'>;
 
 function wrap<Args extends unknown[]>(
-  context: GemmContext,
+  host: KernelHost,
   name: string,
   call: KernelCall<Args>,
 ): (...args: Args) => void {
-  const { kernels, pool } = context;
+  const { kernels, pool } = host;
   const { inHeap, reference } = call;
   if ((inHeap === undefined) !== (reference === undefined))
     throw new Error(`callKernel(${name}): give both inHeap and reference, or neither`);
@@ -101,7 +101,7 @@ function wrap<Args extends unknown[]>(
  * Runs a parallel-for job that a `setup…` export described in `chunks` chunks (its return value): on the
  * pool, or here when it has a single chunk. For the stages of a StagedCall.
  */
-export function runJob(context: GemmContext, chunks: number): void {
-  if (chunks > 1) context.pool.runParallel(context.kernels, chunks);
-  else context.kernels.parallelChunk(0);
+export function runJob(host: KernelHost, chunks: number): void {
+  if (chunks > 1) host.pool.runParallel(host.kernels, chunks);
+  else host.kernels.parallelChunk(0);
 }

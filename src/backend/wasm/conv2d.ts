@@ -7,63 +7,7 @@
 import { checkConv2dArguments, checkConv2dWeightGradArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/conv2d.js';
 import { callKernel, runJob } from './call.js';
-import type { GemmContext } from './gemm.js';
-
-/** The convolution kernels the module exports (byte addresses). */
-export interface Conv2dKernels {
-  tapOffsets(channels: number, kernelSize: number, paddedH: number, paddedW: number, offsets: number): void;
-  packConvWeights(filters: number, taps: number, weights: number, panels: number): void;
-  /** padPlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
-  setupPadPlanes(
-    planes: number,
-    height: number,
-    width: number,
-    pad: number,
-    src: number,
-    dst: number,
-    chunks: number,
-  ): number;
-  /** conv2dRows as a parallel-for job over the batch's output rows. */
-  setupConv2d(
-    images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
-    filters: number,
-    kernelSize: number,
-    padded: number,
-    panels: number,
-    offsets: number,
-    bias: number,
-    y: number,
-    slope: number,
-    chunks: number,
-  ): number;
-  /** packGradientPanels as a parallel-for job over (image, 8-filter block) panels. */
-  setupPackGradientPanels(
-    images: number,
-    filters: number,
-    pixels: number,
-    dy: number,
-    panels: number,
-    chunks: number,
-  ): number;
-  /** conv2dWeightGradItems as a parallel-for job over (8-filter block, 4-tap block) pairs. */
-  setupConv2dWeightGrad(
-    images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
-    filters: number,
-    kernelSize: number,
-    padded: number,
-    offsets: number,
-    dyPanels: number,
-    sums: number,
-    dW: number,
-    chunks: number,
-  ): number;
-}
+import type { KernelHost } from './host.js';
 
 // Rounded up to a multiple of 16 bytes: sizes and addresses, so that every part of the scratch area stays
 // aligned for v128 loads.
@@ -78,8 +22,8 @@ function aligned(bytes: number): number {
  * const { conv2d } = wasmConv2d({ kernels: runtime.kernels, heap, pool });
  * conv2d(8, 1, 96, 96, 16, 3, 1, x, 0, W, b, y, 0); // y [8, 16, 96, 96]
  */
-export function wasmConv2d(context: GemmContext) {
-  const { kernels, heap, pool } = context;
+export function wasmConv2d(host: KernelHost) {
+  const { kernels, heap, pool } = host;
   // Copies `planes` H×W planes at byte address `x` into `padded` [planes, H + 2p, W + 2p] (zero border).
   const padPlanes = (
     planes: number,
@@ -90,10 +34,10 @@ export function wasmConv2d(context: GemmContext) {
     padded: number,
   ) => {
     const chunks = Math.min(planes, pool.chunksFor(planes * (height + 2 * pad) * (width + 2 * pad)));
-    runJob(context, kernels.setupPadPlanes(planes, height, width, pad, x, padded, chunks));
+    runJob(host, kernels.setupPadPlanes(planes, height, width, pad, x, padded, chunks));
   };
   return {
-    conv2d: callKernel(context, 'conv2d', {
+    conv2d: callKernel(host, 'conv2d', {
       check: (
         images: number,
         channels: number,
@@ -153,13 +97,13 @@ export function wasmConv2d(context: GemmContext) {
         // the work grows with the taps, not only with the output: weigh the output by its patch size
         const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
         // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
-        runJob(context, kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
+        runJob(host, kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
           padded, panels, offsets,
           bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
       },
     }),
 
-    conv2dWeightGrad: callKernel(context, 'conv2dWeightGrad', {
+    conv2dWeightGrad: callKernel(host, 'conv2dWeightGrad', {
       check: (
         images: number,
         channels: number,
@@ -205,7 +149,7 @@ export function wasmConv2d(context: GemmContext) {
         const panelItems = images * filterBlocks;
         const dyAt = dy.byteOffset + dyOffset * 4;
         const packChunks = Math.min(panelItems, pool.chunksFor(panelItems * pixels * 8));
-        runJob(context, kernels.setupPackGradientPanels(images, filters, pixels, dyAt, dyPanels, packChunks));
+        runJob(host, kernels.setupPackGradientPanels(images, filters, pixels, dyAt, dyPanels, packChunks));
         kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
         // A chunk is a run of tap blocks of one filter block: the filter block's dy panels stream through
         // once per chunk and serve all its tap blocks from L1. Chunks of fewer than about 8 tap blocks
@@ -215,7 +159,7 @@ export function wasmConv2d(context: GemmContext) {
         const chunks =
           wanted > 1 ? Math.max(pool.threads, Math.min(wanted, filterBlocks * Math.ceil(tapBlocks / 8))) : 1;
         // biome-ignore format: arguments grouped as (sizes), (padded images, offsets, dy panels, sums), dW, chunks
-        runJob(context, kernels.setupConv2dWeightGrad(images, channels, paddedH, paddedW, filters, kernelSize,
+        runJob(host, kernels.setupConv2dWeightGrad(images, channels, paddedH, paddedW, filters, kernelSize,
           padded, offsets, dyPanels, sums,
           dW.byteOffset, chunks));
       },

@@ -11,131 +11,10 @@ import {
 } from '../checks.js';
 import * as reference from '../reference/elementwise.js';
 import { callKernel } from './call.js';
-import type { GemmContext } from './gemm.js';
-
-/** The elementwise kernels the module exports (byte addresses, element counts). */
-export interface ElementwiseKernels {
-  leakyRelu(x: number, y: number, n: number, alpha: number): void;
-  leakyReluBackward(x: number, dy: number, dx: number, n: number, alpha: number): void;
-  sumRows(m: number, rows: number, cols: number, out: number): void;
-  momentumUpdate(w: number, v: number, g: number, n: number, lr: number, momentum: number): void;
-  momentumOuterUpdate(...args: OuterUpdateArguments): void;
-  /** momentumOuterUpdate split by rows of w and v; its parallel-for job. */
-  setupMomentumOuterUpdate(...args: [...OuterUpdateArguments, chunks: number]): number;
-  adamUpdate(
-    w: number,
-    m: number,
-    v: number,
-    g: number,
-    n: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-  ): void;
-  sgdUpdate(w: number, g: number, n: number, lr: number): void;
-  /** An optimizer update's parallel-for job (OPTIMIZER_KIND; assembly/parallel.ts). */
-  setupOptimizerUpdate(
-    optimizer: number,
-    w: number,
-    state: number,
-    g: number,
-    second: number,
-    n: number,
-    lr: number,
-    hyper1: number,
-    hyper2: number,
-    epsilon: number,
-    chunks: number,
-  ): number;
-  /** Rows [first, last) of y [images·channels, pixels] = values[row mod channels]. */
-  fillChannels(
-    values: number,
-    channels: number,
-    pixels: number,
-    y: number,
-    first: number,
-    last: number,
-  ): void;
-  /** out[c] = Σ_{n, p} m[n][c][p] for channels [first, last). */
-  sumChannels(
-    m: number,
-    images: number,
-    channels: number,
-    pixels: number,
-    out: number,
-    first: number,
-    last: number,
-  ): void;
-  // Parallel-for jobs (assembly/parallel.ts); each returns the chunk count.
-  setupLeakyRelu(
-    backward: number,
-    x: number,
-    yOrDy: number,
-    dx: number,
-    n: number,
-    alpha: number,
-    chunks: number,
-  ): number;
-  setupFillChannels(
-    values: number,
-    images: number,
-    channels: number,
-    pixels: number,
-    y: number,
-    chunks: number,
-  ): number;
-  setupSumChannels(
-    m: number,
-    images: number,
-    channels: number,
-    pixels: number,
-    out: number,
-    chunks: number,
-  ): number;
-  /** channelDot for channels [first, last); its parallel-for job. */
-  channelDot(...args: [...ChannelDotArguments, first: number, last: number]): void;
-  setupChannelDot(...args: [...ChannelDotArguments, chunks: number]): number;
-  /** affineChannels for rows [first, last) of out [images·channels, pixels]; its parallel-for job. */
-  affineChannels(
-    ...args: [...AffineAddresses, channels: number, pixels: number, out: number, first: number, last: number]
-  ): void;
-  setupAffineChannels(
-    ...args: [
-      ...AffineAddresses,
-      images: number,
-      channels: number,
-      pixels: number,
-      out: number,
-      chunks: number,
-    ]
-  ): number;
-}
+import type { KernelHost } from './host.js';
 
 /** setupOptimizerUpdate's `optimizer` argument. */
 const OPTIMIZER_KIND = { momentum: 0, sgd: 1, adam: 2 } as const;
-
-type ChannelDotArguments = [
-  a: number,
-  aShift: number,
-  b: number,
-  bShift: number,
-  images: number,
-  channels: number,
-  pixels: number,
-  out: number,
-];
-type AffineAddresses = [a: number, p: number, b: number, q: number, m: number, r: number];
-type OuterUpdateArguments = [
-  w: number,
-  v: number,
-  x: number,
-  dy: number,
-  rows: number,
-  cols: number,
-  lr: number,
-  momentum: number,
-];
 
 /**
  * The elementwise half of the wasm Backend, with the same contracts as the reference kernels.
@@ -144,8 +23,8 @@ type OuterUpdateArguments = [
  * const kernels = wasmElementwise({ kernels: runtime.kernels, heap, pool });
  * kernels.momentumUpdate(w, v, g, 0.01, 0.9);
  */
-export function wasmElementwise(context: GemmContext) {
-  const { kernels, heap } = context;
+export function wasmElementwise(host: KernelHost) {
+  const { kernels, heap } = host;
   const inWasm = (a: Float32Array, b: Float32Array, c?: Float32Array) =>
     heap.contains(a) && heap.contains(b) && (c === undefined || heap.contains(c));
   // An optimizer update over a large parameter (W1: 392k floats, each array read once) is shared with
@@ -167,7 +46,7 @@ export function wasmElementwise(context: GemmContext) {
       w.byteOffset, state?.byteOffset ?? 0, g.byteOffset, second?.byteOffset ?? 0, w.length,
       lr, hyper1, hyper2, epsilon, chunks);
   return {
-    leakyRelu: callKernel(context, 'leakyRelu', {
+    leakyRelu: callKernel(host, 'leakyRelu', {
       check: (x: Float32Array, y: Float32Array, _alpha: number) => checkSameLengths('leakyRelu', x, y),
       inHeap: (x, y) => inWasm(x, y),
       reference: reference.leakyRelu,
@@ -176,7 +55,7 @@ export function wasmElementwise(context: GemmContext) {
         kernels.setupLeakyRelu(0, x.byteOffset, y.byteOffset, 0, x.length, alpha, chunks),
       serial: (x, y, alpha) => kernels.leakyRelu(x.byteOffset, y.byteOffset, x.length, alpha),
     }),
-    leakyReluBackward: callKernel(context, 'leakyReluBackward', {
+    leakyReluBackward: callKernel(host, 'leakyReluBackward', {
       check: (x: Float32Array, dy: Float32Array, dx: Float32Array, _alpha: number) =>
         checkSameLengths('leakyReluBackward', x, dy, dx),
       inHeap: (x, dy, dx) => inWasm(x, dy, dx),
@@ -187,7 +66,7 @@ export function wasmElementwise(context: GemmContext) {
       serial: (x, dy, dx, alpha) =>
         kernels.leakyReluBackward(x.byteOffset, dy.byteOffset, dx.byteOffset, x.length, alpha),
     }),
-    fillChannels: callKernel(context, 'fillChannels', {
+    fillChannels: callKernel(host, 'fillChannels', {
       check: (values: Float32Array, images: number, channels: number, pixels: number, y: Float32Array) =>
         checkChannelArguments('fillChannels', y, images, channels, pixels, values),
       inHeap: (values, _images, _channels, _pixels, y) => inWasm(values, y),
@@ -199,7 +78,7 @@ export function wasmElementwise(context: GemmContext) {
       serial: (values, images, channels, pixels, y) =>
         kernels.fillChannels(values.byteOffset, channels, pixels, y.byteOffset, 0, images * channels),
     }),
-    sumChannels: callKernel(context, 'sumChannels', {
+    sumChannels: callKernel(host, 'sumChannels', {
       check: (m: Float32Array, images: number, channels: number, pixels: number, out: Float32Array) =>
         checkChannelArguments('sumChannels', m, images, channels, pixels, out),
       inHeap: (m, _images, _channels, _pixels, out) => inWasm(m, out),
@@ -211,7 +90,7 @@ export function wasmElementwise(context: GemmContext) {
       serial: (m, images, channels, pixels, out) =>
         kernels.sumChannels(m.byteOffset, images, channels, pixels, out.byteOffset, 0, channels),
     }),
-    channelDot: callKernel(context, 'channelDot', {
+    channelDot: callKernel(host, 'channelDot', {
       check: (
         a: Float32Array,
         aShift: Float32Array,
@@ -240,7 +119,7 @@ export function wasmElementwise(context: GemmContext) {
         kernels.channelDot(a.byteOffset, aShift.byteOffset, b.byteOffset, bShift.byteOffset,
           images, channels, pixels, out.byteOffset, 0, channels),
     }),
-    affineChannels: callKernel(context, 'affineChannels', {
+    affineChannels: callKernel(host, 'affineChannels', {
       check: (
         a: Float32Array,
         p: Float32Array,
@@ -267,14 +146,14 @@ export function wasmElementwise(context: GemmContext) {
         kernels.affineChannels(a.byteOffset, p.byteOffset, b.byteOffset, q.byteOffset, m.byteOffset, r.byteOffset,
           channels, pixels, out.byteOffset, 0, images * channels),
     }),
-    sumRows: callKernel(context, 'sumRows', {
+    sumRows: callKernel(host, 'sumRows', {
       check: (m: Float32Array, rows: number, cols: number, out: Float32Array) =>
         checkSumRowsArguments(m, rows, cols, out),
       inHeap: (m, _rows, _cols, out) => inWasm(m, out),
       reference: reference.sumRows,
       run: (m, rows, cols, out) => kernels.sumRows(m.byteOffset, rows, cols, out.byteOffset),
     }),
-    momentumUpdate: callKernel(context, 'momentumUpdate', {
+    momentumUpdate: callKernel(host, 'momentumUpdate', {
       check: (w: Float32Array, v: Float32Array, g: Float32Array, _lr: number, _momentum: number) =>
         checkSameLengths('momentumUpdate', w, v, g),
       inHeap: (w, v, g) => inWasm(w, v, g),
@@ -287,7 +166,7 @@ export function wasmElementwise(context: GemmContext) {
         kernels.momentumUpdate(w.byteOffset, v.byteOffset, g.byteOffset, w.length, lr, momentum),
     }),
     // W1 of the seed (392k floats, w and v read and written): two cores' caches move it faster than one.
-    momentumOuterUpdate: callKernel(context, 'momentumOuterUpdate', {
+    momentumOuterUpdate: callKernel(host, 'momentumOuterUpdate', {
       check: (
         w: Float32Array,
         v: Float32Array,
@@ -310,7 +189,7 @@ export function wasmElementwise(context: GemmContext) {
         kernels.momentumOuterUpdate(w.byteOffset, v.byteOffset, x.byteOffset, dy.byteOffset,
           x.length, dy.length, lr, momentum),
     }),
-    adamUpdate: callKernel(context, 'adamUpdate', {
+    adamUpdate: callKernel(host, 'adamUpdate', {
       check: (
         w: Float32Array,
         m: Float32Array,
@@ -335,7 +214,7 @@ export function wasmElementwise(context: GemmContext) {
         kernels.adamUpdate(w.byteOffset, m.byteOffset, v.byteOffset, g.byteOffset, w.length,
           lr, beta1, beta2, epsilon),
     }),
-    sgdUpdate: callKernel(context, 'sgdUpdate', {
+    sgdUpdate: callKernel(host, 'sgdUpdate', {
       check: (w: Float32Array, g: Float32Array, _lr: number) => checkSameLengths('sgdUpdate', w, g),
       inHeap: (w, g) => inWasm(w, g),
       reference: reference.sgdUpdate,

@@ -5,9 +5,7 @@
 import type { Backend } from '../backend.js';
 import { checkGemmArguments } from '../checks.js';
 import { callKernel } from './call.js';
-import type { WasmHeap } from './memory.js';
-import type { WasmKernels } from './module.js';
-import type { ThreadPool } from './thread_pool.js';
+import type { KernelHost } from './host.js';
 
 /** At most this many rows of C: stream B in place (packing would cost more than it saves). */
 const STREAMING_ROWS = 8;
@@ -73,13 +71,6 @@ const STREAMING_CHUNK_COLS = 32;
 /** Depth chunks per thread when threads share a streaming product along k. */
 const STREAMING_DEPTH_CHUNKS_PER_THREAD = 4;
 
-/** The pieces gemm works with: kernels, where tensors live, and the threads. */
-export interface GemmContext {
-  kernels: WasmKernels;
-  heap: WasmHeap;
-  pool: ThreadPool;
-}
-
 /**
  * The wasm backend's gemm: C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as
  * `Backend.gemm`, except that the one-row streaming kernel, used for single rows and for mostly-zero A,
@@ -87,18 +78,18 @@ export interface GemmContext {
  * outside wasm memory are copied into scratch space first (correct, but slower: keep tensors in wasm
  * memory), so there is no reference fallback.
  */
-export function wasmGemm(context: GemmContext): Backend['gemm'] {
-  return callKernel(context, 'gemm', {
+export function wasmGemm(host: KernelHost): Backend['gemm'] {
+  return callKernel(host, 'gemm', {
     // biome-ignore format: arguments grouped as (transposes, sizes), alpha, (A), (B), beta, (C)
     check: (transA, transB, m, n, k, _alpha, a, aOffset, lda, b, bOffset, ldb, _beta, c, cOffset, ldc) =>
       checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc),
-    run: (...args) => placeGemm(context, ...args),
+    run: (...args) => placeGemm(host, ...args),
   });
 }
 
 // Picks the kernel and the threads for a checked product, copies foreign operands in and runs it.
 function placeGemm(
-  context: GemmContext,
+  host: KernelHost,
   transA: boolean,
   transB: boolean,
   m: number,
@@ -117,8 +108,8 @@ function placeGemm(
   ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
-  const { heap, pool } = context;
-  const kernels = context.kernels;
+  const { heap, pool } = host;
+  const kernels = host.kernels;
   const flops = 2 * m * n * k;
   const sparseLimit = Math.floor(SPARSE_DENSITY * m * k);
   const sparseCandidate =

@@ -5,58 +5,7 @@
 import { checkIm2colArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/im2col.js';
 import { callKernel } from './call.js';
-import type { GemmContext } from './gemm.js';
-
-/** The im2col kernels the module exports (byte addresses of the first elements). */
-export interface Im2colKernels {
-  im2col(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    image: number,
-    columns: number,
-    ldColumns: number,
-  ): void;
-  col2im(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    columns: number,
-    ldColumns: number,
-    image: number,
-  ): void;
-  /** The same two as parallel-for jobs over channels (assembly/parallel.ts); return the chunk count. */
-  setupIm2col(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    image: number,
-    columns: number,
-    ldColumns: number,
-    chunks: number,
-  ): number;
-  setupCol2im(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    columns: number,
-    ldColumns: number,
-    image: number,
-    chunks: number,
-  ): number;
-}
+import type { KernelHost } from './host.js';
 
 /**
  * The im2col half of the wasm Backend, with the same contracts as the reference kernels.
@@ -65,8 +14,8 @@ export interface Im2colKernels {
  * const { im2col } = wasmIm2col({ kernels: runtime.kernels, heap, pool });
  * im2col(16, 48, 48, 3, 1, 1, x, 0, columns, 0, 48 * 48); // columns [144, 2304]
  */
-export function wasmIm2col(context: GemmContext) {
-  const { kernels, heap } = context;
+export function wasmIm2col(host: KernelHost) {
+  const { kernels, heap } = host;
   // floats written (im2col) or read (col2im): the columns, C·k·k rows of outH·outW
   const work = (
     channels: number,
@@ -82,7 +31,7 @@ export function wasmIm2col(context: GemmContext) {
     windowOutputSize(height, kernelSize, stride, pad) *
     windowOutputSize(width, kernelSize, stride, pad);
   return {
-    im2col: callKernel(context, 'im2col', {
+    im2col: callKernel(host, 'im2col', {
       check: (
         channels: number,
         height: number,
@@ -114,7 +63,7 @@ export function wasmIm2col(context: GemmContext) {
         kernels.im2col(channels, height, width, kernelSize, stride, pad,
           image.byteOffset + imageOffset * 4, columns.byteOffset + columnsOffset * 4, ldColumns),
     }),
-    col2im: callKernel(context, 'col2im', {
+    col2im: callKernel(host, 'col2im', {
       check: (
         channels: number,
         height: number,

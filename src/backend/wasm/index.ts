@@ -59,18 +59,18 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const runtime = options.runtime ?? loadWasmRuntime(options.simd);
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
   const pool = new ThreadPool(runtime, options.threads ?? 1);
-  const context = { kernels: runtime.kernels, heap, pool };
+  const host = { kernels: runtime.kernels, heap, pool };
   const backend: WasmBackend = {
     name: 'wasm',
     runtime,
     heap,
     threads: pool.threads,
     pool,
-    gemm: wasmGemm(context),
-    ...wasmIm2col(context),
-    ...wasmConv2d(context),
-    ...wasmPool(context),
-    ...wasmElementwise(context),
+    gemm: wasmGemm(host),
+    ...wasmIm2col(host),
+    ...wasmConv2d(host),
+    ...wasmPool(host),
+    ...wasmElementwise(host),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };

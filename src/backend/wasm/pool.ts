@@ -4,58 +4,7 @@
 import { checkMaxPoolArguments, checkMaxPoolBackwardArguments } from '../checks.js';
 import * as reference from '../reference/pool.js';
 import { callKernel } from './call.js';
-import type { GemmContext } from './gemm.js';
-
-/** The pooling kernels the module exports (byte addresses). */
-export interface PoolKernels {
-  maxPool2d(
-    planes: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    x: number,
-    y: number,
-    argmax: number,
-  ): void;
-  /** maxPool2d as a parallel-for job over planes (assembly/parallel.ts); returns the chunk count. */
-  setupMaxPool2d(
-    planes: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    x: number,
-    y: number,
-    argmax: number,
-    chunks: number,
-  ): number;
-  /** The backward's parallel-for job: planes of planeSize (dx) and outputSize (dy, argmax) floats. */
-  setupMaxPool2dBackward(
-    planes: number,
-    planeSize: number,
-    outputSize: number,
-    dy: number,
-    argmax: number,
-    dx: number,
-    chunks: number,
-  ): number;
-  /** The backward on planes [first, last) of `dxSize` floats in all (one thread's part). */
-  maxPool2dBackward(
-    planeSize: number,
-    outputSize: number,
-    dy: number,
-    argmax: number,
-    dx: number,
-    dxSize: number,
-    first: number,
-    last: number,
-  ): void;
-  /** The first argmax entry outside its own plane, or -1 (maxPool2dBackward's argument check, SIMD). */
-  firstArgmaxOutside(planes: number, outputSize: number, planeSize: number, argmax: number): number;
-}
+import type { KernelHost } from './host.js';
 
 /**
  * The pooling part of the wasm Backend, with the reference kernel's contract.
@@ -64,8 +13,8 @@ export interface PoolKernels {
  * const { maxPool2d } = wasmPool({ kernels: runtime.kernels, heap, pool });
  * maxPool2d(8 * 16, 96, 96, 2, 2, 0, x, y, argmax); // y [8, 16, 48, 48]
  */
-export function wasmPool(context: GemmContext) {
-  const { kernels, heap } = context;
+export function wasmPool(host: KernelHost) {
+  const { kernels, heap } = host;
   // The argmax scan of checkMaxPoolBackwardArguments, in wasm (argmax lives in wasm memory here).
   const firstArgmaxOutside = (argmax: Int32Array, outputSize: number, planeSize: number) =>
     kernels.firstArgmaxOutside(argmax.length / outputSize, outputSize, planeSize, argmax.byteOffset);
@@ -73,7 +22,7 @@ export function wasmPool(context: GemmContext) {
   const inWasm = (a: Float32Array, b: Float32Array, indices: Int32Array) =>
     heap.contains(a) && heap.contains(b) && heap.contains(indices);
   return {
-    maxPool2d: callKernel(context, 'maxPool2d', {
+    maxPool2d: callKernel(host, 'maxPool2d', {
       check: (
         planes: number,
         height: number,
@@ -101,7 +50,7 @@ export function wasmPool(context: GemmContext) {
           x.byteOffset, y.byteOffset, argmax.byteOffset),
     }),
     // the reference kernel runs the same check (only there: it reads all of argmax); here in SIMD
-    maxPool2dBackward: callKernel(context, 'maxPool2dBackward', {
+    maxPool2dBackward: callKernel(host, 'maxPool2dBackward', {
       check: (planes: number, dy: Float32Array, argmax: Int32Array, dx: Float32Array) =>
         checkMaxPoolBackwardArguments(planes, dy, argmax, dx, firstArgmaxOutside),
       inHeap: (_planes, dy, argmax, dx) => inWasm(dy, dx, argmax),
