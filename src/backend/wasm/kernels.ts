@@ -1,6 +1,67 @@
 // The hand-typed exports of the AssemblyScript module (assembly/index.ts): every kernel the wasm backend
-// calls, with pointers as byte addresses and sizes counting float32 elements (one file that imports
-// nothing, so that the loader, the pool and the wrappers share it without an import cycle).
+// calls, with pointers as byte addresses and sizes counting float32 elements. WASM_KERNEL_ARITY lists
+// the same names with their parameter counts; the compiler checks it against these interfaces and
+// kernels.test.ts checks it against the built module's exports, so neither can drift.
+
+/** Every function the module exports, with its parameter count. */
+// biome-ignore format: one export a line, in assembly/index.ts's order
+export const WASM_KERNEL_ARITY = {
+  leakyRelu: 4,
+  leakyReluBackward: 5,
+  sumRows: 4,
+  fillChannels: 6,
+  sumChannels: 7,
+  channelDot: 10,
+  affineChannels: 11,
+  momentumUpdate: 6,
+  sgdUpdate: 4,
+  momentumOuterUpdate: 8,
+  adamUpdate: 9,
+  setupPacked: 15,
+  splitDepth: 2,
+  packBInCompute: 1,
+  splitForThreads: 1,
+  setupStreaming: 15,
+  setupSparseRows: 15,
+  countNonzeros: 5,
+  packChunks: 0,
+  computeChunks: 0,
+  finishSplitK: 0,
+  packChunk: 1,
+  computeChunk: 2,
+  runPacked: 0,
+  gemmSmall: 13,
+  scaleC: 5,
+  im2col: 9,
+  col2im: 9,
+  maxPool2d: 9,
+  maxPool2dBackward: 8,
+  firstArgmaxOutside: 4,
+  parallelChunk: 1,
+  setupIm2col: 10,
+  setupCol2im: 10,
+  setupMaxPool2d: 10,
+  setupMaxPool2dBackward: 7,
+  setupLeakyRelu: 7,
+  setupFillChannels: 6,
+  setupSumChannels: 6,
+  setupChannelDot: 9,
+  setupAffineChannels: 11,
+  setupMomentumOuterUpdate: 9,
+  setupPadPlanes: 7,
+  setupConv2d: 13,
+  setupPackGradientPanels: 6,
+  setupConv2dWeightGrad: 12,
+  setupOptimizerUpdate: 11,
+  padPlanes: 7,
+  tapOffsets: 5,
+  packConvWeights: 4,
+  conv2dRows: 13,
+  packGradientPanels: 6,
+  conv2dWeightGradItems: 13,
+  dependentAdds: 2,
+  scaleInPlace: 4,
+} as const satisfies { readonly [Name in keyof WasmKernels]: Parameters<WasmKernels[Name]>['length'] };
 
 /** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
 export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKernels, PoolKernels {
@@ -107,6 +168,58 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
 
 /** The convolution kernels the module exports (byte addresses). */
 export interface Conv2dKernels {
+  // The single-thread bodies of the four jobs below (the jobs call them; exported for direct use).
+  /** Planes [first, last) of src [planes, H, W] into dst [planes, H + 2p, W + 2p] with a zero border. */
+  padPlanes(
+    height: number,
+    width: number,
+    pad: number,
+    src: number,
+    dst: number,
+    first: number,
+    last: number,
+  ): void;
+  /** Output rows [firstRow, lastRow) of the whole batch (see assembly/conv2d.ts). */
+  conv2dRows(
+    channels: number,
+    paddedH: number,
+    paddedW: number,
+    filters: number,
+    kernelSize: number,
+    padded: number,
+    panels: number,
+    offsets: number,
+    bias: number,
+    y: number,
+    slope: number,
+    firstRow: number,
+    lastRow: number,
+  ): void;
+  /** Items [first, last) of packing dy [n, F, pixels] into panels [n, ⌈F/8⌉, pixels, 8]. */
+  packGradientPanels(
+    filters: number,
+    pixels: number,
+    dy: number,
+    panels: number,
+    first: number,
+    last: number,
+  ): void;
+  /** Items [first, last) (8-filter block, 4-tap block) of the weight gradient. */
+  conv2dWeightGradItems(
+    images: number,
+    channels: number,
+    paddedH: number,
+    paddedW: number,
+    filters: number,
+    kernelSize: number,
+    padded: number,
+    offsets: number,
+    dyPanels: number,
+    sums: number,
+    dW: number,
+    first: number,
+    last: number,
+  ): void;
   tapOffsets(channels: number, kernelSize: number, paddedH: number, paddedW: number, offsets: number): void;
   packConvWeights(filters: number, taps: number, weights: number, panels: number): void;
   /** padPlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
