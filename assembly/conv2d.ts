@@ -1,7 +1,7 @@
 // Direct stride-1 convolution of a batch of CHW images for the wasm backend, forward and weight
 // gradient, without im2col columns. The images are copied once with their zero border (padPlanes).
 // Forward: the weights are packed into 4-filter panels and a 4-filter × 8-pixel register block (the
-// GEMM micro-kernel's shape, assembly/gemm.ts) reads its 8 pixels for each tap (c, ky, kx) straight from
+// GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8 pixels for each tap (c, ky, kx) straight from
 // the padded image; rows of output pixels are the parallel-for items. Weight gradient: dy is packed
 // into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap at p] over
 // every pixel of every image; (filter block, tap block) pairs are the items, so no two threads write

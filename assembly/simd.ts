@@ -1,5 +1,5 @@
 // SIMD128 building blocks shared by the kernels: the 4×4 transpose and the multiply-add of the kernels
-// that pack data into panels (assembly/gemm.ts, assembly/conv2d.ts), and the flush of subnormal values
+// that pack data into panels (assembly/gemm/packed.ts, assembly/conv2d.ts), and the flush of subnormal values
 // (assembly/elementwise.ts).
 
 // Stores the transpose of the 4×4 block whose rows are x0..x3: its row q, (x0[q], x1[q], x2[q], x3[q]),

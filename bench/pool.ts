@@ -1,6 +1,6 @@
 // The thread pool's placement policies compared in one process on two threads: blocks of each workload
 // run with the pool as shipped, with its far-cores rule off, and with its chunks claimed in claim order
-// instead of from both ends (thread_pool.ts: FAR_ROUND_TRIP_NS, chunkOf), the three alternating round
+// instead of from both ends (placement.ts: farCores, twoEnded; thread_pool.ts: chunkOf), the three alternating round
 // after round. Each block is labelled with the core-to-core round trip the pool measured after it. The
 // two vCPUs of these VMs move between cores that share an L3 (about 130 ns) and cores that do not
 // (about 520 ns) within minutes, so only blocks run side by side compare; separate processes do not.
@@ -8,7 +8,7 @@
 // Prints the machine (bench/machine.ts), then, per placement and policy, the median over blocks of each
 // workload's median time (ms); with --json, a machine line and one line per block carrying its fields.
 
-import { setBackend } from '../src/backend/backend.js';
+import { setBackend } from '../src/backend/active.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { loadWasmRuntime } from '../src/backend/wasm/module.js';
 import { buildModel } from '../src/model/architecture.js';
@@ -24,9 +24,9 @@ import { CONV_BENCH_ARCHITECTURE, loadMnist3, rows } from './workloads.js';
 const FAR_NS = 300;
 
 const POLICIES = {
-  'as shipped': { farPolicy: true, twoEnded: true },
-  'far rule off': { farPolicy: false, twoEnded: true },
-  'claims in order': { farPolicy: true, twoEnded: false },
+  'as shipped': { farCores: true, twoEnded: true },
+  'far rule off': { farCores: false, twoEnded: true },
+  'claims in order': { farCores: true, twoEnded: false },
 } as const;
 type Policy = keyof typeof POLICIES;
 
@@ -117,7 +117,7 @@ function main(): void {
   const blocks = new Map<string, Map<Policy, Map<string, number[]>>>();
   for (let round = 0; round < rounds; round++) {
     for (const policy of Object.keys(POLICIES) as Policy[]) {
-      Object.assign(wasm.pool, POLICIES[policy]);
+      Object.assign(wasm.pool.policy, POLICIES[policy]);
       const times = workloads.map(([name, fn, calls]) => [name, timeCalls(fn, calls)] as const);
       const roundTripNs = Math.round(wasm.pool.coreRoundTripNs);
       const placement = roundTripNs > FAR_NS ? 'far' : 'near';

@@ -3,7 +3,8 @@
 // importing it has no side effects: the first tensor or kernel chooses the backend (useDefaultBackend).
 // Files, folders, data sets, training runs, plots and images are the Node entry's (node.ts).
 
-export { type Backend, getBackend, setBackend } from './backend/backend.js';
+export { getBackend, setBackend } from './backend/active.js';
+export type { Backend } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { type BackendSettings, useDefaultBackend, useDefaultBackendAsync } from './backend/select.js';
 export {

@@ -3,7 +3,8 @@
 // layer, a model or an optimizer through the installed backend fails instead of quietly testing one
 // backend only. Tensors stay in ordinary JavaScript memory.
 
-import { type Backend, setBackend } from '../src/backend/backend.js';
+import { setBackend } from '../src/backend/active.js';
+import type { Backend } from '../src/backend/backend.js';
 import { referenceBackend } from '../src/backend/reference/index.js';
 
 const kernels = Object.keys(referenceBackend).filter((key) => key !== 'name');

@@ -9,7 +9,7 @@
 //   node tools/biome_assembly.mjs [--write]
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,8 @@ const config = {
 };
 
 const work = mkdtempSync(join(tmpdir(), 'zerodl-biome-assembly-'));
-const names = readdirSync(join(root, 'assembly'))
+// relative paths such as gemm.ts or gemm/packed.ts (the kernels may sit in sub-folders)
+const names = readdirSync(join(root, 'assembly'), { recursive: true })
   .filter((name) => name.endsWith('.ts'))
   .sort();
 const biomeCheck = (fix) =>
@@ -46,8 +47,10 @@ const biomeCheck = (fix) =>
 let status = 0;
 try {
   writeFileSync(join(work, 'biome.json'), JSON.stringify(config));
-  for (const name of names)
+  for (const name of names) {
+    mkdirSync(dirname(join(work, name)), { recursive: true });
     writeFileSync(join(work, name), hide(readFileSync(join(root, 'assembly', name), 'utf8')));
+  }
   if (write) {
     biomeCheck(true);
     for (const name of names) {
@@ -61,7 +64,7 @@ try {
   const result = biomeCheck(false);
   status = result.status ?? 1;
   if (status !== 0) {
-    const report = `${result.stdout}${result.stderr}`.replace(/^(\w+\.ts)\b/gm, 'assembly/$1');
+    const report = `${result.stdout}${result.stderr}`.replace(/^([\w/]+\.ts)\b/gm, 'assembly/$1');
     console.error(report.trim());
     console.error('tools/biome_assembly.mjs: findings in assembly/ (npm run format fixes what biome can)');
   } else console.error(`tools/biome_assembly.mjs: ${names.length} assembly files checked`);

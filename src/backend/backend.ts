@@ -1,8 +1,6 @@
 // The Backend interface: the numeric kernels every backend provides (darknet/BLAS style, offsets
-// instead of views), and the active-backend switch.
-
-import { firstUse, firstUseDone } from '../util/first_use.js';
-import { referenceBackend } from './reference/index.js';
+// instead of views). Only the interface: which backend layers call lives in active.ts, so that this
+// file imports nothing and every backend can import it without a cycle.
 
 /** The numeric kernels of a backend. All arrays are row-major Float32Array. */
 export interface Backend {
@@ -214,24 +212,4 @@ export interface Backend {
 
   /** Plain SGD in place: w −= lr·g. */
   sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void;
-}
-
-let active: Backend | undefined;
-
-/**
- * The backend layers call. Until `setBackend` (or `useDefaultBackend`) chooses one, the first call
- * chooses the default (util/first_use.ts; the reference backend when nothing is registered there).
- */
-export function getBackend(): Backend {
-  if (active === undefined) {
-    firstUse();
-    active ??= referenceBackend;
-  }
-  return active;
-}
-
-/** Makes `backend` the one layers call from now on. */
-export function setBackend(backend: Backend): void {
-  active = backend;
-  firstUseDone();
 }

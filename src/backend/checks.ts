@@ -1,6 +1,42 @@
-// Argument checks shared by every backend's kernels: they run before any memory is touched.
+// Argument checks shared by every backend's kernels: they run before any memory is touched. Every
+// check is built from four primitives: checkSize (a whole number ≥ a minimum), checkInside (a slice
+// fits its array), shapeMismatch (the error for arrays whose lengths disagree with the sizes) and
+// windowOutputSize (the sliding-window formula the layers use too). They allocate nothing unless they
+// throw: gemm and the elementwise kernels run them every layer step.
 
 import { ShapeError } from '../util/errors.js';
+
+/**
+ * Window positions along one axis of `size` padded by `pad` on both sides: ⌊(size + 2·pad − k) /
+ * stride⌋ + 1 (a last window that does not fit whole is left out, as PyTorch and darknet do). The one
+ * output-size formula of conv2d, im2col and pooling, kernels and layers alike.
+ *
+ * @example
+ * windowOutputSize(7, 3, 2, 1); // 4
+ */
+export function windowOutputSize(size: number, kernelSize: number, stride: number, pad: number): number {
+  return Math.floor((size + 2 * pad - kernelSize) / stride) + 1;
+}
+
+/** Throws a ShapeError naming the kernel unless `value` (the argument `name`) is a whole number ≥ `minimum`. */
+export function checkSize(kernel: string, name: string, value: number, minimum = 0): void {
+  if (!Number.isInteger(value) || value < minimum)
+    throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
+}
+
+/**
+ * Throws a ShapeError unless `array` holds at least `needed` elements: the end of the slice `what`
+ * (e.g. "A (3×4, ld 4, offset 2)") that the kernel reads or writes.
+ */
+export function checkInside(kernel: string, what: string, needed: number, array: ArrayLike<number>): void {
+  if (needed > array.length)
+    throw new ShapeError(`${kernel}: ${what} needs ${needed} elements but its array holds ${array.length}`);
+}
+
+/** The ShapeError for arrays whose lengths do not match the sizes: what was expected, what came. */
+export function shapeMismatch(kernel: string, expected: string, received: string): ShapeError {
+  return new ShapeError(`${kernel}: expected ${expected}, received ${received}`);
+}
 
 /**
  * Checks gemm's sizes, offsets and leading dimensions against the arrays, before any memory is touched.
@@ -22,22 +58,16 @@ export function checkGemmArguments(
   cOffset: number,
   ldc: number,
 ): void {
-  checkCount('m', m);
-  checkCount('n', n);
-  checkCount('k', k);
-  checkCount('aOffset', aOffset);
-  checkCount('bOffset', bOffset);
-  checkCount('cOffset', cOffset);
+  checkSize('gemm', 'm', m);
+  checkSize('gemm', 'n', n);
+  checkSize('gemm', 'k', k);
+  checkSize('gemm', 'aOffset', aOffset);
+  checkSize('gemm', 'bOffset', bOffset);
+  checkSize('gemm', 'cOffset', cOffset);
   // A as stored is (transA ? k×m : m×k); its rows are lda apart.
   checkMatrix('A', a, aOffset, lda, transA ? k : m, transA ? m : k);
   checkMatrix('B', b, bOffset, ldb, transB ? n : k, transB ? k : n);
   checkMatrix('C', c, cOffset, ldc, m, n);
-}
-
-// Checked one by one rather than in a loop over pairs: gemm runs every layer step, and this allocates nothing.
-function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0)
-    throw new ShapeError(`gemm: ${name} = ${value} must be a whole number >= 0`);
 }
 
 function checkMatrix(
@@ -55,11 +85,8 @@ function checkMatrix(
   }
   if (rows === 0 || cols === 0) return;
   const end = offset + (rows - 1) * ld + cols;
-  if (end > array.length) {
-    throw new ShapeError(
-      `gemm: ${name} (${rows}×${cols}, ld ${ld}, offset ${offset}) needs ${end} elements but its array holds ${array.length}`,
-    );
-  }
+  if (end > array.length)
+    checkInside('gemm', `${name} (${rows}×${cols}, ld ${ld}, offset ${offset})`, end, array);
 }
 
 /**
@@ -75,13 +102,12 @@ export function checkSameLengths(kernel: string, a: Float32Array, b: Float32Arra
 
 /** Checks sumRows' sizes: `m` holds rows·cols values and `out` holds cols. */
 export function checkSumRowsArguments(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-    throw new ShapeError(`sumRows: rows = ${rows} and cols = ${cols} must be whole numbers >= 0`);
-  }
+  checkSize('sumRows', 'rows', rows);
+  checkSize('sumRows', 'cols', cols);
   if (m.length !== rows * cols || out.length !== cols) {
-    throw new ShapeError(
-      `sumRows: expected a ${rows}×${cols} matrix (${rows * cols} values) and ${cols} outputs, received ${m.length} and ${out.length}`,
-    );
+    // biome-ignore format: the message
+    throw shapeMismatch('sumRows', `a ${rows}×${cols} matrix (${rows * cols} values) and ${cols} outputs`,
+      `${m.length} and ${out.length}`);
   }
 }
 
@@ -103,29 +129,16 @@ export function checkIm2colArguments(
   columnsOffset: number,
   ldColumns: number,
 ): { outH: number; outW: number } {
-  const { outH, outW } = checkImageWindow(
-    kernel,
-    channels,
-    height,
-    width,
-    kernelSize,
-    stride,
-    pad,
-    image,
-    imageOffset,
-  );
-  if (!Number.isInteger(columnsOffset) || columnsOffset < 0)
-    throw new ShapeError(`${kernel}: columnsOffset = ${columnsOffset} must be a whole number >= 0`);
+  // biome-ignore format: arguments grouped as (sizes), (image)
+  const { outH, outW } = checkImageWindow(kernel, 1, channels, height, width, kernelSize, stride, pad,
+    image, imageOffset);
+  checkSize(kernel, 'columnsOffset', columnsOffset);
   if (!Number.isInteger(ldColumns) || ldColumns < outH * outW) {
     throw new ShapeError(`${kernel}: ldColumns = ${ldColumns} is smaller than outH·outW = ${outH * outW}`);
   }
   const rows = channels * kernelSize * kernelSize;
-  const columnsEnd = columnsOffset + (rows - 1) * ldColumns + outH * outW;
-  if (columnsEnd > columns.length) {
-    throw new ShapeError(
-      `${kernel}: the columns (${rows}×${outH * outW}, ld ${ldColumns}, offset ${columnsOffset}) need ${columnsEnd} elements but their array holds ${columns.length}`,
-    );
-  }
+  const what = `the columns (${rows}×${outH * outW}, ld ${ldColumns}, offset ${columnsOffset})`;
+  checkInside(kernel, what, columnsOffset + (rows - 1) * ldColumns + outH * outW, columns);
   return { outH, outW };
 }
 
@@ -151,26 +164,14 @@ export function checkConv2dArguments(
   slope = 1,
 ): { outH: number; outW: number } {
   if (!(slope >= 0 && slope <= 1)) throw new ShapeError(`conv2d: slope = ${slope} must lie in [0, 1]`);
-  const { outH, outW } = checkBatchWindow(
-    'conv2d',
-    images,
-    channels,
-    height,
-    width,
-    kernelSize,
-    pad,
-    x,
-    xOffset,
-  );
-  checkWholeNumbers('conv2d', [
-    ['filters', filters, 1],
-    ['yOffset', yOffset, 0],
-  ]);
-  checkLengths('conv2d', [
-    ['W', filters * channels * kernelSize * kernelSize, weights],
-    ['bias', filters, bias],
-    ['y', yOffset + images * filters * outH * outW, y],
-  ]);
+  // biome-ignore format: arguments grouped as (sizes), (x)
+  const { outH, outW } = checkImageWindow('conv2d', images, channels, height, width, kernelSize, 1, pad,
+    x, xOffset);
+  checkSize('conv2d', 'filters', filters, 1);
+  checkSize('conv2d', 'yOffset', yOffset);
+  checkInside('conv2d', 'W', filters * channels * kernelSize * kernelSize, weights);
+  checkInside('conv2d', 'bias', filters, bias);
+  checkInside('conv2d', 'y', yOffset + images * filters * outH * outW, y);
   return { outH, outW };
 }
 
@@ -193,62 +194,21 @@ export function checkConv2dWeightGradArguments(
   dW: Float32Array,
 ): { outH: number; outW: number } {
   const kernel = 'conv2dWeightGrad';
-  const { outH, outW } = checkBatchWindow(
-    kernel,
-    images,
-    channels,
-    height,
-    width,
-    kernelSize,
-    pad,
-    x,
-    xOffset,
-  );
-  checkWholeNumbers(kernel, [
-    ['filters', filters, 1],
-    ['dyOffset', dyOffset, 0],
-  ]);
-  checkLengths(kernel, [
-    ['dy', dyOffset + images * filters * outH * outW, dy],
-    ['dW', filters * channels * kernelSize * kernelSize, dW],
-  ]);
+  // biome-ignore format: arguments grouped as (sizes), (x)
+  const { outH, outW } = checkImageWindow(kernel, images, channels, height, width, kernelSize, 1, pad,
+    x, xOffset);
+  checkSize(kernel, 'filters', filters, 1);
+  checkSize(kernel, 'dyOffset', dyOffset);
+  checkInside(kernel, 'dy', dyOffset + images * filters * outH * outW, dy);
+  checkInside(kernel, 'dW', filters * channels * kernelSize * kernelSize, dW);
   return { outH, outW };
 }
 
-// The image window check (stride 1) for a batch: `images` ≥ 0 images of channels×height×width from xOffset.
-function checkBatchWindow(
-  kernel: string,
-  images: number,
-  channels: number,
-  height: number,
-  width: number,
-  kernelSize: number,
-  pad: number,
-  x: Float32Array,
-  xOffset: number,
-): { outH: number; outW: number } {
-  checkWholeNumbers(kernel, [['images', images, 0]]);
-  return checkImageWindow(kernel, channels, height, width, kernelSize, 1, pad, x, xOffset, images);
-}
-
-function checkWholeNumbers(kernel: string, values: readonly (readonly [string, number, number])[]): void {
-  for (const [name, value, minimum] of values) {
-    if (!Number.isInteger(value) || value < minimum)
-      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
-  }
-}
-
-function checkLengths(kernel: string, arrays: readonly (readonly [string, number, Float32Array])[]): void {
-  for (const [name, needed, array] of arrays) {
-    if (needed > array.length)
-      throw new ShapeError(`${kernel}: ${name} needs ${needed} elements but its array holds ${array.length}`);
-  }
-}
-
-// Checks the sizes of a k×k window sliding over `images` CHW images from imageOffset (im2col, pooling,
-// conv2d); returns the output size.
+// Checks the sizes of a k×k window sliding over `images` CHW images from imageOffset (im2col with one
+// image, conv2d with a batch); returns the output size.
 function checkImageWindow(
   kernel: string,
+  images: number,
   channels: number,
   height: number,
   width: number,
@@ -257,35 +217,28 @@ function checkImageWindow(
   pad: number,
   image: Float32Array,
   imageOffset: number,
-  images = 1,
 ): { outH: number; outW: number } {
-  checkWholeNumbers(kernel, [
-    ['channels', channels, 1],
-    ['height', height, 1],
-    ['width', width, 1],
-    ['kernelSize', kernelSize, 1],
-    ['stride', stride, 1],
-    ['pad', pad, 0],
-    ['imageOffset', imageOffset, 0],
-  ]);
+  checkSize(kernel, 'images', images);
+  checkSize(kernel, 'channels', channels, 1);
+  checkSize(kernel, 'height', height, 1);
+  checkSize(kernel, 'width', width, 1);
+  checkSize(kernel, 'kernelSize', kernelSize, 1);
+  checkSize(kernel, 'stride', stride, 1);
+  checkSize(kernel, 'pad', pad);
+  checkSize(kernel, 'imageOffset', imageOffset);
   if (height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
     throw new ShapeError(
       `${kernel}: a ${kernelSize}×${kernelSize} kernel does not fit a ${height}×${width} image with pad ${pad}`,
     );
   }
-  const imageEnd = imageOffset + images * channels * height * width;
-  if (imageEnd > image.length) {
-    const what =
-      images === 1
-        ? `the image (${channels}×${height}×${width}`
-        : `x (${images} images of ${channels}×${height}×${width}`;
-    throw new ShapeError(
-      `${kernel}: ${what} at offset ${imageOffset}) needs ${imageEnd} elements but its array holds ${image.length}`,
-    );
-  }
+  const what =
+    images === 1
+      ? `the image (${channels}×${height}×${width} at offset ${imageOffset})`
+      : `x (${images} images of ${channels}×${height}×${width} at offset ${imageOffset})`;
+  checkInside(kernel, what, imageOffset + images * channels * height * width, image);
   return {
-    outH: Math.floor((height + 2 * pad - kernelSize) / stride) + 1,
-    outW: Math.floor((width + 2 * pad - kernelSize) / stride) + 1,
+    outH: windowOutputSize(height, kernelSize, stride, pad),
+    outW: windowOutputSize(width, kernelSize, stride, pad),
   };
 }
 
@@ -319,33 +272,28 @@ export function checkMaxPoolArguments(
   y: Float32Array,
   argmax: Int32Array,
 ): { outH: number; outW: number } {
-  for (const [name, value, minimum] of [
-    ['planes', planes, 0],
-    ['height', height, 1],
-    ['width', width, 1],
-    ['kernelSize', kernelSize, 1],
-    ['stride', stride, 1],
-    ['pad', pad, 0],
-  ] as const) {
-    if (!Number.isInteger(value) || value < minimum)
-      throw new ShapeError(`maxPool2d: ${name} = ${value} must be a whole number >= ${minimum}`);
-  }
+  checkSize('maxPool2d', 'planes', planes);
+  checkSize('maxPool2d', 'height', height, 1);
+  checkSize('maxPool2d', 'width', width, 1);
+  checkSize('maxPool2d', 'kernelSize', kernelSize, 1);
+  checkSize('maxPool2d', 'stride', stride, 1);
+  checkSize('maxPool2d', 'pad', pad);
   // pad < kernelSize keeps every clipped window non-empty (layers allow at most kernelSize / 2)
   if (pad >= kernelSize || height + 2 * pad < kernelSize || width + 2 * pad < kernelSize) {
     throw new ShapeError(
       `maxPool2d: a ${kernelSize}×${kernelSize} window with pad ${pad} does not fit a ${height}×${width} plane`,
     );
   }
-  const outH = Math.floor((height + 2 * pad - kernelSize) / stride) + 1;
-  const outW = Math.floor((width + 2 * pad - kernelSize) / stride) + 1;
+  const outH = windowOutputSize(height, kernelSize, stride, pad);
+  const outW = windowOutputSize(width, kernelSize, stride, pad);
   if (
     x.length !== planes * height * width ||
     y.length !== planes * outH * outW ||
     argmax.length !== y.length
   ) {
-    throw new ShapeError(
-      `maxPool2d: expected x of ${planes * height * width}, y and argmax of ${planes * outH * outW} elements, received ${x.length}, ${y.length}, ${argmax.length}`,
-    );
+    // biome-ignore format: the message
+    throw shapeMismatch('maxPool2d', `x of ${planes * height * width}, y and argmax of ${planes * outH * outW} elements`,
+      `${x.length}, ${y.length}, ${argmax.length}`);
   }
   return { outH, outW };
 }
@@ -362,18 +310,13 @@ export function checkChannelArguments(
   pixels: number,
   values: Float32Array,
 ): void {
-  for (const [name, value] of [
-    ['images', images],
-    ['channels', channels],
-    ['pixels', pixels],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0)
-      throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= 0`);
-  }
+  checkSize(kernel, 'images', images);
+  checkSize(kernel, 'channels', channels);
+  checkSize(kernel, 'pixels', pixels);
   if (tensor.length !== images * channels * pixels || values.length !== channels) {
-    throw new ShapeError(
-      `${kernel}: expected a [${images}, ${channels}, ${pixels}] tensor (${images * channels * pixels} values) and ${channels} channel values, received ${tensor.length} and ${values.length}`,
-    );
+    // biome-ignore format: the message
+    throw shapeMismatch(kernel, `a [${images}, ${channels}, ${pixels}] tensor (${images * channels * pixels} values) and ${channels} channel values`,
+      `${tensor.length} and ${values.length}`);
   }
 }
 
@@ -411,13 +354,11 @@ export function checkMaxPoolBackwardArguments(
   dx: Float32Array,
   firstOutside: (argmax: Int32Array, outputSize: number, planeSize: number) => number = firstArgmaxOutside,
 ): void {
-  if (!Number.isInteger(planes) || planes < 1) {
-    throw new ShapeError(`maxPool2dBackward: planes = ${planes} must be a whole number >= 1`);
-  }
+  checkSize('maxPool2dBackward', 'planes', planes, 1);
   if (argmax.length !== dy.length || dy.length % planes !== 0 || dx.length % planes !== 0) {
-    throw new ShapeError(
-      `maxPool2dBackward: expected argmax as long as dy, and dy and dx of ${planes} planes each, received dy ${dy.length}, argmax ${argmax.length}, dx ${dx.length}`,
-    );
+    // biome-ignore format: the message
+    throw shapeMismatch('maxPool2dBackward', `argmax as long as dy, and dy and dx of ${planes} planes each`,
+      `dy ${dy.length}, argmax ${argmax.length}, dx ${dx.length}`);
   }
   // One pass over argmax, two compares per entry (the kernel's scatter does more per entry). An index
   // outside its plane would be lost (outside dx) or, on several threads, race with another plane's writes.

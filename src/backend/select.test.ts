@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
-import { getBackend } from './backend.js';
+import { getBackend } from './active.js';
 import { useDefaultBackend } from './select.js';
 
 after(() => {

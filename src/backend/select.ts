@@ -8,7 +8,8 @@
 import { setFloat32Allocator } from '../tensor/storage.js';
 import { ValueError } from '../util/errors.js';
 import { onFirstUse } from '../util/first_use.js';
-import { type Backend, setBackend } from './backend.js';
+import { setBackend } from './active.js';
+import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { createWasmBackend, loadWasmBackend, type WasmBackend, wasmBackendAvailable } from './wasm/index.js';
 import type { SimdChoice, WasmSource } from './wasm/module.js';

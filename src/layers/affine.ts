@@ -1,7 +1,7 @@
 // Affine (fully connected) layer: y = x·W + b, with W [in, out] and b [1, out] as in the seed.
 // Backward: dW = xᵀ·dy, db = Σₙ dy (summed over the batch), dx = dy·Wᵀ.
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { reuseOrAllocateMatrix, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../util/errors.js';
 import { Random } from '../util/random.js';

@@ -3,7 +3,7 @@
 // The passes over the data are backend kernels (per-channel sums and affine maps); the per-channel
 // arithmetic between them is here.
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 import { flushSubnormal } from '../util/float32.js';

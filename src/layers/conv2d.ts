@@ -3,7 +3,7 @@
 // (darknet/Caffe): columns [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two
 // gemms and col2im.
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';

@@ -1,6 +1,6 @@
 // Leaky ReLU: y = x for x > 0, alpha·x otherwise (the seed uses alpha = 0.1).
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { Activation } from './activation.js';

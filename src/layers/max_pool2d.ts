@@ -1,7 +1,7 @@
 // Max pooling on NCHW images: y = the largest value in each k×k window (padding never wins);
 // backward sends each dy to the input element that was the maximum (first one on ties).
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import type { Mode } from './layer.js';
 import { Pool2d, type PoolOptions } from './pool2d.js';

@@ -1,6 +1,6 @@
 // ReLU: y = max(0, x), run as LeakyReLU with alpha = 0 (the backend's SIMD kernels).
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Activation } from './activation.js';
 

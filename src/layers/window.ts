@@ -1,6 +1,7 @@
 // Shape rules shared by the sliding-window layers (Conv2d, MaxPool2d, AvgPool2d): NCHW input checks
-// and outH = ⌊(H + 2·pad − k) / stride⌋ + 1, with ShapeErrors that name the layer and the shapes.
+// and the output size (windowOutputSize, the formula the kernels use too), with ShapeErrors that name the layer and the shapes.
 
+import { windowOutputSize } from '../backend/checks.js';
 import { formatShape, ShapeError, ValueError } from '../util/errors.js';
 
 /**
@@ -44,12 +45,7 @@ export function windowOutputShape(
       `${label}: a ${kernelSize}×${kernelSize} window does not fit input ${formatShape(inputShape)} with pad ${pad} (padded ${h + 2 * pad}×${w + 2 * pad})`,
     );
   }
-  return [
-    n,
-    c,
-    Math.floor((h + 2 * pad - kernelSize) / stride) + 1,
-    Math.floor((w + 2 * pad - kernelSize) / stride) + 1,
-  ];
+  return [n, c, windowOutputSize(h, kernelSize, stride, pad), windowOutputSize(w, kernelSize, stride, pad)];
 }
 
 /** Throws a ValueError unless kernelSize, stride ≥ 1 and pad ≥ 0 are whole numbers. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { loadMnist } from '../data/mnist.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';

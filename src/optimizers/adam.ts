@@ -1,7 +1,7 @@
 // Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980): moving averages m, v of g and g²,
 // with bias correction folded into the step size, lrₜ = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ).
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 
 const EPSILON = 1e-7;

@@ -1,6 +1,6 @@
 // Momentum SGD, the seed's optimizer: v ← momentum·v − lr·g; θ ← θ + v (v starts at zero).
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 

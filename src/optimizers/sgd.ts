@@ -1,6 +1,6 @@
 // Stochastic gradient descent: θ ← θ − lr·g.
 
-import { getBackend } from '../backend/backend.js';
+import { getBackend } from '../backend/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BaseOptimizer, checkHyperparameter } from './optimizer.js';
 

@@ -4,65 +4,10 @@
 // one parallel-for job over the batch's output rows (forward) or over (filter block, tap block) pairs
 // (weight gradient), so a batch costs two or three thread hand-offs rather than a few per image.
 
-import { checkConv2dArguments, checkConv2dWeightGradArguments } from '../checks.js';
+import { checkConv2dArguments, checkConv2dWeightGradArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/conv2d.js';
-import type { GemmContext } from './gemm.js';
-
-/** The convolution kernels the module exports (byte addresses). */
-export interface Conv2dKernels {
-  tapOffsets(channels: number, kernelSize: number, paddedH: number, paddedW: number, offsets: number): void;
-  packConvWeights(filters: number, taps: number, weights: number, panels: number): void;
-  /** padPlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
-  setupPadPlanes(
-    planes: number,
-    height: number,
-    width: number,
-    pad: number,
-    src: number,
-    dst: number,
-    chunks: number,
-  ): number;
-  /** conv2dRows as a parallel-for job over the batch's output rows. */
-  setupConv2d(
-    images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
-    filters: number,
-    kernelSize: number,
-    padded: number,
-    panels: number,
-    offsets: number,
-    bias: number,
-    y: number,
-    slope: number,
-    chunks: number,
-  ): number;
-  /** packGradientPanels as a parallel-for job over (image, 8-filter block) panels. */
-  setupPackGradientPanels(
-    images: number,
-    filters: number,
-    pixels: number,
-    dy: number,
-    panels: number,
-    chunks: number,
-  ): number;
-  /** conv2dWeightGradItems as a parallel-for job over (8-filter block, 4-tap block) pairs. */
-  setupConv2dWeightGrad(
-    images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
-    filters: number,
-    kernelSize: number,
-    padded: number,
-    offsets: number,
-    dyPanels: number,
-    sums: number,
-    dW: number,
-    chunks: number,
-  ): number;
-}
+import { callKernel, runJob } from './call.js';
+import type { KernelHost } from './host.js';
 
 // Rounded up to a multiple of 16 bytes: sizes and addresses, so that every part of the scratch area stays
 // aligned for v128 loads.
@@ -77,12 +22,8 @@ function aligned(bytes: number): number {
  * const { conv2d } = wasmConv2d({ kernels: runtime.kernels, heap, pool });
  * conv2d(8, 1, 96, 96, 16, 3, 1, x, 0, W, b, y, 0); // y [8, 16, 96, 96]
  */
-export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
-  // Runs a described parallel-for job on the pool, or here when it has a single chunk.
-  const run = (chunks: number) => {
-    if (chunks > 1) pool.runParallel(kernels, chunks);
-    else kernels.parallelChunk(0);
-  };
+export function wasmConv2d(host: KernelHost) {
+  const { kernels, heap, pool } = host;
   // Copies `planes` H×W planes at byte address `x` into `padded` [planes, H + 2p, W + 2p] (zero border).
   const padPlanes = (
     planes: number,
@@ -93,107 +34,135 @@ export function wasmConv2d({ kernels, heap, pool }: GemmContext) {
     padded: number,
   ) => {
     const chunks = Math.min(planes, pool.chunksFor(planes * (height + 2 * pad) * (width + 2 * pad)));
-    run(kernels.setupPadPlanes(planes, height, width, pad, x, padded, chunks));
+    runJob(host, kernels.setupPadPlanes(planes, height, width, pad, x, padded, chunks));
   };
   return {
-    conv2d(
-      images: number,
-      channels: number,
-      height: number,
-      width: number,
-      filters: number,
-      kernelSize: number,
-      pad: number,
-      x: Float32Array,
-      xOffset: number,
-      weights: Float32Array,
-      bias: Float32Array,
-      y: Float32Array,
-      yOffset: number,
-      slope = 1,
-    ): void {
-      const sizes = [images, channels, height, width, filters, kernelSize, pad] as const;
-      const { outH, outW } = checkConv2dArguments(...sizes, x, xOffset, weights, bias, y, yOffset, slope);
-      if (![x, weights, bias, y].every((array) => heap.contains(array))) {
-        reference.conv2d(...sizes, x, xOffset, weights, bias, y, yOffset, slope);
-        return;
-      }
-      if (images === 0) return;
-      const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-      const taps = channels * kernelSize * kernelSize;
-      // scratch: padded images [images, C, paddedH, paddedW] | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
-      const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
-      const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
-      const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + taps * 4));
-      const panels = padded + paddedBytes;
-      const offsets = panels + panelBytes;
-      padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
-      kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
-      kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
-      const rows = images * outH;
-      // the work grows with the taps, not only with the output: weigh the output by its patch size
-      const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
-      // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
-      run(kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
-        padded, panels, offsets,
-        bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
-    },
+    conv2d: callKernel(host, 'conv2d', {
+      check: (
+        images: number,
+        channels: number,
+        height: number,
+        width: number,
+        filters: number,
+        kernelSize: number,
+        pad: number,
+        x: Float32Array,
+        xOffset: number,
+        weights: Float32Array,
+        bias: Float32Array,
+        y: Float32Array,
+        yOffset: number,
+        slope = 1,
+      ) => {
+        // biome-ignore format: arguments grouped as (sizes), (arrays), slope
+        checkConv2dArguments(images, channels, height, width, filters, kernelSize, pad,
+          x, xOffset, weights, bias, y, yOffset, slope);
+      },
+      inHeap: (_i, _c, _h, _w, _f, _k, _p, x, _xOffset, weights, bias, y) =>
+        heap.contains(x) && heap.contains(weights) && heap.contains(bias) && heap.contains(y),
+      reference: reference.conv2d,
+      run(
+        images,
+        channels,
+        height,
+        width,
+        filters,
+        kernelSize,
+        pad,
+        x,
+        xOffset,
+        weights,
+        bias,
+        y,
+        yOffset,
+        slope = 1,
+      ) {
+        if (images === 0) return;
+        const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
+        const [outH, outW] = [
+          windowOutputSize(height, kernelSize, 1, pad),
+          windowOutputSize(width, kernelSize, 1, pad),
+        ];
+        const taps = channels * kernelSize * kernelSize;
+        // scratch: padded images [images, C, paddedH, paddedW] | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
+        const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
+        const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
+        const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + taps * 4));
+        const panels = padded + paddedBytes;
+        const offsets = panels + panelBytes;
+        padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
+        kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
+        kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
+        const rows = images * outH;
+        // the work grows with the taps, not only with the output: weigh the output by its patch size
+        const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
+        // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
+        runJob(host, kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
+          padded, panels, offsets,
+          bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
+      },
+    }),
 
-    conv2dWeightGrad(
-      images: number,
-      channels: number,
-      height: number,
-      width: number,
-      filters: number,
-      kernelSize: number,
-      pad: number,
-      x: Float32Array,
-      xOffset: number,
-      dy: Float32Array,
-      dyOffset: number,
-      dW: Float32Array,
-    ): void {
-      const sizes = [images, channels, height, width, filters, kernelSize, pad] as const;
-      const { outH, outW } = checkConv2dWeightGradArguments(...sizes, x, xOffset, dy, dyOffset, dW);
-      if (![x, dy, dW].every((array) => heap.contains(array))) {
-        reference.conv2dWeightGrad(...sizes, x, xOffset, dy, dyOffset, dW);
-        return;
-      }
-      const taps = channels * kernelSize * kernelSize;
-      if (images === 0) {
-        dW.fill(0, 0, filters * taps);
-        return;
-      }
-      const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-      const pixels = outH * outW;
-      const filterBlocks = Math.ceil(filters / 8);
-      const tapBlocks = Math.ceil(taps / 4);
-      const items = filterBlocks * tapBlocks;
-      // scratch: padded images | dy panels [images, ⌈F/8⌉, pixels, 8] | sums [items, 4, 8] | tap offsets [taps]
-      const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
-      const panelBytes = images * filterBlocks * pixels * 32;
-      const sumBytes = items * 128;
-      const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + sumBytes + taps * 4));
-      const dyPanels = padded + paddedBytes;
-      const sums = dyPanels + panelBytes;
-      const offsets = sums + sumBytes;
-      padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
-      const panelItems = images * filterBlocks;
-      const dyAt = dy.byteOffset + dyOffset * 4;
-      const packChunks = Math.min(panelItems, pool.chunksFor(panelItems * pixels * 8));
-      run(kernels.setupPackGradientPanels(images, filters, pixels, dyAt, dyPanels, packChunks));
-      kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
-      // A chunk is a run of tap blocks of one filter block: the filter block's dy panels stream through
-      // once per chunk and serve all its tap blocks from L1. Chunks of fewer than about 8 tap blocks
-      // would re-stream the panels more often than the threads gain (the first layer's 3 tap blocks
-      // per filter block make 1 chunk each).
-      const wanted = pool.chunksFor((images * filters * pixels * taps) / 8);
-      const chunks =
-        wanted > 1 ? Math.max(pool.threads, Math.min(wanted, filterBlocks * Math.ceil(tapBlocks / 8))) : 1;
-      // biome-ignore format: arguments grouped as (sizes), (padded images, offsets, dy panels, sums), dW, chunks
-      run(kernels.setupConv2dWeightGrad(images, channels, paddedH, paddedW, filters, kernelSize,
-        padded, offsets, dyPanels, sums,
-        dW.byteOffset, chunks));
-    },
+    conv2dWeightGrad: callKernel(host, 'conv2dWeightGrad', {
+      check: (
+        images: number,
+        channels: number,
+        height: number,
+        width: number,
+        filters: number,
+        kernelSize: number,
+        pad: number,
+        x: Float32Array,
+        xOffset: number,
+        dy: Float32Array,
+        dyOffset: number,
+        dW: Float32Array,
+      ) => {
+        // biome-ignore format: arguments grouped as (sizes), (arrays)
+        checkConv2dWeightGradArguments(images, channels, height, width, filters, kernelSize, pad,
+          x, xOffset, dy, dyOffset, dW);
+      },
+      inHeap: (_i, _c, _h, _w, _f, _k, _p, x, _xOffset, dy, _dyOffset, dW) =>
+        heap.contains(x) && heap.contains(dy) && heap.contains(dW),
+      reference: reference.conv2dWeightGrad,
+      run(images, channels, height, width, filters, kernelSize, pad, x, xOffset, dy, dyOffset, dW) {
+        const taps = channels * kernelSize * kernelSize;
+        if (images === 0) {
+          dW.fill(0, 0, filters * taps);
+          return;
+        }
+        const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
+        const pixels =
+          windowOutputSize(height, kernelSize, 1, pad) * windowOutputSize(width, kernelSize, 1, pad);
+        const filterBlocks = Math.ceil(filters / 8);
+        const tapBlocks = Math.ceil(taps / 4);
+        const items = filterBlocks * tapBlocks;
+        // scratch: padded images | dy panels [images, ⌈F/8⌉, pixels, 8] | sums [items, 4, 8] | tap offsets [taps]
+        const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
+        const panelBytes = images * filterBlocks * pixels * 32;
+        const sumBytes = items * 128;
+        const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + sumBytes + taps * 4));
+        const dyPanels = padded + paddedBytes;
+        const sums = dyPanels + panelBytes;
+        const offsets = sums + sumBytes;
+        padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
+        const panelItems = images * filterBlocks;
+        const dyAt = dy.byteOffset + dyOffset * 4;
+        const packChunks = Math.min(panelItems, pool.chunksFor(panelItems * pixels * 8));
+        runJob(host, kernels.setupPackGradientPanels(images, filters, pixels, dyAt, dyPanels, packChunks));
+        kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
+        // A chunk is a run of tap blocks of one filter block: the filter block's dy panels stream through
+        // once per chunk and serve all its tap blocks from L1. Chunks of fewer than about 8 tap blocks
+        // would re-stream the panels more often than the threads gain (the first layer's 3 tap blocks
+        // per filter block make 1 chunk each).
+        const wanted = pool.chunksFor((images * filters * pixels * taps) / 8);
+        const chunks =
+          wanted > 1 ? Math.max(pool.threads, Math.min(wanted, filterBlocks * Math.ceil(tapBlocks / 8))) : 1;
+        // biome-ignore format: arguments grouped as (sizes), (padded images, offsets, dy panels, sums), dW, chunks
+        runJob(host, kernels.setupConv2dWeightGrad(images, channels, paddedH, paddedW, filters, kernelSize,
+          padded, offsets, dyPanels, sums,
+          dW.byteOffset, chunks));
+      },
+    }),
   };
 }

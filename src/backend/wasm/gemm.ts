@@ -2,10 +2,10 @@
 // streaming kernel (few rows), the zero-skipping sparse-rows kernel (mostly-zero A) or the packed kernel,
 // on one thread or shared with the thread pool.
 
+import type { Backend } from '../backend.js';
 import { checkGemmArguments } from '../checks.js';
-import type { WasmHeap } from './memory.js';
-import type { WasmKernels } from './module.js';
-import type { ThreadPool } from './thread_pool.js';
+import { callKernel } from './call.js';
+import type { KernelHost } from './host.js';
 
 /** At most this many rows of C: stream B in place (packing would cost more than it saves). */
 const STREAMING_ROWS = 8;
@@ -15,31 +15,6 @@ const STREAMING_ROWS = 8;
  * packed kernel runs dx = dy·Wᵀ of a 3-output layer, 100×3 · 3×100, about 5× faster.)
  */
 const STREAMING_DEPTH = 4;
-/** Below this many flops a product stays on one thread: waking a worker costs about 1–20 µs. */
-const PARALLEL_FLOPS = 4e6;
-/**
- * Compute chunks per thread a parallel product is split into at least (when C is large enough): the
- * thread that finishes first waits at most one chunk for the other, but smaller blocks re-read packed
- * panels more often. At 2 threads, 3 (x·W1 at batch 100 keeps its 8 blocks of 52×128) beat 8 (21
- * blocks of 36×72): 100×500×784 median 1.05–1.10 vs 1.13–1.14 ms; the other bench shapes unchanged.
- */
-const CHUNKS_PER_THREAD = 3;
-
-/**
- * A parallel packed product whose C splits into fewer compute chunks than this per thread is split
- * along k too (each thread's depth range into a partial m×n product, summed by finishSplitK), when k
- * is at least SPLIT_DEPTH and C at most SPLIT_DEPTH_AREA elements: the conv weight gradients
- * dW = dY·columnsᵀ, e.g. 32×144 · (144×2304)ᵀ.
- */
-const SPLIT_DEPTH_CHUNKS_PER_THREAD = 2;
-const SPLIT_DEPTH = 512;
-const SPLIT_DEPTH_AREA = 1 << 15;
-/**
- * Such products are shared from this many flops (rather than PARALLEL_FLOPS): 16×9 · (9×9216)ᵀ,
- * 2.7 Mflop, 143 → 81–84 µs min on 2 threads.
- */
-const SPLIT_DEPTH_FLOPS = 1e6;
-
 /**
  * A product with B not transposed, more than STREAMING_ROWS rows and at least SPARSE_FLOPS flops counts
  * the nonzeros of A (8 µs for 100×784, 80 µs for 1000×784; a dense A stops the count after a quarter of
@@ -51,41 +26,27 @@ const SPLIT_DEPTH_FLOPS = 1e6;
  */
 const SPARSE_FLOPS = 4e6;
 const SPARSE_DENSITY = 0.25;
-/**
- * Chunks per thread of a parallel sparse-rows product, and at most this many rows per chunk: the scratch
- * for the nonzero lists is threads × rows × 8k bytes (3.2 MB at k = 784 on two threads), however many
- * images a batch has.
- */
-const SPARSE_CHUNKS_PER_THREAD = 4;
-const SPARSE_MAX_CHUNK_ROWS = 256;
+// Whether and how a product is shared with the threads: host.pool.policy (placement.ts).
 
 /**
- * A parallel packed product with B transposed and at most this many rows is split by columns only, each
- * compute chunk packing its own column block of B (packBInCompute), in this many chunks per thread.
+ * The wasm backend's gemm: C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as
+ * `Backend.gemm`, except that the one-row streaming kernel, used for single rows and for mostly-zero A,
+ * skips zeros of A (as reference BLAS skips zeros of B), so 0·Inf there gives 0, not NaN. Arrays
+ * outside wasm memory are copied into scratch space first (correct, but slower: keep tensors in wasm
+ * memory), so there is no reference fallback.
  */
-const PACK_B_LOCAL_ROWS = 128;
-const PACK_B_LOCAL_CHUNKS_PER_THREAD = 4;
-
-/** Columns of C per chunk when threads share a streaming product (a multiple of 8, the kernel's width). */
-const STREAMING_CHUNK_COLS = 32;
-/** Depth chunks per thread when threads share a streaming product along k. */
-const STREAMING_DEPTH_CHUNKS_PER_THREAD = 4;
-
-/** The pieces gemm works with: kernels, where tensors live, and the threads. */
-export interface GemmContext {
-  kernels: WasmKernels;
-  heap: WasmHeap;
-  pool: ThreadPool;
+export function wasmGemm(host: KernelHost): Backend['gemm'] {
+  return callKernel(host, 'gemm', {
+    // biome-ignore format: arguments grouped as (transposes, sizes), alpha, (A), (B), beta, (C)
+    check: (transA, transB, m, n, k, _alpha, a, aOffset, lda, b, bOffset, ldb, _beta, c, cOffset, ldc) =>
+      checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc),
+    run: (...args) => placeGemm(host, ...args),
+  });
 }
 
-/**
- * C = alpha·op(A)·op(B) + beta·C on the wasm kernels; same contract as `Backend.gemm`, except that the
- * one-row streaming kernel, used for single rows and for mostly-zero A, skips zeros of A (as reference
- * BLAS skips zeros of B), so 0·Inf there gives 0, not NaN. Arrays outside wasm memory are copied into scratch space first (correct, but slower:
- * keep tensors in wasm memory).
- */
-export function wasmGemm(
-  context: GemmContext,
+// Picks the kernel and the threads for a checked product, copies foreign operands in and runs it.
+function placeGemm(
+  host: KernelHost,
   transA: boolean,
   transB: boolean,
   m: number,
@@ -103,10 +64,10 @@ export function wasmGemm(
   cOffset: number,
   ldc: number,
 ): void {
-  checkGemmArguments(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
   if (m === 0 || n === 0) return;
-  const { heap, pool } = context;
-  const kernels = context.kernels;
+  const { heap, pool } = host;
+  const policy = pool.policy;
+  const kernels = host.kernels;
   const flops = 2 * m * n * k;
   const sparseLimit = Math.floor(SPARSE_DENSITY * m * k);
   const sparseCandidate =
@@ -126,24 +87,24 @@ export function wasmGemm(
   // no data between the cores; they are not counted against that rule.
   const usefulFlops = sparse ? 2 * nonzeros * n : m > STREAMING_ROWS ? flops : Number.POSITIVE_INFINITY;
   const packed = m > STREAMING_ROWS && (k > STREAMING_DEPTH || transB) && k > 0 && alpha !== 0 && !sparse;
-  // A packed product with a small C and a long k may be split along k (see splitDepth below).
-  const depthCandidate = packed && k >= SPLIT_DEPTH && m * n <= SPLIT_DEPTH_AREA;
+  // A packed product with a small C and a long k may be split along k (policy.splitDepth…).
+  const depthCandidate = packed && k >= policy.splitDepth && m * n <= policy.splitDepthArea;
   const parallel =
     k > 0 &&
     alpha !== 0 &&
-    (flops >= PARALLEL_FLOPS || (depthCandidate && flops >= SPLIT_DEPTH_FLOPS)) &&
+    (flops >= policy.gemmParallelFlops || (depthCandidate && flops >= policy.splitDepthFlops)) &&
     pool.useWorkers(usefulFlops);
   // A parallel streaming product with few rows and B not transposed is split along k, so that each
   // thread reads whole rows of B in order; its chunks' m×n partial products need scratch space.
   const streamingDepth =
     parallel && !packed && !sparse && !transB && k > STREAMING_DEPTH
-      ? Math.ceil(k / (STREAMING_DEPTH_CHUNKS_PER_THREAD * pool.threads) / 4) * 4
+      ? Math.ceil(k / (policy.streamingDepthChunksPerThread * pool.threads) / 4) * 4
       : 0;
   const partialsBytes = streamingDepth > 0 ? align(Math.ceil(k / streamingDepth) * m * n * 4) : 0;
   // a sparse-rows product's rows per chunk, and each thread's nonzero lists and counts (setupSparseRows)
   const sparseRows = Math.min(
-    SPARSE_MAX_CHUNK_ROWS,
-    parallel ? Math.ceil(m / (SPARSE_CHUNKS_PER_THREAD * pool.threads)) : m,
+    policy.sparseMaxChunkRows,
+    parallel ? Math.ceil(m / (policy.sparseChunksPerThread * pool.threads)) : m,
   );
   const sparseListBytes = align(pool.threads * sparseRows * k * 8);
   const sparseBytes = sparse ? sparseListBytes + align(pool.threads * sparseRows * 4) : 0;
@@ -182,7 +143,7 @@ export function wasmGemm(
     if (parallel) pool.runPacked(kernels);
     else kernels.runPacked();
   } else if (!packed) {
-    if (streamingDepth > 0 || (parallel && n >= 2 * STREAMING_CHUNK_COLS)) {
+    if (streamingDepth > 0 || (parallel && n >= 2 * policy.streamingChunkCols)) {
       // Shared by the threads: along k when B is not transposed (e.g. 1×9216 · 9216×256: each thread
       // streams whole rows of B for its ranges of k, into partial products that finishSplitK adds),
       // otherwise in column ranges of C (stored-transposed B: each column of C reads one stored row).
@@ -192,7 +153,7 @@ export function wasmGemm(
         alpha, aAddress, lda,
         bAddress, ldb,
         beta, cAddress, ldc,
-        splitK ? streamingDepth : STREAMING_CHUNK_COLS, splitK ? scratch + packABytes : 0);
+        splitK ? streamingDepth : policy.streamingChunkCols, splitK ? scratch + packABytes : 0);
       pool.runPacked(kernels);
       if (splitK) kernels.finishSplitK();
     } else {
@@ -216,13 +177,13 @@ export function wasmGemm(
       scratch,
       scratch + packABytes,
     );
-    if (parallel && transB && m <= PACK_B_LOCAL_ROWS && depthSplits === 0) {
-      kernels.packBInCompute(PACK_B_LOCAL_CHUNKS_PER_THREAD * pool.threads);
+    if (parallel && transB && m <= policy.packBLocalRows && depthSplits === 0) {
+      kernels.packBInCompute(policy.packBLocalChunksPerThread * pool.threads);
       pool.runPacked(kernels);
     } else if (parallel) {
-      kernels.splitForThreads(CHUNKS_PER_THREAD * pool.threads);
+      kernels.splitForThreads(policy.gemmChunksPerThread * pool.threads);
       const splitK =
-        depthSplits > 0 && kernels.computeChunks() < SPLIT_DEPTH_CHUNKS_PER_THREAD * pool.threads;
+        depthSplits > 0 && kernels.computeChunks() < policy.splitDepthChunksPerThread * pool.threads;
       if (splitK) kernels.splitDepth(depthSplits, scratch + packABytes + packBBytes);
       pool.runPacked(kernels);
       if (splitK) kernels.finishSplitK();

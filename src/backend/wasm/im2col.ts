@@ -2,60 +2,10 @@
 // memory (split by channels over the thread pool when large), the reference kernels otherwise
 // (copying in would cost as much as the work itself).
 
-import { checkIm2colArguments } from '../checks.js';
+import { checkIm2colArguments, windowOutputSize } from '../checks.js';
 import * as reference from '../reference/im2col.js';
-import type { GemmContext } from './gemm.js';
-
-/** The im2col kernels the module exports (byte addresses of the first elements). */
-export interface Im2colKernels {
-  im2col(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    image: number,
-    columns: number,
-    ldColumns: number,
-  ): void;
-  col2im(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    columns: number,
-    ldColumns: number,
-    image: number,
-  ): void;
-  /** The same two as parallel-for jobs over channels (assembly/parallel.ts); return the chunk count. */
-  setupIm2col(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    image: number,
-    columns: number,
-    ldColumns: number,
-    chunks: number,
-  ): number;
-  setupCol2im(
-    channels: number,
-    height: number,
-    width: number,
-    kernelSize: number,
-    stride: number,
-    pad: number,
-    columns: number,
-    ldColumns: number,
-    image: number,
-    chunks: number,
-  ): number;
-}
+import { callKernel } from './call.js';
+import type { KernelHost } from './host.js';
 
 /**
  * The im2col half of the wasm Backend, with the same contracts as the reference kernels.
@@ -64,7 +14,8 @@ export interface Im2colKernels {
  * const { im2col } = wasmIm2col({ kernels: runtime.kernels, heap, pool });
  * im2col(16, 48, 48, 3, 1, 1, x, 0, columns, 0, 48 * 48); // columns [144, 2304]
  */
-export function wasmIm2col({ kernels, heap, pool }: GemmContext) {
+export function wasmIm2col(host: KernelHost) {
+  const { kernels, heap } = host;
   // floats written (im2col) or read (col2im): the columns, C·k·k rows of outH·outW
   const work = (
     channels: number,
@@ -77,71 +28,72 @@ export function wasmIm2col({ kernels, heap, pool }: GemmContext) {
     channels *
     kernelSize *
     kernelSize *
-    windows(height, kernelSize, stride, pad) *
-    windows(width, kernelSize, stride, pad);
+    windowOutputSize(height, kernelSize, stride, pad) *
+    windowOutputSize(width, kernelSize, stride, pad);
   return {
-    im2col(
-      channels: number,
-      height: number,
-      width: number,
-      kernelSize: number,
-      stride: number,
-      pad: number,
-      image: Float32Array,
-      imageOffset: number,
-      columns: Float32Array,
-      columnsOffset: number,
-      ldColumns: number,
-    ): void {
-      const args = [channels, height, width, kernelSize, stride, pad] as const;
-      checkIm2colArguments('im2col', ...args, image, imageOffset, columns, columnsOffset, ldColumns);
-      if (heap.contains(image) && heap.contains(columns)) {
-        const imageAddress = image.byteOffset + imageOffset * 4;
-        const columnsAddress = columns.byteOffset + columnsOffset * 4;
-        const chunks = channels > 1 ? pool.chunksFor(work(...args)) : 1;
-        if (chunks > 1)
-          pool.runParallel(
-            kernels,
-            kernels.setupIm2col(...args, imageAddress, columnsAddress, ldColumns, chunks),
-          );
-        else kernels.im2col(...args, imageAddress, columnsAddress, ldColumns);
-      } else {
-        reference.im2col(...args, image, imageOffset, columns, columnsOffset, ldColumns);
-      }
-    },
-    col2im(
-      channels: number,
-      height: number,
-      width: number,
-      kernelSize: number,
-      stride: number,
-      pad: number,
-      columns: Float32Array,
-      columnsOffset: number,
-      ldColumns: number,
-      image: Float32Array,
-      imageOffset: number,
-    ): void {
-      const args = [channels, height, width, kernelSize, stride, pad] as const;
-      checkIm2colArguments('col2im', ...args, image, imageOffset, columns, columnsOffset, ldColumns);
-      if (heap.contains(image) && heap.contains(columns)) {
-        const columnsAddress = columns.byteOffset + columnsOffset * 4;
-        const imageAddress = image.byteOffset + imageOffset * 4;
-        const chunks = channels > 1 ? pool.chunksFor(work(...args)) : 1;
-        if (chunks > 1)
-          pool.runParallel(
-            kernels,
-            kernels.setupCol2im(...args, columnsAddress, ldColumns, imageAddress, chunks),
-          );
-        else kernels.col2im(...args, columnsAddress, ldColumns, imageAddress);
-      } else {
-        reference.col2im(...args, columns, columnsOffset, ldColumns, image, imageOffset);
-      }
-    },
+    im2col: callKernel(host, 'im2col', {
+      check: (
+        channels: number,
+        height: number,
+        width: number,
+        kernelSize: number,
+        stride: number,
+        pad: number,
+        image: Float32Array,
+        imageOffset: number,
+        columns: Float32Array,
+        columnsOffset: number,
+        ldColumns: number,
+      ) => {
+        // biome-ignore format: arguments grouped as (sizes), (image), (columns)
+        checkIm2colArguments('im2col', channels, height, width, kernelSize, stride, pad,
+          image, imageOffset, columns, columnsOffset, ldColumns);
+      },
+      inHeap: (_c, _h, _w, _k, _s, _p, image, _imageOffset, columns) =>
+        heap.contains(image) && heap.contains(columns),
+      reference: reference.im2col,
+      work,
+      splittable: (channels) => channels > 1,
+      // biome-ignore format: arguments grouped as (sizes), (image), (columns), chunks
+      setup: (chunks, channels, height, width, kernelSize, stride, pad, image, imageOffset, columns, columnsOffset, ldColumns) =>
+        kernels.setupIm2col(channels, height, width, kernelSize, stride, pad,
+          image.byteOffset + imageOffset * 4, columns.byteOffset + columnsOffset * 4, ldColumns, chunks),
+      // biome-ignore format: arguments grouped as (sizes), (image), (columns)
+      serial: (channels, height, width, kernelSize, stride, pad, image, imageOffset, columns, columnsOffset, ldColumns) =>
+        kernels.im2col(channels, height, width, kernelSize, stride, pad,
+          image.byteOffset + imageOffset * 4, columns.byteOffset + columnsOffset * 4, ldColumns),
+    }),
+    col2im: callKernel(host, 'col2im', {
+      check: (
+        channels: number,
+        height: number,
+        width: number,
+        kernelSize: number,
+        stride: number,
+        pad: number,
+        columns: Float32Array,
+        columnsOffset: number,
+        ldColumns: number,
+        image: Float32Array,
+        imageOffset: number,
+      ) => {
+        // biome-ignore format: arguments grouped as (sizes), (image), (columns)
+        checkIm2colArguments('col2im', channels, height, width, kernelSize, stride, pad,
+          image, imageOffset, columns, columnsOffset, ldColumns);
+      },
+      inHeap: (_c, _h, _w, _k, _s, _p, columns, _columnsOffset, _ldColumns, image) =>
+        heap.contains(image) && heap.contains(columns),
+      reference: reference.col2im,
+      work,
+      splittable: (channels) => channels > 1,
+      // biome-ignore format: arguments grouped as (sizes), (columns), (image), chunks
+      setup: (chunks, channels, height, width, kernelSize, stride, pad, columns, columnsOffset, ldColumns, image, imageOffset) =>
+        kernels.setupCol2im(channels, height, width, kernelSize, stride, pad,
+          columns.byteOffset + columnsOffset * 4, ldColumns, image.byteOffset + imageOffset * 4, chunks),
+      // biome-ignore format: arguments grouped as (sizes), (columns), (image)
+      serial: (channels, height, width, kernelSize, stride, pad, columns, columnsOffset, ldColumns, image, imageOffset) =>
+        kernels.col2im(channels, height, width, kernelSize, stride, pad,
+          columns.byteOffset + columnsOffset * 4, ldColumns, image.byteOffset + imageOffset * 4),
+    }),
   };
-}
-
-// Window positions along one axis: ⌊(size + 2·pad − k) / stride⌋ + 1.
-function windows(size: number, kernelSize: number, stride: number, pad: number): number {
-  return Math.floor((size + 2 * pad - kernelSize) / stride) + 1;
 }

@@ -15,6 +15,7 @@ import {
   type WasmRuntime,
   type WasmSource,
 } from './module.js';
+import type { PlacementPolicy } from './placement.js';
 import { wasmPool } from './pool.js';
 import { ThreadPool } from './thread_pool.js';
 
@@ -24,7 +25,7 @@ export interface WasmBackend extends Backend {
   readonly heap: WasmHeap;
   /** Threads large kernels run on (1 when shared memory or worker threads are unavailable). */
   readonly threads: number;
-  /** The thread pool: its measured core-to-core round trip and its sharing policies (thread_pool.ts). */
+  /** The thread pool: its measured core-to-core round trip and its placement rules (`pool.policy`). */
   readonly pool: ThreadPool;
   /** Zero-filled Float32Array in wasm memory; install with `setFloat32Allocator` to place tensors there. */
   allocate(size: number): Float32Array;
@@ -39,6 +40,8 @@ export interface WasmBackendOptions {
   runtime?: WasmRuntime;
   /** Which build to load when `runtime` is not given: 'relaxed', 'simd128' or 'auto' (the default). */
   simd?: SimdChoice;
+  /** Placement rules to change from DEFAULT_PLACEMENT (placement.ts); the pool keeps them in `pool.policy`. */
+  placement?: Partial<PlacementPolicy>;
 }
 
 /** True when the wasm backend can run here (WebAssembly SIMD128 exists). */
@@ -58,19 +61,19 @@ export function wasmBackendAvailable(): boolean {
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const runtime = options.runtime ?? loadWasmRuntime(options.simd);
   const heap = new WasmHeap(runtime.memory, runtime.layout.heapBase, runtime.maximumPages);
-  const pool = new ThreadPool(runtime, options.threads ?? 1);
-  const context = { kernels: runtime.kernels, heap, pool };
+  const pool = new ThreadPool(runtime, options.threads ?? 1, options.placement);
+  const host = { kernels: runtime.kernels, heap, pool };
   const backend: WasmBackend = {
     name: 'wasm',
     runtime,
     heap,
     threads: pool.threads,
     pool,
-    gemm: (...args) => wasmGemm(context, ...args),
-    ...wasmIm2col(context),
-    ...wasmConv2d(context),
-    ...wasmPool(context),
-    ...wasmElementwise(context),
+    gemm: wasmGemm(host),
+    ...wasmIm2col(host),
+    ...wasmConv2d(host),
+    ...wasmPool(host),
+    ...wasmElementwise(host),
     allocate: (size) => heap.allocate(size),
     close: () => pool.close(),
   };
@@ -89,7 +92,7 @@ export async function loadWasmBackend(
   options: Omit<WasmBackendOptions, 'runtime'> & { source?: WasmSource } = {},
 ): Promise<WasmBackend> {
   const runtime = await compileWasmRuntime(options.source, options.simd);
-  return createWasmBackend({ threads: options.threads, runtime });
+  return createWasmBackend({ threads: options.threads, runtime, placement: options.placement });
 }
 
 // V8 first runs wasm in its baseline compiler (about 1/8 speed); run every path a few times so the

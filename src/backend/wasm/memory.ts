@@ -59,7 +59,7 @@ export class WasmHeap {
   }
 
   /** True when `array` is a view of this memory (taken before or after any growth). */
-  contains(array: Float32Array): boolean {
+  contains(array: { readonly buffer: ArrayBufferLike }): boolean {
     return this.buffers.has(array.buffer);
   }
 

@@ -2,113 +2,9 @@
 // memory that is shared (threads possible) where SharedArrayBuffer exists, ordinary otherwise; the build
 // with relaxed SIMD (fused multiply-adds) where the engine runs it, the plain SIMD128 build otherwise.
 
-import type { Conv2dKernels } from './conv2d.js';
-import type { ElementwiseKernels } from './elementwise.js';
-import type { Im2colKernels } from './im2col.js';
-import type { PoolKernels } from './pool.js';
+import type { WasmKernels } from './kernels.js';
 
-/** The kernels `assembly/` exports; pointers are byte addresses, sizes count float32 elements. */
-export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKernels, PoolKernels {
-  setupPacked(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    packA: number,
-    packB: number,
-  ): void;
-  packChunks(): number;
-  computeChunks(): number;
-  packChunk(chunk: number): void;
-  computeChunk(chunk: number, thread: number): void;
-  runPacked(): void;
-  gemmSmall(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-  ): void;
-  scaleC(m: number, n: number, beta: number, c: number, ldc: number): void;
-  /** Splits the packed job set up last into at least `chunks` compute chunks (for several threads). */
-  splitForThreads(chunks: number): void;
-  /**
-   * Describes a streaming product shared by threads: column ranges of `chunkSize`, or (B not
-   * transposed) depth ranges whose partial products go to `partials` and are added by finishSplitK.
-   */
-  setupStreaming(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    chunkSize: number,
-    partials: number,
-  ): void;
-  /** Splits the packed job set up last by columns only, each compute chunk packing its own B panels. */
-  packBInCompute(chunks: number): void;
-  /**
-   * Describes a product with a mostly-zero op(A): rows of C in chunks of `rowsPerChunk`, zeros skipped;
-   * scratch for the nonzero lists (8·m·k bytes at `lists`) and counts (4·m bytes at `counts`).
-   */
-  setupSparseRows(
-    transA: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    rowsPerChunk: number,
-    lists: number,
-    counts: number,
-  ): void;
-  /** Nonzero entries of a rows×cols matrix with row stride ld at byte address a (stops once above `limit`). */
-  countNonzeros(rows: number, cols: number, a: number, ld: number, limit: number): number;
-  /**
-   * Splits the packed job set up last along k too, into `splits` depth ranges whose partial products
-   * (splits·m·n floats at `partials`) finishSplitK adds into C.
-   */
-  splitDepth(splits: number, partials: number): void;
-  /** C = alpha·(sum of the partial products) + beta·C after a job split along k has run. */
-  finishSplitK(): void;
-  /** Runs one chunk of the parallel-for job a `setup…` export described (assembly/parallel.ts). */
-  parallelChunk(chunk: number): void;
-  /** 16·n dependent adds of `step` (assembly/probe.ts): the benchmarks' clock probe. */
-  dependentAdds(n: number, step: number): number;
-  /** x[i] ·= factor for n floats (a multiple of 4) at byte address x, reps times (the subnormal probe). */
-  scaleInPlace(x: number, n: number, factor: number, reps: number): void;
-}
+export type { WasmKernels } from './kernels.js';
 
 /** The module's fixed memory layout (byte addresses), read from its exported constants. */
 export interface WasmLayout {
@@ -165,7 +61,7 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
  * behind a flag) this switches on V8's `--experimental-wasm-relaxed-simd` for the process before asking
  * again.
  */
-function relaxedSimdSupported(): boolean {
+export function relaxedSimdSupported(): boolean {
   if (!simdSupported()) return false;
   if (WebAssembly.validate(RELAXED_SIMD_PROBE)) return true;
   const v8 = nodeBuiltin<typeof import('node:v8')>('node:v8');

@@ -20,7 +20,7 @@ for (const threads of [1, 2]) {
     let wasm: WasmBackend;
     before(async () => {
       wasm = createWasmBackend({ threads });
-      wasm.pool.farPolicy = false;
+      wasm.pool.policy.farCores = false;
       // workers start asynchronously: give them time to join, so that chunks really are shared
       await new Promise((resolve) => setTimeout(resolve, 300));
     });

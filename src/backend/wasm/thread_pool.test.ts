@@ -9,7 +9,10 @@ import { describe, it } from 'node:test';
 import { Random } from '../../util/random.js';
 import { createWasmBackend } from './index.js';
 import { loadWasmRuntime } from './module.js';
-import { chunkOf, FAR_PARALLEL_FLOPS, StallBackoff, ThreadPool } from './thread_pool.js';
+import { DEFAULT_PLACEMENT } from './placement.js';
+import { chunkOf, StallBackoff, ThreadPool } from './thread_pool.js';
+
+const FAR_PARALLEL_FLOPS = DEFAULT_PLACEMENT.farParallelFlops;
 
 // How many calls in a row run on one thread before the workers are used again.
 function callsOnOneThread(backoff: StallBackoff): number {
@@ -74,7 +77,7 @@ describe('ThreadPool while the cores are far apart', () => {
 
   it('keeps sharing as before when its far policy is off', async () => {
     const pool = new ThreadPool(loadWasmRuntime(), 2);
-    pool.farPolicy = false;
+    pool.policy.farCores = false;
     try {
       setRoundTrip(pool, 520);
       assert.equal(pool.useWorkers(1), true);

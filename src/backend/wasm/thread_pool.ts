@@ -3,7 +3,9 @@
 // activations …). Chunks are handed out by Atomics.add on shared counters, so a descheduled thread
 // delays nothing but its current chunk.
 
-import { instantiateKernels, nodeBuiltin, type WasmKernels, type WasmRuntime } from './module.js';
+import type { WasmKernels } from './kernels.js';
+import { instantiateKernels, nodeBuiltin, type WasmRuntime } from './module.js';
+import { DEFAULT_PLACEMENT, type PlacementPolicy } from './placement.js';
 
 // Control words (Int32 indices from the module's CONTROL_ADDRESS), used by the main thread and serveJobs.
 const GENERATION = 0;
@@ -82,7 +84,7 @@ function takePart(kernels: WasmKernels, control: Int32Array, thread: number): vo
  * with a + b claims ≤ total. But call after call, each thread now mostly takes the same chunks, and so
  * writes the same rows of C or the same part of an array: the next call, and the next job that splits
  * the same array the same way (an optimizer update after the gemm that wrote its gradient), find them in
- * that thread's own caches. That matters when the two vCPUs share no L3 (see FAR_ROUND_TRIP_NS).
+ * that thread's own caches. That matters when the two vCPUs share no L3 (see PlacementPolicy.farCores).
  */
 export function chunkOf(
   claim: number,
@@ -95,27 +97,11 @@ export function chunkOf(
   return thread === 0 ? own : total - 1 - own;
 }
 
-/** Below about this many floats read or written, a parallel-for job stays on one thread. */
-const PARALLEL_FLOATS = 1 << 15;
-/** Chunks per thread of a parallel-for job: a descheduled thread then holds back only a small part. */
-const CHUNKS_PER_THREAD = 4;
-
-/**
- * Large products run on one thread for a while after a parallel one stalled on a descheduled worker:
- * FIRST_BACKOFF_CALLS after a lone stall, REPEATED_BACKOFF_CALLS after the second stall in a row, twice
- * as many after each further one, at most MAX_BACKOFF_CALLS. A lone stall is mostly a hiccup of the host
- * (on these virtual machines one comes every 100–300 ms and costs a call 2–5 ms), after which two
- * threads are at once faster again; stalls in a row mean another process holds a core. (Backing off 32
- * calls after every stall ran 5–15% of an idle machine's calls at half speed: gemm_512 on two threads
- * fell from 103 to 52 GFLOP/s in some runs.)
- */
-const FIRST_BACKOFF_CALLS = 2;
-const REPEATED_BACKOFF_CALLS = 32;
-const MAX_BACKOFF_CALLS = 256;
 /**
  * Decides when large products skip the workers, from how the parallel calls before went: after a
- * stall, for FIRST_BACKOFF_CALLS calls; after stalls in a row, REPEATED_BACKOFF_CALLS, then twice as
- * many each time, up to MAX_BACKOFF_CALLS; a parallel call without a stall ends the series.
+ * stall, for `firstBackoffCalls` calls; after stalls in a row, `repeatedBackoffCalls`, then twice as
+ * many each time, up to `maxBackoffCalls` (PlacementPolicy); a parallel call without a stall ends the
+ * series.
  *
  * @example
  * const backoff = new StallBackoff();
@@ -126,7 +112,11 @@ export class StallBackoff {
   /** Calls still to run on one thread. */
   private remaining = 0;
   /** How long the next stall makes the backoff. */
-  private next = FIRST_BACKOFF_CALLS;
+  private next: number;
+
+  constructor(private readonly policy: Readonly<PlacementPolicy> = DEFAULT_PLACEMENT) {
+    this.next = policy.firstBackoffCalls;
+  }
 
   /** Whether the next large product should be shared with the workers (counts down a backoff). */
   shareNext(): boolean {
@@ -139,40 +129,15 @@ export class StallBackoff {
   record(stalled: boolean): void {
     if (!stalled) {
       this.remaining = 0;
-      this.next = FIRST_BACKOFF_CALLS;
+      this.next = this.policy.firstBackoffCalls;
       return;
     }
+    const { firstBackoffCalls, repeatedBackoffCalls, maxBackoffCalls } = this.policy;
     this.remaining = this.next;
     this.next =
-      this.next === FIRST_BACKOFF_CALLS ? REPEATED_BACKOFF_CALLS : Math.min(2 * this.next, MAX_BACKOFF_CALLS);
+      this.next === firstBackoffCalls ? repeatedBackoffCalls : Math.min(2 * this.next, maxBackoffCalls);
   }
 }
-
-/**
- * A wait for the workers shorter than this is not a stall, however small the job: waking a sleeping
- * worker takes 20–50 µs, while a worker descheduled by another process costs milliseconds (a time slice).
- */
-const STALL_FLOOR_MS = 0.25;
-
-/**
- * Where the hypervisor puts the two vCPUs changes within minutes on these machines: on cores that share
- * an L3 (a round trip between them of about 130 ns) or on cores that do not (about 520 ns). Far apart,
- * every shared job first pulls the data the other core wrote last across, at a few GB/s: the seed
- * network's batch-100 training step took 2.85 ms on two threads against 2.16 ms on one (1.36 ms on two
- * when near), while the conv bench's step still gained from two threads (21.9 ms against 35). So the pool
- * measures the round trip now and then (the shortest of PROBE_ROUND_TRIPS right after every
- * PROBE_EVERY-th shared job, while worker 1 polls), and while it is above FAR_ROUND_TRIP_NS shares only
- * products of at least FAR_PARALLEL_FLOPS useful flops and no optimizer update below FAR_UPDATE_FLOATS
- * (activations are shared as before: with two-ended claims (chunkOf) each thread reads back the part of
- * a feature map it wrote; restricting them too cost the conv step 3% more and the MLP step nothing).
- */
-const PROBE_ROUND_TRIPS = 16;
-const PROBE_EVERY = 64;
-/** How long (in polls, about 10–30 µs) a probe waits for worker 1 to answer before giving up. */
-const PROBE_SPINS = 20_000;
-const FAR_ROUND_TRIP_NS = 300;
-export const FAR_PARALLEL_FLOPS = 2e7;
-const FAR_UPDATE_FLOATS = 1 << 22;
 
 /** Which kind of parallel-for job: most kernels, or an optimizer update (a few operations per float). */
 export type JobWeight = 'compute' | 'update';
@@ -206,19 +171,19 @@ function waitUntilAtLeast(control: Int32Array, index: number, target: number): v
 export class ThreadPool {
   readonly threads: number;
   private readonly control: Int32Array;
+  /** The placement rules (placement.ts): the defaults unless the backend was given others. */
+  readonly policy: PlacementPolicy;
   /** When large products run on one thread after stalled parallel ones (see useWorkers). */
-  private readonly backoff = new StallBackoff();
+  private readonly backoff: StallBackoff;
   private readonly workers: { terminate(): Promise<number> }[] = [];
   private roundTripNs = 0;
   private pings = 0;
   private jobs = 0;
   private probeUnanswered = false;
-  /** Whether a two-thread pool claims chunks from opposite ends (see chunkOf); off for comparisons. */
-  twoEnded = true;
-  /** Whether the pool shares less while the cores are far apart (FAR_ROUND_TRIP_NS); off for comparisons. */
-  farPolicy = true;
 
-  constructor(runtime: WasmRuntime, threads: number) {
+  constructor(runtime: WasmRuntime, threads: number, policy: Partial<PlacementPolicy> = {}) {
+    this.policy = { ...DEFAULT_PLACEMENT, ...policy };
+    this.backoff = new StallBackoff(this.policy);
     this.control = new Int32Array(runtime.memory.buffer, runtime.layout.controlAddress, CONTROL_WORDS);
     const workerThreads = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const usable = runtime.shared && workerThreads !== undefined ? threads : 1;
@@ -240,11 +205,11 @@ export class ThreadPool {
    * Whether the next large product (`flops` useful flops, if it matters) should be shared with the
    * workers: not for a while after one in which the main thread waited longer for a worker than it
    * computed itself (another process holds the second core and descheduled the worker in the middle of
-   * a chunk; one thread is then faster), and not below FAR_PARALLEL_FLOPS while the cores are far apart.
+   * a chunk; one thread is then faster), and not below policy.farParallelFlops while the cores are far apart.
    */
   useWorkers(flops = Number.POSITIVE_INFINITY): boolean {
     if (this.threads === 1) return false;
-    if (this.coresFar() && flops < FAR_PARALLEL_FLOPS) return false;
+    if (this.coresFar() && flops < this.policy.farParallelFlops) return false;
     return this.backoff.shareNext();
   }
 
@@ -253,22 +218,23 @@ export class ThreadPool {
     return this.roundTripNs;
   }
 
-  // True while the last probe found the cores far apart (see FAR_ROUND_TRIP_NS), unless switched off.
+  // True while the last probe found the cores far apart (policy.farRoundTripNs), unless switched off.
   private coresFar(): boolean {
-    return this.farPolicy && this.roundTripNs > FAR_ROUND_TRIP_NS;
+    return this.policy.farCores && this.roundTripNs > this.policy.farRoundTripNs;
   }
 
-  // Times PROBE_ROUND_TRIPS round trips to worker 1, which answers while it polls for the next job.
+  // Times policy.probeRoundTrips round trips to worker 1, which answers while it polls for the next job.
   // The shortest of the round trips: one that a descheduled thread made long says nothing of the cores.
   private probeCores(): void {
     const control = this.control;
+    const { probeRoundTrips, probeSpins } = this.policy;
     let shortest = Number.POSITIVE_INFINITY;
-    for (let trip = 0; trip < PROBE_ROUND_TRIPS; trip++) {
+    for (let trip = 0; trip < probeRoundTrips; trip++) {
       const value = ++this.pings;
       const start = performance.now();
       Atomics.store(control, PING, value);
       for (let spins = 0; Atomics.load(control, PONG) !== value; spins++) {
-        if (spins > PROBE_SPINS) {
+        if (spins > probeSpins) {
           this.probeUnanswered = true; // worker 1 is not polling yet: try again after the next job
           return;
         }
@@ -287,11 +253,12 @@ export class ThreadPool {
   /**
    * How many chunks a parallel-for job touching about `floats` floats should be split into: 1 (run
    * the kernel directly on this thread) when it is small, when the workers are backing off, or for a
-   * an optimizer update below FAR_UPDATE_FLOATS while the cores are far apart.
+   * an optimizer update below policy.farUpdateFloats while the cores are far apart (placement.ts).
    */
   chunksFor(floats: number, weight: JobWeight = 'compute'): number {
-    if (weight === 'update' && this.coresFar() && floats < FAR_UPDATE_FLOATS) return 1;
-    return floats >= PARALLEL_FLOATS && this.useWorkers() ? this.threads * CHUNKS_PER_THREAD : 1;
+    const policy = this.policy;
+    if (weight === 'update' && this.coresFar() && floats < policy.farUpdateFloats) return 1;
+    return floats >= policy.parallelFloats && this.useWorkers() ? this.threads * policy.chunksPerThread : 1;
   }
 
   /** Runs the parallel-for job a `kernels.setup…` call described, in `chunks` chunks, on every thread. */
@@ -309,7 +276,7 @@ export class ThreadPool {
       }
     }
     Atomics.store(control, JOB_KIND, kind);
-    Atomics.store(control, TWO_ENDED, this.threads === 2 && this.twoEnded ? 1 : 0);
+    Atomics.store(control, TWO_ENDED, this.threads === 2 && this.policy.twoEnded ? 1 : 0);
     Atomics.store(control, PACK_TOTAL, packTotal);
     Atomics.store(control, COMPUTE_TOTAL, computeTotal);
     Atomics.store(control, PACK_CLAIM, 0);
@@ -324,8 +291,8 @@ export class ThreadPool {
     const ownPartDone = performance.now();
     waitUntilAtLeast(control, COMPUTE_DONE, computeTotal); // a worker may be finishing its last chunk
     const waited = posted - start + (performance.now() - ownPartDone);
-    this.backoff.record(waited > ownPartDone - posted && waited > STALL_FLOOR_MS);
-    if (this.jobs++ % PROBE_EVERY === 0 || this.probeUnanswered) this.probeCores();
+    this.backoff.record(waited > ownPartDone - posted && waited > this.policy.stallFloorMs);
+    if (this.jobs++ % this.policy.probeEvery === 0 || this.probeUnanswered) this.probeCores();
   }
 
   /** Stops the workers (the pool is unusable afterwards). */
