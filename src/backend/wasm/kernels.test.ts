@@ -1,3 +1,5 @@
+// @backend-independent: reads the built .wasm files and checks their exports; no backend is called
+//
 // The hand-typed WasmKernels interface against the built modules: every function WASM_KERNEL_ARITY
 // lists (the compiler checks that list against the interface, names and parameter counts) is an export
 // of each .wasm build with that many parameters, and the modules export no function the list lacks.
