@@ -19,7 +19,7 @@ export function windowOutputSize(size: number, kernelSize: number, stride: numbe
 }
 
 /** Throws a ShapeError naming the kernel unless `value` (the argument `name`) is a whole number ≥ `minimum`. */
-export function checkSize(kernel: string, name: string, value: number, minimum = 0): void {
+function checkSize(kernel: string, name: string, value: number, minimum = 0): void {
   if (!Number.isInteger(value) || value < minimum)
     throw new ShapeError(`${kernel}: ${name} = ${value} must be a whole number >= ${minimum}`);
 }
@@ -28,13 +28,13 @@ export function checkSize(kernel: string, name: string, value: number, minimum =
  * Throws a ShapeError unless `array` holds at least `needed` elements: the end of the slice `what`
  * (e.g. "A (3×4, ld 4, offset 2)") that the kernel reads or writes.
  */
-export function checkInside(kernel: string, what: string, needed: number, array: ArrayLike<number>): void {
+function checkInside(kernel: string, what: string, needed: number, array: ArrayLike<number>): void {
   if (needed > array.length)
     throw new ShapeError(`${kernel}: ${what} needs ${needed} elements but its array holds ${array.length}`);
 }
 
 /** The ShapeError for arrays whose lengths do not match the sizes: what was expected, what came. */
-export function shapeMismatch(kernel: string, expected: string, received: string): ShapeError {
+function shapeMismatch(kernel: string, expected: string, received: string): ShapeError {
   return new ShapeError(`${kernel}: expected ${expected}, received ${received}`);
 }
 
