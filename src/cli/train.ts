@@ -32,7 +32,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import { claimRunFolder, lockRunFolder, type RunFolder } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
-import { type TrainResult, train } from '../train/trainer.js';
+import { BEST_WEIGHTS, type TrainResult, train } from '../train/trainer.js';
 import { DataError, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import {
@@ -225,7 +225,7 @@ export function trainCommand(argv: string[]): number {
     return 1;
   }
   // Score the kept model: the epoch with the best validation accuracy (the last one without validation).
-  const bestFile = join(runDir, 'weights', 'best.safetensors');
+  const bestFile = join(runDir, BEST_WEIGHTS);
   assignWeights(modelState(model), loadSafetensors(bestFile).tensors, bestFile);
 
   const test = evaluate(model, testSet.x, testSet.labels, classNames.length);

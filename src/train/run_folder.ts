@@ -72,7 +72,7 @@ export function lockRunFolder(dir: string, created = false): RunFolder {
         const owner = lockOwner(lock);
         if ((owner !== undefined && processAlive(owner)) || attempt === 3) {
           throw new ValueError(
-            `${dir} is in use by another training (process ${owner ?? '?'}, ${lock}); choose another --name, or wait for it to finish`,
+            `${dir} is in use by another training (process ${owner ?? '?'}, ${lock}); choose another --name, or wait for it to finish (if no training runs there, delete ${lock})`,
           );
         }
         rmSync(lock, { force: true }); // left by a run that was killed

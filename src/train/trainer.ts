@@ -63,7 +63,7 @@ export interface TrainResult {
 }
 
 /** The weights model.json names (relative to the run folder), and their copy while a run replaces another. */
-const BEST_WEIGHTS = 'weights/best.safetensors';
+export const BEST_WEIGHTS = 'weights/best.safetensors';
 const PENDING_WEIGHTS = 'weights/best.new.safetensors';
 
 const RESULTS_HEADER = 'epoch,train_loss,val_loss,val_accuracy,lr,seconds';
