@@ -36,9 +36,18 @@ export {
   type TextAlign,
   type TextOptions,
 } from './raster/canvas.js';
-export { type EpochRow, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
+export { loadCheckpoint, type ResultRow, saveCheckpoint } from './train/checkpoint.js';
+export {
+  type Batch,
+  type LoopOptions,
+  type LoopResult,
+  type LossMeter,
+  type TrainingTask,
+  trainLoop,
+  type Validation,
+} from './train/loop.js';
 export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
 export { ProgressBar } from './train/progress.js';
 export { claimRunFolder, lockRunFolder, type RunFolder } from './train/run_folder.js';
-export { type TrainerOptions, type TrainResult, train } from './train/trainer.js';
+export { type EpochRow, type TrainerOptions, type TrainResult, train } from './train/trainer.js';
 export { removeStaleTemporaries, writeFileAtomic } from './util/atomic_file.js';

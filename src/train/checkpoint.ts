@@ -9,21 +9,18 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import { DataError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 
-/** One row of results.csv. */
-export interface EpochRow {
+/** One row of results.csv: the epoch and its numbers by key (`trainLoss`, `valAccuracy`, `lr`, `seconds` …). */
+export interface ResultRow {
   epoch: number;
-  trainLoss: number;
-  valLoss: number;
-  valAccuracy: number;
-  lr: number;
-  seconds: number;
+  [key: string]: number;
 }
 
 /** Where a run stands after an epoch. */
 export interface TrainingState {
   /** Epochs completed. */
   epoch: number;
-  rows: EpochRow[];
+  rows: ResultRow[];
+  /** The best epoch's fitness (classification: its validation accuracy); named for the first task. */
   bestAccuracy: number;
 }
 
