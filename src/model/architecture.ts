@@ -8,6 +8,8 @@ import { Conv2d } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAvgPool } from '../layers/global_avg_pool.js';
+import { headChannels, type YoloHead } from '../detection/head.js';
+import { YoloV1Loss } from '../detection/yolo_v1_loss.js';
 import type { WeightInit } from '../layers/init.js';
 import type { Layer } from '../layers/layer.js';
 import { LeakyRelu } from '../layers/leaky_relu.js';
@@ -42,13 +44,18 @@ export type LayerSpec =
   | { type: 'batch_norm'; momentum?: number; eps?: number }
   | { type: 'softmax' };
 
-export type LossName = 'sse' | 'cross_entropy';
+export type LossName = 'sse' | 'cross_entropy' | 'yolov1';
 
-/** A whole network: input shape without the batch dimension, layers in order, and the loss. */
+/**
+ * A whole network: input shape without the batch dimension, layers in order, and the loss. A detector
+ * (loss `yolov1`) also names its head: the last layer's output must be [B·5 + C, S, S] or B·5 + C · S · S
+ * values (see detection/head.ts).
+ */
 export interface Architecture {
   inputShape: number[];
   layers: LayerSpec[];
   loss: LossName;
+  head?: YoloHead;
 }
 
 export interface BuildOptions {
@@ -99,7 +106,7 @@ export function buildModel(architecture: Architecture, options: BuildOptions = {
       throw error;
     }
   });
-  return new Sequential(layers, createLoss(architecture.loss), {
+  return new Sequential(layers, createLoss(architecture.loss, architecture.head), {
     inputShape: architecture.inputShape,
     random,
   });
@@ -194,21 +201,72 @@ export function deepCnnArchitecture(classes: number, { batchNorm = false } = {})
   };
 }
 
+/** The size of a {@link yoloV1Architecture}: the input, the grid, and what each cell predicts. */
+export interface DetectorOptions {
+  /** The square input's side in pixels (imgsz); imageSize / grid must be a power of two. */
+  imageSize: number;
+  channels: number;
+  /** S: cells per side. */
+  grid: number;
+  /** B: boxes per cell. */
+  boxes: number;
+  /** C: classes. */
+  classes: number;
+  /** Filters of the first convolution; each stage doubles them (default 16). */
+  width?: number;
+}
+
+/**
+ * A small YOLOv1-style detector (in the spirit of darknet's yolov1-tiny, fully convolutional): 3×3
+ * convolutions with LeakyReLU(0.1), each halving the image with stride 2 until it is the S×S grid, a 3×3
+ * convolution at stride 1 after the third and each later halving, and a linear 1×1 convolution to the
+ * head's B·5 + C channels. At 96 px and S = 6: 96 → 48 → 24 → 12 → 6, 16 → 32 → 64 → 128 filters.
+ *
+ * @example
+ * buildModel(yoloV1Architecture({ imageSize: 96, channels: 1, grid: 6, boxes: 2, classes: 10 }), { init: 'he' });
+ */
+export function yoloV1Architecture(options: DetectorOptions): Architecture {
+  const { imageSize, channels, grid, boxes, classes, width = 16 } = options;
+  const halvings = Math.log2(imageSize / grid);
+  if (!Number.isInteger(halvings) || halvings < 1) {
+    throw new ValueError(
+      `yolov1: the image side ${imageSize} must be the grid ${grid} times a power of two (e.g. 96 px and a 6×6 grid)`,
+    );
+  }
+  const leaky: LayerSpec = { type: 'leaky_relu', alpha: 0.1 };
+  const layers: LayerSpec[] = [];
+  for (let stage = 0; stage < halvings; stage++) {
+    const filters = width * 2 ** stage;
+    layers.push({ type: 'conv2d', filters, kernelSize: 3, stride: 2, pad: 1 }, leaky);
+    if (stage >= 2) layers.push({ type: 'conv2d', filters, kernelSize: 3, pad: 1 }, leaky);
+  }
+  const head = { grid, boxes, classes };
+  layers.push({ type: 'conv2d', filters: headChannels(head), kernelSize: 1 });
+  return { inputShape: [channels, imageSize, imageSize], layers, loss: 'yolov1', head };
+}
+
 function checkClasses(classes: number): void {
   if (!Number.isInteger(classes) || classes < 2)
     throw new ValueError(`a classifier needs a whole number of classes >= 2, got ${classes}`);
 }
 
-/** A loss by the name architectures use: `sse` (the seed's) or `cross_entropy` (also `ce`). */
-export function createLoss(name: string): Loss {
+/**
+ * A loss by the name architectures use: `sse` (the seed's), `cross_entropy` (also `ce`), or `yolov1`
+ * (a detector's, which needs the head).
+ */
+export function createLoss(name: string, head?: YoloHead): Loss {
   if (name === 'sse') return new SumSquaredError();
   if (name === 'cross_entropy' || name === 'ce') return new SoftmaxCrossEntropy();
-  throw new ValueError(`unknown loss '${name}': use sse or cross_entropy`);
+  if (name === 'yolov1') {
+    if (head === undefined) throw new ValueError('the yolov1 loss needs a "head": { grid, boxes, classes }');
+    return new YoloV1Loss(head);
+  }
+  throw new ValueError(`unknown loss '${name}': use sse, cross_entropy or yolov1`);
 }
 
 /** The loss name for a spelling on the command line (`ce` is short for `cross_entropy`). */
 export function lossName(name: string): LossName {
-  createLoss(name);
+  if (name !== 'yolov1') createLoss(name);
   return name === 'ce' ? 'cross_entropy' : (name as LossName);
 }
 
@@ -385,12 +443,30 @@ function checkFields(value: unknown): void {
     }
   });
   if (typeof loss !== 'string') {
-    throw new ValueError(`architecture: loss must be "sse" or "cross_entropy", got ${show(loss)}`);
+    throw new ValueError(`architecture: loss must be "sse", "cross_entropy" or "yolov1", got ${show(loss)}`);
   }
+  const head = (value as Record<string, unknown>).head;
+  if (loss === 'yolov1' || head !== undefined) checkHead(head);
   try {
-    createLoss(loss);
+    createLoss(loss, head as YoloHead);
   } catch (error) {
     throw new ValueError(`architecture: ${(error as Error).message}`);
+  }
+}
+
+function checkHead(head: unknown): void {
+  const fields = ['grid', 'boxes', 'classes'] as const;
+  const good =
+    typeof head === 'object' &&
+    head !== null &&
+    fields.every((f) => {
+      const v = (head as Record<string, unknown>)[f];
+      return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024;
+    });
+  if (!good) {
+    throw new ValueError(
+      `architecture: head must be { grid, boxes, classes }, whole numbers from 1 to 1024, got ${show(head)}`,
+    );
   }
 }
 
@@ -480,7 +556,20 @@ function planArchitecture(architecture: Architecture): Map<string, number[]> {
       throw error;
     }
   }
+  if (architecture.loss === 'yolov1' && architecture.head) checkHeadOutput(architecture.head, shape);
   return new Map([...state, ...buffers]);
+}
+
+/** A detector's last layer must give the head's D × S × S values, as a feature map or flat. */
+function checkHeadOutput(head: YoloHead, shape: readonly number[]): void {
+  const { grid: S } = head;
+  const D = headChannels(head);
+  const fits = shape.length === 4 ? shape[1] === D && shape[2] === S && shape[3] === S : shapeSize(shape) === D * S * S;
+  if (!fits) {
+    throw new ShapeError(
+      `architecture: the head { grid: ${S}, boxes: ${head.boxes}, classes: ${head.classes} } needs an output [n, ${D}, ${S}, ${S}] (B·5 + C = ${D} channels) or [n, ${D * S * S}], but the last layer gives ${formatShape(shape)}`,
+    );
+  }
 }
 
 function checkFlat(shape: readonly number[]): void {

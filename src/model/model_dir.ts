@@ -93,10 +93,12 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
     if (error instanceof DataError) throw error;
     throw new DataError(`${jsonFile}: ${(error as Error).message}`);
   }
-  const outputs = model.outputShape([1, ...info.architecture.inputShape])[1];
+  // a detector's classes are its head's (checked against its output when the architecture was)
+  const head = info.architecture.head;
+  const outputs = head ? head.classes : model.outputShape([1, ...info.architecture.inputShape])[1];
   if (outputs !== info.classNames.length) {
     throw new DataError(
-      `${jsonFile}: the network has ${outputs} outputs but classNames lists ${info.classNames.length} classes`,
+      `${jsonFile}: the network has ${outputs} ${head ? 'classes in its head' : 'outputs'} but classNames lists ${info.classNames.length} classes`,
     );
   }
   assignWeights(modelState(model), tensors, weightsFile);

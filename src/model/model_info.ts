@@ -10,14 +10,17 @@ import type { Architecture } from './architecture.js';
 import type { Sequential } from './sequential.js';
 
 /**
- * How raw images become model input: grayscale, resized to width×height, scaled to [0, 1], and made
- * light-on-dark like MNIST (`polarity` 'auto' inverts images with a light border).
+ * How raw images become model input. A classifier's: grayscale, resized to width×height, scaled to
+ * [0, 1], and made light-on-dark like MNIST (`polarity` 'auto' inverts images with a light border). A
+ * detector's (`letterbox`): grayscale or RGB by `channels`, scaled to fit width×height with its aspect
+ * ratio kept and the rest padded (ultralytics' letterbox), so boxes map back to the original image.
  */
 export interface Preprocessing {
   width: number;
   height: number;
-  channels: 1;
+  channels: 1 | 3;
   polarity: Polarity;
+  letterbox?: boolean;
 }
 
 /** The model.json format this zerodl writes and reads; a later format that it cannot read gets a clear error. */
@@ -27,6 +30,8 @@ export const MODEL_FORMAT_VERSION = 1;
 export interface ModelInfo {
   format: 'zerodl-model';
   version: typeof MODEL_FORMAT_VERSION;
+  /** What the model does: 'classify' (the default when absent) or 'detect'. */
+  task?: 'classify' | 'detect';
   architecture: Architecture;
   classNames: string[];
   preprocessing: Preprocessing;

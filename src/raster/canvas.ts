@@ -237,6 +237,19 @@ export class Canvas {
     this.text(text, left + padding, middle, options.color ?? '#ffffff', { scale });
   }
 
+  /** Copies `image` onto this canvas with its top-left corner at (x, y) (whole pixels); parts outside are clipped. */
+  drawImage(image: Canvas, x: number, y: number): void {
+    const left = Math.round(x);
+    const top = Math.round(y);
+    for (let row = Math.max(0, -top); row < image.height && top + row < this.height; row++) {
+      const from = Math.max(0, -left);
+      const to = Math.min(image.width, this.width - left);
+      if (to <= from) return;
+      const source = (row * image.width + from) * 4;
+      this.data.set(image.data.subarray(source, source + (to - from) * 4), ((top + row) * this.width + left + from) * 4);
+    }
+  }
+
   /** The image as PNG file bytes (8-bit RGBA, no interlace). */
   toPng(): Uint8Array {
     return encodePng(this.width, this.height, this.data);

@@ -22,6 +22,8 @@ export interface TrainingState {
   rows: ResultRow[];
   /** The best epoch's fitness (classification: its validation accuracy); named for the first task. */
   bestAccuracy: number;
+  /** The epoch of weights/best.safetensors (absent in checkpoints from before it was recorded). */
+  bestEpoch?: number;
 }
 
 const OPTIMIZER_PREFIX = 'optimizer.';

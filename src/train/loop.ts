@@ -78,6 +78,8 @@ export interface LoopOptions {
   modelInfo: Omit<ModelInfo, 'weights'>;
   /** Continue from runDir/weights/last.safetensors. */
   resume?: boolean;
+  /** Stop when this many epochs in a row have not beaten the best fitness (ultralytics' patience); default never. */
+  patience?: number;
   /** Progress output (default process.stderr); `null` for silence. */
   log?: NodeJS.WriteStream | null;
 }
@@ -88,6 +90,8 @@ export interface LoopResult {
   epochs: number;
   /** The best epoch's fitness (its validation score; without validation data, the last epoch's number). */
   bestFitness: number;
+  /** The epoch whose weights are in weights/best.safetensors. */
+  bestEpoch: number;
   seconds: number;
   runDir: string;
   /**
@@ -95,6 +99,8 @@ export interface LoopResult {
    * (with `epochs` 0, none was saved and the run folder holds no model of this run).
    */
   stoppedEarly?: string;
+  /** The epoch after which `patience` stopped the run. */
+  patienceStop?: number;
 }
 
 /** The weights model.json names (relative to the run folder), and their copy while a run replaces another. */
@@ -133,6 +139,7 @@ export function trainLoop<V extends Validation>(options: LoopOptions, task: Trai
     lambda > 0 ? (params: Params, grads: Grads) => addWeightDecay(params, grads, lambda) : undefined;
   const started = performance.now();
   let stoppedEarly: string | undefined;
+  let patienceStop: number | undefined;
 
   for (let epoch = state.epoch + 1; epoch <= epochs && stoppedEarly === undefined; epoch++) {
     const epochStart = performance.now();
@@ -166,11 +173,12 @@ export function trainLoop<V extends Validation>(options: LoopOptions, task: Trai
       seconds: (performance.now() - epochStart) / 1000,
     };
     bar?.finish(validation ? `${meter.text()}  ${validation.text}` : meter.text());
-    state = { epoch, rows: [...state.rows, row], bestAccuracy: state.bestAccuracy };
+    state = { ...state, epoch, rows: [...state.rows, row] };
     // Without validation data the latest epoch counts as the best.
     const score = validation ? validation.fitness : epoch;
     if (score > state.bestAccuracy || !existsSync(bestFile)) {
       state.bestAccuracy = score;
+      state.bestEpoch = epoch;
       const weights = modelState(model);
       const metadata = { format: 'zerodl-weights', epoch: String(epoch) };
       if (replacing && !published) {
@@ -191,11 +199,18 @@ export function trainLoop<V extends Validation>(options: LoopOptions, task: Trai
       rmSync(join(runDir, PENDING_WEIGHTS), { force: true });
       published = true;
     }
+    if (options.patience !== undefined && epoch - (state.bestEpoch ?? epoch) >= options.patience) {
+      log?.write(`no better fitness for ${options.patience} epochs (best: epoch ${state.bestEpoch}); stopping\n`);
+      patienceStop = epoch;
+      break;
+    }
   }
   return {
     rows: state.rows,
     epochs: state.epoch,
     bestFitness: state.bestAccuracy,
+    bestEpoch: state.bestEpoch ?? state.epoch,
+    ...(patienceStop !== undefined ? { patienceStop } : {}),
     seconds: (performance.now() - started) / 1000,
     runDir,
     ...(stoppedEarly ? { stoppedEarly } : {}),

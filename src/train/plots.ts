@@ -147,26 +147,73 @@ const TEXT = 2; // font scale for labels: 10 × 14-px capitals
  * ]);
  */
 export function resultsPlot(rows: readonly EpochResult[]): PlotImage {
+  return curvesPlot(rows as unknown as readonly CurveRow[], resultsTitle(rows), [
+    {
+      title: 'loss',
+      series: [
+        { label: 'train', key: 'trainLoss', color: TRAIN },
+        { label: 'val', key: 'valLoss', color: VAL },
+      ],
+    },
+    {
+      title: 'val accuracy',
+      series: [{ label: 'val accuracy', key: 'valAccuracy', color: ACCURACY }],
+      limits: [0, 1],
+    },
+  ]);
+}
+
+/** A row of numbers per epoch, by key (a results row). */
+export interface CurveRow {
+  epoch: number;
+  [key: string]: number;
+}
+
+/**
+ * One panel of {@link curvesPlot}: its title, the row keys drawn as curves, and optional y limits
+ * (e.g. [0, 1] for a metric, kept when the data stays inside them).
+ */
+export interface CurvePanel {
+  title: string;
+  series: readonly { label: string; key: string; color: Color }[];
+  limits?: readonly [number, number];
+}
+
+/**
+ * Draws per-epoch curves in panels, two side by side per row (one row for one or two panels), epoch on
+ * x, a legend in each panel with several curves, and `title` on top. A missing or non-finite value
+ * breaks its line.
+ *
+ * @example
+ * const { png } = curvesPlot(rows, 'detection training', [
+ *   { title: 'mAP', series: [{ label: 'mAP50', key: 'mAP50', color: '#1f77b4' }], limits: [0, 1] },
+ * ]);
+ */
+export function curvesPlot(
+  rows: readonly CurveRow[],
+  title: string,
+  panels: readonly CurvePanel[],
+): PlotImage {
   const epochs = rows.map((row) => row.epoch);
   const x = niceScale(Math.min(...epochs), Math.max(...epochs), { integer: true });
-  const title = resultsTitle(rows);
-  const titleScale = textWidth(title, 3) <= RESULTS_WIDTH - 40 ? 3 : 2;
-  const shapes: Shape[] = [text(title, RESULTS_WIDTH / 2, 24, { scale: titleScale, align: 'middle' })];
-  const half = RESULTS_WIDTH / 2;
-  drawPanel(shapes, { left: 0, top: 0, right: half, bottom: RESULTS_HEIGHT }, 'loss', epochs, x, [
-    { label: 'train', color: TRAIN, values: rows.map((row) => row.trainLoss) },
-    { label: 'val', color: VAL, values: rows.map((row) => row.valLoss) },
-  ]);
-  drawPanel(
-    shapes,
-    { left: half, top: 0, right: RESULTS_WIDTH, bottom: RESULTS_HEIGHT },
-    'val accuracy',
-    epochs,
-    x,
-    [{ label: 'val accuracy', color: ACCURACY, values: rows.map((row) => row.valAccuracy) }],
-    [0, 1],
-  );
-  return render({ width: RESULTS_WIDTH, height: RESULTS_HEIGHT, title, shapes });
+  const columns = Math.min(2, panels.length);
+  const panelWidth = RESULTS_WIDTH / 2;
+  const width = panelWidth * columns;
+  const height = RESULTS_HEIGHT * Math.ceil(panels.length / 2);
+  const titleScale = textWidth(title, 3) <= width - 40 ? 3 : 2;
+  const shapes: Shape[] = [text(title, width / 2, 24, { scale: titleScale, align: 'middle' })];
+  panels.forEach((panel, i) => {
+    const left = (i % 2) * panelWidth;
+    const top = Math.floor(i / 2) * RESULTS_HEIGHT;
+    const series = panel.series.map((s) => ({
+      label: s.label,
+      color: s.color,
+      values: rows.map((row) => (typeof row[s.key] === 'number' ? row[s.key] : Number.NaN) as number),
+    }));
+    const box = { left, top, right: left + panelWidth, bottom: top + RESULTS_HEIGHT };
+    drawPanel(shapes, box, panel.title, epochs, x, series, panel.limits);
+  });
+  return render({ width, height, title, shapes });
 }
 
 function resultsTitle(rows: readonly EpochResult[]): string {

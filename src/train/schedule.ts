@@ -1,17 +1,17 @@
-// Learning-rate schedules: constant, step decay, and cosine annealing, each with an optional linear
+// Learning-rate schedules: constant, step decay, linear decay (ultralytics' default) and cosine annealing, each with an optional linear
 // warm-up. The rate is a pure function of training progress, so a resumed run gets the same rates.
 
 import { ValueError } from '../util/errors.js';
 
 export interface LrSchedule {
-  kind: 'constant' | 'step' | 'cosine';
+  kind: 'constant' | 'step' | 'linear' | 'cosine';
   /** The base learning rate (the optimizer's `lr`). */
   lr: number;
   /** Total epochs of the run (cosine anneals over them). */
   epochs: number;
   /** Epochs of linear warm-up from 0 to `lr` (fractions allowed); default 0. */
   warmupEpochs?: number;
-  /** cosine: the final rate as a fraction of `lr` (ultralytics' `lrf`); default 0.01. */
+  /** linear and cosine: the final rate as a fraction of `lr` (ultralytics' `lrf`); default 0.01. */
   finalFraction?: number;
   /** step: multiply by `gamma` every `stepSize` epochs; defaults 0.1 and max(1, epochs/3). */
   stepSize?: number;
@@ -34,13 +34,19 @@ export function learningRate(schedule: LrSchedule, progress: number): number {
       const stepSize = schedule.stepSize ?? Math.max(1, Math.round(epochs / 3));
       return lr * (schedule.gamma ?? 0.1) ** Math.floor(progress / stepSize) * warmup;
     }
+    case 'linear': {
+      // ultralytics' default: a straight line from lr at the start to lr·lrf at the end of the run
+      const final = lr * (schedule.finalFraction ?? 0.01);
+      const t = Math.min(1, progress / Math.max(epochs, 1e-9));
+      return (lr + (final - lr) * t) * warmup;
+    }
     case 'cosine': {
       const final = lr * (schedule.finalFraction ?? 0.01);
       const t = Math.min(1, progress / Math.max(epochs, 1e-9));
       return (final + (lr - final) * 0.5 * (1 + Math.cos(Math.PI * t))) * warmup;
     }
     default:
-      throw new ValueError(`unknown learning-rate schedule '${schedule.kind}': use constant, step or cosine`);
+      throw new ValueError(`unknown learning-rate schedule '${schedule.kind}': use constant, step, linear or cosine`);
   }
 }
 
