@@ -1,6 +1,7 @@
 // The public API of zerodl's core, for Node.js and the browser alike: tensors, backends, layers, losses,
-// optimizers, models, safetensors and IDX from bytes. No module here imports a Node built-in, and
-// importing it has no side effects: the first tensor or kernel chooses the backend (useDefaultBackend).
+// optimizers, models, safetensors and IDX from bytes, the YOLOv1 detection math. No module here imports
+// a Node built-in, and importing it has no side effects: the first tensor or kernel chooses the backend
+// (useDefaultBackend).
 // Files, folders, data sets, training runs, plots and images are the Node entry's (node.ts).
 
 export { getBackend, setBackend } from './backend/active.js';
@@ -17,6 +18,23 @@ export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export { type IdxArray, type IdxImages, idxImagesToTensor, parseIdx } from './data/idx.js';
+export { area, type Box, boxFromCenter, type Detection, iou, type LabeledBox } from './detection/boxes.js';
+export {
+  type DecodeOptions,
+  decodeDetections,
+  type PredictorOutput,
+  predictorBoxes,
+} from './detection/decode.js';
+export { encodeTargets, targetChannels } from './detection/encode.js';
+export { headChannels, predictorBox, type YoloHead } from './detection/head.js';
+export { nms } from './detection/nms.js';
+export {
+  type YoloV1ImageExplanation,
+  YoloV1Loss,
+  type YoloV1LossOptions,
+  type YoloV1LossTerms,
+  type YoloV1Match,
+} from './detection/yolo_v1_loss.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';
