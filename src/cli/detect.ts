@@ -170,7 +170,7 @@ function detectTrainCommand(argv: string[]): number {
     warmupEpochs: numberOption('warmup-epochs', args['warmup-epochs'], 1, { min: 0 }),
   };
   checkSchedule({ ...schedule, lr: optimizer.lr, epochs });
-  const channels = architecture.inputShape[0] as number;
+  const channels = architecture.inputShape[0] as 1 | 3;
   const modelInfo: Omit<ModelInfo, 'weights'> = {
     format: 'zerodl-model',
     version: MODEL_FORMAT_VERSION,

@@ -103,14 +103,7 @@ export function detectExplainCommand(argv: string[]): number {
         letterbox,
       ),
     );
-    const lossFunction = model.lossFunction as YoloV1Loss;
-    const loss = new YoloV1Loss(head, {
-      coord: lossFunction.coordScale,
-      noobj: lossFunction.noobjScale,
-      obj: lossFunction.objScale,
-      cls: lossFunction.clsScale,
-      rescore: lossFunction.rescore,
-    });
+    const loss = new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).options);
     loss.forward(y, encodeTargets([truths], head, size).t);
     explanation = loss.explainImage(0);
   }

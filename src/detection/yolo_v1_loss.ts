@@ -104,6 +104,12 @@ export class YoloV1Loss implements Loss {
     this.rescore = rescore;
   }
 
+  /** The weights and rescore setting, as the constructor takes them: a second loss like this one. */
+  get options(): Required<YoloV1LossOptions> {
+    const { coordScale: coord, noobjScale: noobj, objScale: obj, clsScale: cls, rescore } = this;
+    return { coord, noobj, obj, cls, rescore };
+  }
+
   forward(y: Tensor, t: Tensor): number {
     const n = this.checkShapes(y, t);
     // The gradient is computed here, where the matching is known; backward() hands it out.

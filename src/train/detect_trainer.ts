@@ -9,7 +9,7 @@ import { decodeDetections } from '../detection/decode.js';
 import { encodeTargets } from '../detection/encode.js';
 import type { YoloHead } from '../detection/head.js';
 import { type DetectionMetrics, evaluateDetections } from '../detection/metrics.js';
-import { YoloV1Loss, type YoloV1Terms } from '../detection/yolo_v1_loss.js';
+import { YoloV1Loss, type YoloV1LossTerms } from '../detection/yolo_v1_loss.js';
 import type { Sequential } from '../model/sequential.js';
 import { drawBoxes, inputCanvas } from '../raster/detections.js';
 import { Canvas } from '../raster/canvas.js';
@@ -108,7 +108,7 @@ export function trainDetector(options: DetectTrainerOptions, names: readonly str
     meter() {
       const sums = { coord: 0, obj: 0, noobj: 0, cls: 0 };
       let seen = 0;
-      const mean = (term: keyof YoloV1Terms) => sums[term] / Math.max(1, seen);
+      const mean = (term: keyof YoloV1LossTerms) => sums[term] / Math.max(1, seen);
       return {
         add(_loss, size) {
           for (const term of TERMS) sums[term] += loss.terms[term] * size;
@@ -161,7 +161,7 @@ export function validateDetector(
 ): DetectionValidation {
   const { head, imageSize, channels, conf = 0.001, iou = 0.5 } = options;
   const inputSize = channels * imageSize * imageSize;
-  const terms = new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).weights);
+  const terms = new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).options);
   const sums = { coord: 0, obj: 0, noobj: 0, cls: 0 };
   const images: { detections: ReturnType<typeof decodeDetections>[number]; truths: LabeledBox[] }[] = [];
   const preview: DetectionValidation['preview'] = { inputs: [], truths: [], detections: [] };
