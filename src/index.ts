@@ -17,6 +17,15 @@ export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export { type IdxArray, type IdxImages, idxImagesToTensor, parseIdx } from './data/idx.js';
+export {
+  type ClassMetrics,
+  type DetectionMetrics,
+  evaluateDetections,
+  type ImageBoxes,
+  type MetricsOptions,
+  type PrCurve,
+  RECALL_GRID,
+} from './detection/metrics.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';
