@@ -35,6 +35,15 @@ export {
   type YoloV1LossTerms,
   type YoloV1Match,
 } from './detection/yolo_v1_loss.js';
+export {
+  type ClassMetrics,
+  type DetectionMetrics,
+  evaluateDetections,
+  type ImageBoxes,
+  type MetricsOptions,
+  type PrCurve,
+  RECALL_GRID,
+} from './detection/metrics.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';

@@ -24,6 +24,7 @@ export {
   toGrayscale,
 } from './data/images.js';
 export { loadMnist, type MnistOptions, parseMnistClasses } from './data/mnist.js';
+export { detectionConfusionPlot, prCurvePlot } from './detection/plots.js';
 export * from './index.js';
 export { loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
 export { loadSafetensors, saveSafetensors } from './model/safetensors_file.js';
