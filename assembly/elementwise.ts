@@ -1,6 +1,6 @@
 // Elementwise kernels of a training step, SIMD128 with scalar tails: LeakyReLU and its backward, the
-// bias gradients (sum over rows; per channel), a convolution's bias fill, batch norm's per-channel
-// sums and affine maps, and the SGD / Momentum / Adam updates. Pointers are byte addresses.
+// bias gradients (sum over rows; per channel), a convolution's bias fill, batch norm's statistics,
+// gradient sums, forward and backward, and the SGD / Momentum / Adam updates. Pointers are byte addresses.
 // The optimizer states (velocity, Adam's m and v) are flushed: a value below 2⁻¹²⁶ is stored as 0
 // (flushSubnormal in assembly/simd.ts says why).
 
@@ -112,73 +112,150 @@ export function sumChannels(
   }
 }
 
+// Batch normalisation per channel c of x [images, channels, pixels], over its m = images·pixels values
+// (src/layers/batch_norm.ts has the formulas). Sums are float64, in two f64x2 lanes plus a scalar tail,
+// in the same order in every kernel, so a sum is the same bits whichever kernel computes it.
+
 /**
- * out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]) for channels first … last − 1
- * of a, b [images, channels, pixels], summed in float64: batch norm's Σ(x − μ)² and Σ dy·(x − μ).
+ * μ and Σ(x − μ)² for channels first … last − 1: mean[c] = Σx / m (rounded to float32), then
+ * squaredDeviations[c] = Σ(x − mean[c])² (two passes over the channel: no cancellation).
  */
-export function channelDot(
-  a: usize,
-  aShift: usize,
-  b: usize,
-  bShift: usize,
+export function batchNormStatistics(
+  x: usize,
   images: i32,
   channels: i32,
   pixels: i32,
-  out: usize,
+  mean: usize,
+  squaredDeviations: usize,
   first: i32,
   last: i32,
 ): void {
+  const count = <f64>images * <f64>pixels;
   for (let c = first; c < last; c++) {
-    const sa = load<f32>(aShift + ((<usize>c) << 2));
-    const sb = load<f32>(bShift + ((<usize>c) << 2));
-    const va = f32x4.splat(sa);
-    const vb = f32x4.splat(sb);
-    let low = f64x2.splat(0);
-    let high = f64x2.splat(0);
-    let scalar: f64 = 0;
-    for (let n = 0; n < images; n++) {
-      const offset = (<usize>(n * channels + c) * <usize>pixels) << 2;
-      const rowA = a + offset;
-      const rowB = b + offset;
-      let p = 0;
-      for (; p + 4 <= pixels; p += 4) {
-        const at = (<usize>p) << 2;
-        const product = f32x4.mul(f32x4.sub(v128.load(rowA + at), va), f32x4.sub(v128.load(rowB + at), vb));
-        low = f64x2.add(low, f64x2.promote_low_f32x4(product));
-        high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(product, product, 2, 3, 0, 1)));
-      }
-      for (; p < pixels; p++) {
-        const at = (<usize>p) << 2;
-        scalar += <f64>((load<f32>(rowA + at) - sa) * (load<f32>(rowB + at) - sb));
-      }
-    }
-    store<f32>(out + ((<usize>c) << 2), <f32>(laneSum(f64x2.add(low, high)) + scalar));
+    const mu = <f32>(<f64>channelTotal(x, images, channels, pixels, c) / count);
+    store<f32>(mean + ((<usize>c) << 2), mu);
+    const deviations = channelSquaredDeviations(x, mu, images, channels, pixels, c);
+    store<f32>(squaredDeviations + ((<usize>c) << 2), deviations);
   }
 }
 
 /**
- * Rows first … last − 1 of out [images·channels, pixels]: out = p[c]·a + q[c]·(b − m[c]) + r[c], row
- * r = n·channels + c of a, b alike (batch norm's forward, p = 0, and backward).
+ * Σ dy and Σ dy·(x − μ) for channels first … last − 1, in one pass: the sums batch norm's backward
+ * needs (dβ, and dγ before its factor 1/√(σ² + ε)).
  */
-export function affineChannels(
-  a: usize,
-  p: usize,
-  b: usize,
-  q: usize,
-  m: usize,
-  r: usize,
+export function batchNormGradientSums(
+  dy: usize,
+  x: usize,
+  mean: usize,
+  images: i32,
   channels: i32,
   pixels: i32,
-  out: usize,
+  dySums: usize,
+  dyDeviationSums: usize,
+  first: i32,
+  last: i32,
+): void {
+  for (let c = first; c < last; c++) {
+    const mu = load<f32>(mean + ((<usize>c) << 2));
+    const vmu = f32x4.splat(mu);
+    let low = f64x2.splat(0);
+    let high = f64x2.splat(0);
+    let scalar: f64 = 0;
+    let productLow = f64x2.splat(0);
+    let productHigh = f64x2.splat(0);
+    let productScalar: f64 = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (<usize>(n * channels + c) * <usize>pixels) << 2;
+      const rowDy = dy + offset;
+      const rowX = x + offset;
+      let p = 0;
+      for (; p + 4 <= pixels; p += 4) {
+        const at = (<usize>p) << 2;
+        const d = v128.load(rowDy + at);
+        low = f64x2.add(low, f64x2.promote_low_f32x4(d));
+        high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(d, d, 2, 3, 0, 1)));
+        const product = f32x4.mul(d, f32x4.sub(v128.load(rowX + at), vmu));
+        productLow = f64x2.add(productLow, f64x2.promote_low_f32x4(product));
+        productHigh = f64x2.add(
+          productHigh,
+          f64x2.promote_low_f32x4(v128.shuffle<u32>(product, product, 2, 3, 0, 1)),
+        );
+      }
+      for (; p < pixels; p++) {
+        const at = (<usize>p) << 2;
+        const d = load<f32>(rowDy + at);
+        scalar += <f64>d;
+        productScalar += <f64>(d * (load<f32>(rowX + at) - mu));
+      }
+    }
+    store<f32>(dySums + ((<usize>c) << 2), <f32>(laneSum(f64x2.add(low, high)) + scalar));
+    store<f32>(
+      dyDeviationSums + ((<usize>c) << 2),
+      <f32>(laneSum(f64x2.add(productLow, productHigh)) + productScalar),
+    );
+  }
+}
+
+/**
+ * Rows first … last − 1 of y [images·channels, pixels] (row = n·channels + c):
+ * y = scale[c]·(x − mean[c]) + beta[c], scale = γ/√(σ² + ε): batch norm's forward.
+ */
+export function batchNormForward(
+  x: usize,
+  mean: usize,
+  scale: usize,
+  beta: usize,
+  channels: i32,
+  pixels: i32,
+  y: usize,
   first: i32,
   last: i32,
 ): void {
   for (let row = first; row < last; row++) {
     const c = (<usize>(row % channels)) << 2;
-    const sp = load<f32>(p + c);
-    const sq = load<f32>(q + c);
-    const sm = load<f32>(m + c);
-    const sr = load<f32>(r + c);
+    const sm = load<f32>(mean + c);
+    const ss = load<f32>(scale + c);
+    const sb = load<f32>(beta + c);
+    const vm = f32x4.splat(sm);
+    const vs = f32x4.splat(ss);
+    const vb = f32x4.splat(sb);
+    const offset = (<usize>row * <usize>pixels) << 2;
+    let i = 0;
+    for (; i + 4 <= pixels; i += 4) {
+      const at = offset + ((<usize>i) << 2);
+      v128.store(y + at, f32x4.add(f32x4.mul(vs, f32x4.sub(v128.load(x + at), vm)), vb));
+    }
+    for (; i < pixels; i++) {
+      const at = offset + ((<usize>i) << 2);
+      store<f32>(y + at, ss * (load<f32>(x + at) - sm) + sb);
+    }
+  }
+}
+
+/**
+ * Rows first … last − 1 of dx [images·channels, pixels] (row = n·channels + c):
+ * dx = dyScale[c]·dy + deviationScale[c]·(x − mean[c]) + shift[c]: batch norm's backward, with the
+ * per-channel factors the layer computes.
+ */
+export function batchNormBackward(
+  dy: usize,
+  x: usize,
+  mean: usize,
+  dyScale: usize,
+  deviationScale: usize,
+  shift: usize,
+  channels: i32,
+  pixels: i32,
+  dx: usize,
+  first: i32,
+  last: i32,
+): void {
+  for (let row = first; row < last; row++) {
+    const c = (<usize>(row % channels)) << 2;
+    const sp = load<f32>(dyScale + c);
+    const sq = load<f32>(deviationScale + c);
+    const sm = load<f32>(mean + c);
+    const sr = load<f32>(shift + c);
     const vp = f32x4.splat(sp);
     const vq = f32x4.splat(sq);
     const vm = f32x4.splat(sm);
@@ -187,15 +264,56 @@ export function affineChannels(
     let i = 0;
     for (; i + 4 <= pixels; i += 4) {
       const at = offset + ((<usize>i) << 2);
-      const scaled = f32x4.mul(vp, v128.load(a + at));
-      const centred = f32x4.mul(vq, f32x4.sub(v128.load(b + at), vm));
-      v128.store(out + at, f32x4.add(f32x4.add(scaled, centred), vr));
+      const scaled = f32x4.mul(vp, v128.load(dy + at));
+      const centred = f32x4.mul(vq, f32x4.sub(v128.load(x + at), vm));
+      v128.store(dx + at, f32x4.add(f32x4.add(scaled, centred), vr));
     }
     for (; i < pixels; i++) {
       const at = offset + ((<usize>i) << 2);
-      store<f32>(out + at, sp * load<f32>(a + at) + sq * (load<f32>(b + at) - sm) + sr);
+      store<f32>(dx + at, sp * load<f32>(dy + at) + sq * (load<f32>(x + at) - sm) + sr);
     }
   }
+}
+
+// Σ_{n, p} x[n][c][p] in float64 (as sumChannels), rounded to float32.
+function channelTotal(x: usize, images: i32, channels: i32, pixels: i32, c: i32): f32 {
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  let scalar: f64 = 0;
+  for (let n = 0; n < images; n++) {
+    const row = x + ((<usize>(n * channels + c) * <usize>pixels) << 2);
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) {
+      const v = v128.load(row + ((<usize>p) << 2));
+      low = f64x2.add(low, f64x2.promote_low_f32x4(v));
+      high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1)));
+    }
+    for (; p < pixels; p++) scalar += <f64>load<f32>(row + ((<usize>p) << 2));
+  }
+  return <f32>(laneSum(f64x2.add(low, high)) + scalar);
+}
+
+// Σ_{n, p} (x[n][c][p] − mu)² in float64 (each square in float32), rounded to float32.
+function channelSquaredDeviations(x: usize, mu: f32, images: i32, channels: i32, pixels: i32, c: i32): f32 {
+  const vmu = f32x4.splat(mu);
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  let scalar: f64 = 0;
+  for (let n = 0; n < images; n++) {
+    const row = x + ((<usize>(n * channels + c) * <usize>pixels) << 2);
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) {
+      const deviation = f32x4.sub(v128.load(row + ((<usize>p) << 2)), vmu);
+      const square = f32x4.mul(deviation, deviation);
+      low = f64x2.add(low, f64x2.promote_low_f32x4(square));
+      high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<u32>(square, square, 2, 3, 0, 1)));
+    }
+    for (; p < pixels; p++) {
+      const deviation = load<f32>(row + ((<usize>p) << 2)) - mu;
+      scalar += <f64>(deviation * deviation);
+    }
+  }
+  return <f32>(laneSum(f64x2.add(low, high)) + scalar);
 }
 
 // @ts-ignore: decorator

@@ -5,8 +5,10 @@
 import { conv2dRows, conv2dWeightGradItems, packGradientPanels, padPlanes } from './conv2d';
 import {
   adamUpdate,
-  affineChannels,
-  channelDot,
+  batchNormBackward,
+  batchNormForward,
+  batchNormGradientSums,
+  batchNormStatistics,
   fillChannels,
   leakyRelu,
   leakyReluBackward,
@@ -29,8 +31,8 @@ const KIND_LEAKY_RELU: i32 = 5;
 const KIND_LEAKY_RELU_BACKWARD: i32 = 6;
 const KIND_FILL_CHANNELS: i32 = 7;
 const KIND_SUM_CHANNELS: i32 = 8;
-const KIND_CHANNEL_DOT: i32 = 9;
-const KIND_AFFINE_CHANNELS: i32 = 10;
+const KIND_BATCH_NORM_STATISTICS: i32 = 9;
+const KIND_BATCH_NORM_FORWARD: i32 = 10;
 const KIND_CONV2D: i32 = 11;
 const KIND_MOMENTUM_UPDATE: i32 = 12;
 const KIND_SGD_UPDATE: i32 = 13;
@@ -39,6 +41,8 @@ const KIND_PAD_PLANES: i32 = 15;
 const KIND_PACK_GRADIENT_PANELS: i32 = 16;
 const KIND_CONV2D_WEIGHT_GRAD: i32 = 17;
 const KIND_MOMENTUM_OUTER_UPDATE: i32 = 18;
+const KIND_BATCH_NORM_GRADIENT_SUMS: i32 = 19;
+const KIND_BATCH_NORM_BACKWARD: i32 = 20;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -145,10 +149,14 @@ export function parallelChunk(chunk: i32): void {
     fillChannels(arg(0), arg(1), arg(2), arg(3), first, last);
   } else if (kind === KIND_SUM_CHANNELS) {
     sumChannels(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
-  } else if (kind === KIND_CHANNEL_DOT) {
-    channelDot(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
-  } else if (kind === KIND_AFFINE_CHANNELS) {
-    affineChannels(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+  } else if (kind === KIND_BATCH_NORM_STATISTICS) {
+    batchNormStatistics(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), first, last);
+  } else if (kind === KIND_BATCH_NORM_GRADIENT_SUMS) {
+    batchNormGradientSums(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
+  } else if (kind === KIND_BATCH_NORM_FORWARD) {
+    batchNormForward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), first, last);
+  } else if (kind === KIND_BATCH_NORM_BACKWARD) {
+    batchNormBackward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   } else if (kind === KIND_CONV2D) {
     // output rows [first, last) of the whole batch
     conv2dRows(
@@ -349,53 +357,94 @@ export function setupSumChannels(
   return describe(KIND_SUM_CHANNELS, channels, itemsPerChunk(channels, chunks, 1));
 }
 
-/** channelDot split by channels. */
-export function setupChannelDot(
-  a: usize,
-  aShift: usize,
-  b: usize,
-  bShift: usize,
+/** batchNormStatistics split by channels. */
+export function setupBatchNormStatistics(
+  x: usize,
   images: i32,
   channels: i32,
   pixels: i32,
-  out: usize,
+  mean: usize,
+  squaredDeviations: usize,
   chunks: i32,
 ): i32 {
-  setArg(0, <i32>a);
-  setArg(1, <i32>aShift);
-  setArg(2, <i32>b);
-  setArg(3, <i32>bShift);
-  setArg(4, images);
-  setArg(5, channels);
-  setArg(6, pixels);
-  setArg(7, <i32>out);
-  return describe(KIND_CHANNEL_DOT, channels, itemsPerChunk(channels, chunks, 1));
+  setArg(0, <i32>x);
+  setArg(1, images);
+  setArg(2, channels);
+  setArg(3, pixels);
+  setArg(4, <i32>mean);
+  setArg(5, <i32>squaredDeviations);
+  return describe(KIND_BATCH_NORM_STATISTICS, channels, itemsPerChunk(channels, chunks, 1));
 }
 
-/** affineChannels split by rows (images·channels of them). */
-export function setupAffineChannels(
-  a: usize,
-  p: usize,
-  b: usize,
-  q: usize,
-  m: usize,
-  r: usize,
+/** batchNormGradientSums split by channels. */
+export function setupBatchNormGradientSums(
+  dy: usize,
+  x: usize,
+  mean: usize,
   images: i32,
   channels: i32,
   pixels: i32,
-  out: usize,
+  dySums: usize,
+  dyDeviationSums: usize,
   chunks: i32,
 ): i32 {
-  setArg(0, <i32>a);
-  setArg(1, <i32>p);
-  setArg(2, <i32>b);
-  setArg(3, <i32>q);
-  setArg(4, <i32>m);
-  setArg(5, <i32>r);
+  setArg(0, <i32>dy);
+  setArg(1, <i32>x);
+  setArg(2, <i32>mean);
+  setArg(3, images);
+  setArg(4, channels);
+  setArg(5, pixels);
+  setArg(6, <i32>dySums);
+  setArg(7, <i32>dyDeviationSums);
+  return describe(KIND_BATCH_NORM_GRADIENT_SUMS, channels, itemsPerChunk(channels, chunks, 1));
+}
+
+/** batchNormForward split by rows (images·channels of them). */
+export function setupBatchNormForward(
+  x: usize,
+  mean: usize,
+  scale: usize,
+  beta: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  y: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, <i32>x);
+  setArg(1, <i32>mean);
+  setArg(2, <i32>scale);
+  setArg(3, <i32>beta);
+  setArg(4, channels);
+  setArg(5, pixels);
+  setArg(6, <i32>y);
+  return describe(KIND_BATCH_NORM_FORWARD, images * channels, itemsPerChunk(images * channels, chunks, 1));
+}
+
+/** batchNormBackward split by rows (images·channels of them). */
+export function setupBatchNormBackward(
+  dy: usize,
+  x: usize,
+  mean: usize,
+  dyScale: usize,
+  deviationScale: usize,
+  shift: usize,
+  images: i32,
+  channels: i32,
+  pixels: i32,
+  dx: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, <i32>dy);
+  setArg(1, <i32>x);
+  setArg(2, <i32>mean);
+  setArg(3, <i32>dyScale);
+  setArg(4, <i32>deviationScale);
+  setArg(5, <i32>shift);
   setArg(6, channels);
   setArg(7, pixels);
-  setArg(8, <i32>out);
-  return describe(KIND_AFFINE_CHANNELS, images * channels, itemsPerChunk(images * channels, chunks, 1));
+  setArg(8, <i32>dx);
+  return describe(KIND_BATCH_NORM_BACKWARD, images * channels, itemsPerChunk(images * channels, chunks, 1));
 }
 
 /** momentumOuterUpdate split by rows of w and v [rows, cols]. */

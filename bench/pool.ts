@@ -14,7 +14,7 @@ import { loadWasmRuntime } from '../src/backend/wasm/module.js';
 import { buildModel } from '../src/model/architecture.js';
 import { threeLayerNet } from '../src/model/zoo.js';
 import { Momentum } from '../src/optimizers/momentum.js';
-import { setFloat32Allocator } from '../src/tensor/storage.js';
+import { setFloat32Allocator, setInt32Allocator } from '../src/tensor/storage.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Random } from '../src/util/random.js';
 import { describeMachine, machineFields, measureMachine } from './machine.js';
@@ -62,6 +62,7 @@ function main(): void {
   if (wasm.threads !== 2) throw new Error('bench/pool: needs two threads (shared memory and worker_threads)');
   setBackend(wasm);
   setFloat32Allocator(wasm.allocate);
+  setInt32Allocator(wasm.allocateInt32);
   const rng = new Random(1);
 
   // C [512, 512] = A · B and C [100, 500] = A [100, 784] · B [784, 500], dense

@@ -18,7 +18,7 @@ import { referenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from '../src/backend/wasm/index.js';
 import { loadWasmRuntime, type SimdChoice } from '../src/backend/wasm/module.js';
 import { mnistDataDir } from '../src/data/mnist.js';
-import { setFloat32Allocator } from '../src/tensor/storage.js';
+import { setFloat32Allocator, setInt32Allocator } from '../src/tensor/storage.js';
 import { type AnchorRecord, ratiosFor, runAnchors } from './anchors.js';
 import { describeMachine, machineFields, measureMachine } from './machine.js';
 import {
@@ -131,6 +131,7 @@ function main(): void {
   for (const { backend, threads, wasm } of backends(options)) {
     setBackend(backend);
     setFloat32Allocator(wasm?.runtime.shared ? wasm.allocate : undefined);
+    setInt32Allocator(wasm?.runtime.shared ? wasm.allocateInt32 : undefined);
     const context: BenchContext = {
       backend,
       threads,
@@ -162,6 +163,7 @@ function main(): void {
   }
   setBackend(referenceBackend);
   setFloat32Allocator(undefined);
+  setInt32Allocator(undefined);
   let anchorRecords: AnchorRecord[] = [];
   const notes: string[] = [];
   if (options.anchors === undefined) {

@@ -95,8 +95,19 @@ export { BaseOptimizer, type Grads, type Optimizer, type Params } from './optimi
 export { RmsProp } from './optimizers/rmsprop.js';
 export { Sgd } from './optimizers/sgd.js';
 export { oneHot } from './tensor/one_hot.js';
-export { type Float32Allocator, setFloat32Allocator } from './tensor/storage.js';
+export {
+  type Float32Allocator,
+  type Int32Allocator,
+  setFloat32Allocator,
+  setInt32Allocator,
+} from './tensor/storage.js';
 export { type NestedNumbers, shapeSize, Tensor } from './tensor/tensor.js';
+export {
+  checkpointContents,
+  type ResultRow,
+  restoreCheckpoint,
+  type TrainingState,
+} from './train/checkpoint_state.js';
 export { type Evaluation, evaluate } from './train/evaluate.js';
 export { type LrSchedule, learningRate } from './train/schedule.js';
 export { DataError, FileError, NumericError, ShapeError, ValueError } from './util/errors.js';

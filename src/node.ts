@@ -37,7 +37,7 @@ export {
   type TextAlign,
   type TextOptions,
 } from './raster/canvas.js';
-export { loadCheckpoint, type ResultRow, saveCheckpoint } from './train/checkpoint.js';
+export { loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export {
   type Batch,
   type LoopOptions,

@@ -142,36 +142,59 @@ export interface Backend {
   /** out[c] = Σ_{n, p} m[n][c][p] for m [images, channels, pixels]: a convolution's bias gradient. */
   sumChannels(m: Float32Array, images: number, channels: number, pixels: number, out: Float32Array): void;
 
-  /**
-   * out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]) for a, b [images, channels,
-   * pixels] (summed in float64): batch norm's Σ(x − μ)² and Σ dy·(x − μ).
-   */
-  channelDot(
-    a: Float32Array,
-    aShift: Float32Array,
-    b: Float32Array,
-    bShift: Float32Array,
+  // Batch normalisation per channel c of x [images, channels, pixels] (NCHW with pixels = H·W, or
+  // [n, features] with pixels = 1), over its m = images·pixels values; the formulas are in
+  // src/layers/batch_norm.ts. Sums are float64, rounded to float32 once at the end.
+
+  /** mean[c] = Σ x / m, then squaredDeviations[c] = Σ (x − mean[c])²: batch norm's statistics (train). */
+  batchNormStatistics(
+    x: Float32Array,
     images: number,
     channels: number,
     pixels: number,
-    out: Float32Array,
+    mean: Float32Array,
+    squaredDeviations: Float32Array,
+  ): void;
+
+  /** y = scale[c]·(x − mean[c]) + beta[c], with scale = γ/√(σ² + ε): batch norm's forward. */
+  batchNormForward(
+    x: Float32Array,
+    mean: Float32Array,
+    scale: Float32Array,
+    beta: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    y: Float32Array,
+  ): void;
+
+  /** dySums[c] = Σ dy and dyDeviationSums[c] = Σ dy·(x − mean[c]): the sums of batch norm's dβ and dγ. */
+  batchNormGradientSums(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    images: number,
+    channels: number,
+    pixels: number,
+    dySums: Float32Array,
+    dyDeviationSums: Float32Array,
   ): void;
 
   /**
-   * out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c] for a, b, out [images, channels,
-   * pixels]: batch norm's forward (p = 0) and backward.
+   * dx = dyScale[c]·dy + deviationScale[c]·(x − mean[c]) + shift[c]: batch norm's backward, the three
+   * per-channel factors computed by the layer from γ, σ², dβ and dγ.
    */
-  affineChannels(
-    a: Float32Array,
-    p: Float32Array,
-    b: Float32Array,
-    q: Float32Array,
-    m: Float32Array,
-    r: Float32Array,
+  batchNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    dyScale: Float32Array,
+    deviationScale: Float32Array,
+    shift: Float32Array,
     images: number,
     channels: number,
     pixels: number,
-    out: Float32Array,
+    dx: Float32Array,
   ): void;
 
   /**

@@ -299,7 +299,7 @@ export function checkMaxPoolArguments(
 }
 
 /**
- * Checks fillChannels' / sumChannels' sizes: `tensor` is [images, channels, pixels] (NCHW with H·W
+ * Checks a per-channel kernel's sizes (fillChannels, sumChannels, batch norm's): `tensor` is [images, channels, pixels] (NCHW with H·W
  * pixels) and `values` holds one number per channel.
  */
 export function checkChannelArguments(
@@ -320,23 +320,68 @@ export function checkChannelArguments(
   }
 }
 
-/** Checks affineChannels' arrays: a, b, out [images, channels, pixels]; p, q, m, r one value per channel. */
-export function checkAffineChannelsArguments(
-  a: Float32Array,
-  p: Float32Array,
-  b: Float32Array,
-  q: Float32Array,
-  m: Float32Array,
-  r: Float32Array,
+/** Checks batchNormStatistics' arrays: x [images, channels, pixels]; mean, squaredDeviations [channels]. */
+export function checkBatchNormStatisticsArguments(
+  x: Float32Array,
   images: number,
   channels: number,
   pixels: number,
-  out: Float32Array,
+  mean: Float32Array,
+  squaredDeviations: Float32Array,
 ): void {
-  checkChannelArguments('affineChannels', a, images, channels, pixels, p);
-  checkChannelArguments('affineChannels', b, images, channels, pixels, q);
-  checkChannelArguments('affineChannels', out, images, channels, pixels, m);
-  checkChannelArguments('affineChannels', out, images, channels, pixels, r);
+  checkChannelArguments('batchNormStatistics', x, images, channels, pixels, mean);
+  checkChannelArguments('batchNormStatistics', x, images, channels, pixels, squaredDeviations);
+}
+
+/** Checks batchNormForward's arrays: x, y [images, channels, pixels]; mean, scale, beta [channels]. */
+export function checkBatchNormForwardArguments(
+  x: Float32Array,
+  mean: Float32Array,
+  scale: Float32Array,
+  beta: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  y: Float32Array,
+): void {
+  checkChannelArguments('batchNormForward', x, images, channels, pixels, mean);
+  checkChannelArguments('batchNormForward', y, images, channels, pixels, scale);
+  checkChannelArguments('batchNormForward', y, images, channels, pixels, beta);
+}
+
+/** Checks batchNormGradientSums' arrays: dy, x [images, channels, pixels]; mean and both sums [channels]. */
+export function checkBatchNormGradientSumsArguments(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  dySums: Float32Array,
+  dyDeviationSums: Float32Array,
+): void {
+  checkChannelArguments('batchNormGradientSums', dy, images, channels, pixels, mean);
+  checkChannelArguments('batchNormGradientSums', x, images, channels, pixels, dySums);
+  checkChannelArguments('batchNormGradientSums', x, images, channels, pixels, dyDeviationSums);
+}
+
+/** Checks batchNormBackward's arrays: dy, x, dx [images, channels, pixels]; the four others [channels]. */
+export function checkBatchNormBackwardArguments(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  dyScale: Float32Array,
+  deviationScale: Float32Array,
+  shift: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  dx: Float32Array,
+): void {
+  checkChannelArguments('batchNormBackward', dy, images, channels, pixels, mean);
+  checkChannelArguments('batchNormBackward', x, images, channels, pixels, dyScale);
+  checkChannelArguments('batchNormBackward', dx, images, channels, pixels, deviationScale);
+  checkChannelArguments('batchNormBackward', dx, images, channels, pixels, shift);
 }
 
 /**

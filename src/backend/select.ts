@@ -5,7 +5,7 @@
 // (util/first_use.ts), which runs on the first tensor allocation or kernel lookup unless a backend was
 // chosen before.
 
-import { setFloat32Allocator } from '../tensor/storage.js';
+import { setFloat32Allocator, setInt32Allocator } from '../tensor/storage.js';
 import { ValueError } from '../util/errors.js';
 import { onFirstUse } from '../util/first_use.js';
 import { setBackend } from './active.js';
@@ -103,12 +103,14 @@ function useWasm(backend: WasmBackend): Backend {
   // With ordinary (non-shared) memory, growth would detach tensor views: tensors then stay in
   // JavaScript memory and the kernels copy them in.
   setFloat32Allocator(backend.runtime.shared ? backend.allocate : undefined);
+  setInt32Allocator(backend.runtime.shared ? backend.allocateInt32 : undefined);
   return backend;
 }
 
 function useReference(): Backend {
   setBackend(referenceBackend);
   setFloat32Allocator(undefined);
+  setInt32Allocator(undefined);
   return referenceBackend;
 }
 

@@ -1,5 +1,5 @@
 // BatchNorm: gradient checks in train mode (after a convolution and after an affine layer) and in
-// eval mode, the running statistics' update rule, and eval using them.
+// eval mode, a hand-computed backward, the running statistics' update rule, and eval using them.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -66,6 +66,23 @@ describe('BatchNorm', () => {
     const evaluated = bn.forward(Tensor.from([[1]]), 'eval');
     assertClose(evaluated.data, [(1 - 0.3) / Math.sqrt(0.9 + 1.4 / 3 + 1e-5)], { rtol: 1e-6 });
     assertClose(bn.runningMean.data, [0.3], { rtol: 1e-6 });
+  });
+
+  it('backward gives dβ = Σ dy, dγ = Σ dy·x̂ and dx = γ/(m·σ̂)·(m·dy − dβ − x̂·dγ) (hand-computed)', () => {
+    const bn = new BatchNorm({ features: 1 });
+    bn.gamma.value.data[0] = 2;
+    bn.forward(Tensor.from([[1], [2], [3], [6]]), 'train');
+    const dx = bn.backward(Tensor.from([[1], [0], [0], [0]]));
+    // μ = 3, σ² = 3.5, σ̂ = √(3.5 + ε), x̂ = [-2, -1, 0, 3] / σ̂, m = 4; dβ = 1, dγ = x̂₀ = -2 / σ̂
+    const std = Math.sqrt(3.5 + 1e-5);
+    const xHat = [-2, -1, 0, 3].map((v) => v / std);
+    const dGamma = -2 / std;
+    assertClose(bn.beta.grad.data, [1], { rtol: 1e-6 });
+    assertClose(bn.gamma.grad.data, [dGamma], { rtol: 1e-6 });
+    const expected = [1, 0, 0, 0].map((dy, i) => (2 / (4 * std)) * (4 * dy - 1 - xHat[i] * dGamma));
+    // [0.4963, -0.4200, -0.2673, 0.1909]: the four sum to 0, as dx of a mean-subtracting layer must
+    assertClose(dx.data, expected, { rtol: 1e-5, atol: 1e-7 });
+    assert.ok(Math.abs(expected.reduce((a, b) => a + b)) < 1e-12);
   });
 
   it('a channel that stays 0 (a dead ReLU) decays its running statistics to exactly 0, never subnormal', () => {

@@ -1,7 +1,10 @@
-// Batch normalisation (Ioffe & Szegedy 2015) per channel of [n, c, h, w] or per feature of [n, f]:
-// y = γ·(x − μ)/√(σ² + ε) + β, with batch statistics in training and running ones in evaluation.
-// The passes over the data are backend kernels (per-channel sums and affine maps); the per-channel
-// arithmetic between them is here.
+// Batch normalisation (Ioffe & Szegedy 2015) per channel c of [n, c, h, w] (or feature of [n, f]), over
+// the m = n·h·w values of that channel:
+//   μ = Σ x / m,   σ² = Σ (x − μ)² / m,   x̂ = (x − μ) / √(σ² + ε),   y = γ·x̂ + β
+//   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = γ / (m·√(σ² + ε)) · (m·dy − dβ − x̂·dγ)
+// Training uses the batch's μ and σ² (and moves the running ones); evaluation uses the running ones.
+// The passes over the batch are backend kernels named for what they compute (batchNormStatistics,
+// batchNormForward, batchNormGradientSums, batchNormBackward); the per-channel arithmetic is here.
 
 import { getBackend } from '../backend/active.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -43,20 +46,21 @@ export class BatchNorm implements Layer {
   private x: Tensor | undefined;
   private y: Tensor | undefined;
   private dx: Tensor | undefined;
-  /** 1/√(σ² + ε) per channel, of the statistics the last forward used. */
+  /** 1/√(σ² + ε) per channel, of the statistics the last forward used (float64). */
   private readonly inverseStd: Float64Array;
   /**
-   * Per-channel operands of the backend kernels, rows of one tensor (so they live where tensors do):
-   * μ of the last forward, zeros, the p, q, r of affineChannels, and sums.
+   * Per-channel vectors the kernels read or write, rows of one tensor (so they live where tensors do,
+   * in wasm memory on the wasm backend): μ of the last forward, Σ(x − μ)², γ/√(σ² + ε), Σ dy,
+   * Σ dy·(x − μ), and backward's two other factors.
    */
   private readonly channelRows: Tensor;
   private readonly mean: Float32Array;
-  private readonly zeros: Float32Array;
-  private readonly p: Float32Array;
-  private readonly q: Float32Array;
-  private readonly r: Float32Array;
-  private readonly sums: Float32Array;
-  private readonly dots: Float32Array;
+  private readonly squaredDeviations: Float32Array;
+  private readonly scale: Float32Array;
+  private readonly dySums: Float32Array;
+  private readonly dyDeviationSums: Float32Array;
+  private readonly deviationScale: Float32Array;
+  private readonly shift: Float32Array;
   private lastMode: Mode | undefined;
 
   constructor(options: BatchNormOptions) {
@@ -78,7 +82,15 @@ export class BatchNorm implements Layer {
     this.inverseStd = new Float64Array(features);
     this.channelRows = new Tensor([7, features]);
     const row = (index: number) => this.channelRows.data.subarray(index * features, (index + 1) * features);
-    [this.mean, this.zeros, this.p, this.q, this.r, this.sums, this.dots] = [0, 1, 2, 3, 4, 5, 6].map(row);
+    [
+      this.mean,
+      this.squaredDeviations,
+      this.scale,
+      this.dySums,
+      this.dyDeviationSums,
+      this.deviationScale,
+      this.shift,
+    ] = [0, 1, 2, 3, 4, 5, 6].map(row);
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -101,32 +113,32 @@ export class BatchNorm implements Layer {
     }
     const y = reuseOrAllocate(this.y, x.shape);
     const backend = getBackend();
-    const { mean, zeros, q, sums, dots } = this;
-    if (mode === 'train') {
-      // μ = Σx / m, then σ² = Σ(x − μ)² / m (two passes: no cancellation)
-      backend.sumChannels(x.data, n, features, plane, sums);
-      for (let c = 0; c < features; c++) mean[c] = sums[c] / count;
-      backend.channelDot(x.data, mean, x.data, mean, n, features, plane, dots);
-    }
+    const { mean, squaredDeviations, scale } = this;
+    const gamma = this.gamma.value.data;
+    const runningMean = this.runningMean.data;
+    const runningVar = this.runningVar.data;
+    // μ = Σx / m and Σ(x − μ)² per channel, over the m = n·h·w values of the batch (two passes: no cancellation)
+    if (mode === 'train') backend.batchNormStatistics(x.data, n, features, plane, mean, squaredDeviations);
     for (let c = 0; c < features; c++) {
-      let variance = this.runningVar.data[c];
+      let variance: number;
       if (mode === 'train') {
-        const deviations = dots[c]; // Σ(x − μ)²
-        variance = deviations / count;
-        const m = this.momentum;
+        variance = squaredDeviations[c] / count; // σ² (biased)
+        // running = (1 − momentum)·running + momentum·batch, with the unbiased variance Σ(x − μ)²/(m − 1);
         // flushed: a channel that stays 0 (a dead ReLU) decays its statistics towards 0 (src/util/float32.ts)
-        this.runningMean.data[c] = flushSubnormal((1 - m) * this.runningMean.data[c] + m * mean[c]);
-        this.runningVar.data[c] = flushSubnormal(
-          (1 - m) * this.runningVar.data[c] + (m * deviations) / (count - 1),
+        const momentum = this.momentum;
+        runningMean[c] = flushSubnormal((1 - momentum) * runningMean[c] + momentum * mean[c]);
+        runningVar[c] = flushSubnormal(
+          (1 - momentum) * runningVar[c] + (momentum * squaredDeviations[c]) / (count - 1),
         );
       } else {
-        mean[c] = this.runningMean.data[c];
+        mean[c] = runningMean[c];
+        variance = runningVar[c];
       }
       this.inverseStd[c] = 1 / Math.sqrt(variance + this.eps);
-      q[c] = this.gamma.value.data[c] * this.inverseStd[c];
+      scale[c] = gamma[c] * this.inverseStd[c];
     }
-    // y = γ·(x − μ)·inverseStd + β = 0·x + q·(x − μ) + β
-    backend.affineChannels(x.data, zeros, x.data, q, mean, this.beta.value.data, n, features, plane, y.data);
+    // y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε), i.e. y = scale·(x − μ) + β
+    backend.batchNormForward(x.data, mean, scale, this.beta.value.data, n, features, plane, y.data);
     this.x = x;
     this.y = y;
     this.lastMode = mode;
@@ -144,29 +156,40 @@ export class BatchNorm implements Layer {
     const { n, features, plane, count } = layout(x.shape);
     const dx = reuseOrAllocate(this.dx, x.shape);
     const backend = getBackend();
-    const { mean, zeros, p, q, r, sums, dots } = this;
-    // dβ = Σ dy; dγ = Σ dy·x̂ = inverseStd·Σ dy·(x − μ) (x̂ recomputed, not stored by forward)
-    backend.sumChannels(dy.data, n, features, plane, sums);
-    backend.channelDot(dy.data, zeros, x.data, mean, n, features, plane, dots);
+    const { mean, scale, dySums, dyDeviationSums, deviationScale, shift } = this;
+    // dβ = Σ dy; dγ = Σ dy·x̂ = Σ dy·(x − μ) / √(σ² + ε) (x̂ recomputed, not stored by forward)
+    backend.batchNormGradientSums(dy.data, x.data, mean, n, features, plane, dySums, dyDeviationSums);
     for (let c = 0; c < features; c++) {
       const inverseStd = this.inverseStd[c];
-      const dBeta = sums[c];
-      const dGamma = dots[c] * inverseStd;
+      const dBeta = dySums[c];
+      const dGamma = dyDeviationSums[c] * inverseStd;
       this.beta.grad.data[c] = dBeta;
       this.gamma.grad.data[c] = dGamma;
-      const scale = this.gamma.value.data[c] * inverseStd;
-      p[c] = scale;
+      const dyScale = this.gamma.value.data[c] * inverseStd; // γ/√(σ² + ε), forward's scale
+      scale[c] = dyScale;
       if (this.lastMode === 'train') {
-        // dx = γ/(m·σ̂)·(m·dy − dβ − x̂·dγ) = scale·dy + q·(x − μ) + r
-        q[c] = (-scale * inverseStd * dGamma) / count;
-        r[c] = (-scale * dBeta) / count;
+        // dx = γ/(m·√(σ² + ε))·(m·dy − dβ − x̂·dγ)
+        //    = dyScale·dy − (dyScale·dγ/(m·√(σ² + ε)))·(x − μ) − dyScale·dβ/m
+        deviationScale[c] = (-dyScale * inverseStd * dGamma) / count;
+        shift[c] = (-dyScale * dBeta) / count;
       } else {
-        // in eval mode μ and σ² are constants, so x̂ is affine in x and dx is dy scaled
-        q[c] = 0;
-        r[c] = 0;
+        // in eval mode μ and σ² are constants, so x̂ is affine in x and dx = dyScale·dy
+        deviationScale[c] = 0;
+        shift[c] = 0;
       }
     }
-    backend.affineChannels(dy.data, p, x.data, q, mean, r, n, features, plane, dx.data);
+    backend.batchNormBackward(
+      dy.data,
+      x.data,
+      mean,
+      scale,
+      deviationScale,
+      shift,
+      n,
+      features,
+      plane,
+      dx.data,
+    );
     this.dx = dx;
     return dx;
   }

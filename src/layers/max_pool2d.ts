@@ -2,6 +2,7 @@
 // backward sends each dy to the input element that was the maximum (first one on ties).
 
 import { getBackend } from '../backend/active.js';
+import { allocateInt32 } from '../tensor/storage.js';
 import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import type { Mode } from './layer.js';
 import { Pool2d, type PoolOptions } from './pool2d.js';
@@ -14,10 +15,13 @@ import { Pool2d, type PoolOptions } from './pool2d.js';
  * new MaxPool2d({ kernelSize: 2 }).forward(Tensor.from([[[[1, 2], [4, 3]]]]), 'eval').data; // [4]
  */
 export class MaxPool2d extends Pool2d {
-  /** For every output element, the flat index in x of its window's maximum. */
-  private argmax: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  /** Where argmax lives: a tensor's storage, kept because it is reclaimed once its array is collected. */
-  private argmaxStorage: Tensor | undefined;
+  /**
+   * For every output element, the flat index in x of its window's maximum: int32 storage of its own,
+   * from `allocateInt32` (in wasm memory on the wasm backend, where the kernels write and read it),
+   * kept and reused; a view of `argmaxStorage` when the batch shrinks, so batch sizes share one block.
+   */
+  private argmax: Int32Array = new Int32Array(0);
+  private argmaxStorage: Int32Array = this.argmax;
 
   constructor(options: PoolOptions) {
     super('MaxPool2d', options);
@@ -27,12 +31,9 @@ export class MaxPool2d extends Pool2d {
     const [n, channels, outH, outW] = this.outputShape(x.shape);
     const [, , height, width] = x.shape;
     const y = reuseOrAllocate(this.y, [n, channels, outH, outW]);
-    if (this.argmaxStorage?.size !== y.size) {
-      // int32 indices in a tensor's storage, so that they live where tensors do (wasm memory)
-      // (reusing the old storage when it is large enough, as layer buffers do when the batch shrinks)
-      const storage = reuseOrAllocate(this.argmaxStorage, [y.size]);
-      this.argmax = new Int32Array(storage.data.buffer, storage.data.byteOffset, y.size);
-      this.argmaxStorage = storage;
+    if (this.argmax.length !== y.size) {
+      if (this.argmaxStorage.length < y.size) this.argmaxStorage = allocateInt32(y.size);
+      this.argmax = this.argmaxStorage.subarray(0, y.size);
     }
     const { kernelSize, stride, pad } = this;
     getBackend().maxPool2d(n * channels, height, width, kernelSize, stride, pad, x.data, y.data, this.argmax);

@@ -1,9 +1,12 @@
 // MaxPool2d, AvgPool2d and GlobalAvgPool: gradient checks (stride ≠ kernel, padding, odd sizes),
-// literal forward values, and shape errors naming the layer.
+// literal forward values, MaxPool2d's int32 argmax buffer reused across batch sizes, and shape errors
+// naming the layer.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkLayerGradients } from '../../test/gradcheck.js';
+import { getBackend } from '../backend/active.js';
+import type { WasmBackend } from '../backend/wasm/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { AvgPool2d } from './avg_pool2d.js';
@@ -103,6 +106,56 @@ describe('pooling', () => {
       ]),
     );
     assert.deepEqual([...dx.data], [0, 0, 0, 0, 10, 0, 0, 0, 0]);
+  });
+
+  it('keep MaxPool2d argmax as int32 indices of their own, reused when the batch shrinks and grows back', () => {
+    const pool = new MaxPool2d({ kernelSize: 2 });
+    // two 2×2 images: maxima 4 (flat index 2) and 8 (flat index 5)
+    const two = Tensor.from([
+      [
+        [
+          [1, 2],
+          [4, 3],
+        ],
+      ],
+      [
+        [
+          [5, 8],
+          [7, 6],
+        ],
+      ],
+    ]);
+    assert.deepEqual([...pool.forward(two, 'train').data], [4, 8]);
+    assert.deepEqual([...pool.backward(Tensor.from([[[[1]]], [[[2]]]])).data], [0, 0, 1, 0, 0, 2, 0, 0]);
+    // the layer's private buffers, looked at from outside
+    const buffers = (layer: MaxPool2d) =>
+      layer as unknown as { argmax: Int32Array; argmaxStorage: Int32Array };
+    const argmax = (layer: MaxPool2d) => buffers(layer).argmax;
+    const storage = (layer: MaxPool2d) => buffers(layer).argmaxStorage;
+    assert.ok(argmax(pool) instanceof Int32Array);
+    assert.deepEqual([...argmax(pool)], [2, 5]);
+    // on the wasm backend with shared memory, in the wasm heap, where its kernels write them
+    const backend = getBackend() as Partial<WasmBackend>;
+    if (backend.heap !== undefined && backend.runtime?.shared) assert.ok(backend.heap.contains(argmax(pool)));
+    const block = storage(pool);
+    // the first image alone: a view of the same block, one index
+    const one = Tensor.from([
+      [
+        [
+          [1, 2],
+          [4, 3],
+        ],
+      ],
+    ]);
+    assert.deepEqual([...pool.forward(one, 'train').data], [4]);
+    assert.deepEqual([...pool.backward(Tensor.from([[[[3]]]])).data], [0, 0, 3, 0]);
+    assert.equal(storage(pool), block);
+    assert.equal(argmax(pool).buffer, block.buffer);
+    assert.equal(argmax(pool).length, 1);
+    // back to two images: the same block again, and the second image's index is right
+    pool.forward(two, 'train');
+    assert.equal(storage(pool), block);
+    assert.deepEqual([...argmax(pool)], [2, 5]);
   });
 
   it('name the layer and the shapes when the window does not fit', () => {

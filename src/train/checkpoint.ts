@@ -1,36 +1,21 @@
-// Node-only (checkpoint files).
-// Training checkpoints: the weights, the optimizer's state, the PRNG state and the results so far, in
-// one safetensors file written atomically, so a run can stop anywhere and resume exactly.
+// Node-only (checkpoint files: node:fs through safetensors_file.ts).
+// Training checkpoints on disk: one safetensors file written atomically, so a run can stop anywhere
+// and resume exactly. What the file holds is built and restored in checkpoint_state.ts (core).
 
-import { assignWeights, modelState } from '../model/model_info.js';
 import { loadSafetensors, saveSafetensors } from '../model/safetensors_file.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import { DataError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
+import { checkpointContents, restoreCheckpoint, type TrainingState } from './checkpoint_state.js';
 
-/** One row of results.csv: the epoch and its numbers by key (`trainLoss`, `valAccuracy`, `lr`, `seconds` …). */
-export interface ResultRow {
-  epoch: number;
-  [key: string]: number;
-}
-
-/** Where a run stands after an epoch. */
-export interface TrainingState {
-  /** Epochs completed. */
-  epoch: number;
-  rows: ResultRow[];
-  /** The best epoch's fitness (classification: its validation accuracy); named for the first task. */
-  bestAccuracy: number;
-  /** The epoch of weights/best.safetensors (absent in checkpoints from before it was recorded). */
-  bestEpoch?: number;
-}
-
-const OPTIMIZER_PREFIX = 'optimizer.';
+export type { ResultRow, TrainingState } from './checkpoint_state.js';
 
 /**
- * Writes weights and buffers (under their own keys, so the file also loads as plain weights), optimizer
- * state (`optimizer.velocity.W1` …), and the run state and PRNG states (shuffling, dropout) as metadata.
+ * Writes the model's weights and buffers, the optimizer state, the PRNG states and the run state to
+ * `file` (`checkpointContents`), atomically.
+ *
+ * @example
+ * saveCheckpoint('runs/train/exp/weights/last.safetensors', net, optimizer, rng, state);
  */
 export function saveCheckpoint(
   file: string,
@@ -39,19 +24,16 @@ export function saveCheckpoint(
   rng: Random,
   state: TrainingState,
 ): void {
-  const tensors = modelState(model);
-  for (const [key, tensor] of optimizer.state) tensors.set(`${OPTIMIZER_PREFIX}${key}`, tensor);
-  saveSafetensors(file, tensors, {
-    format: 'zerodl-checkpoint',
-    state: JSON.stringify(state),
-    rng: JSON.stringify(rng.getState()),
-    ...(model.random ? { dropoutRng: JSON.stringify(model.random.getState()) } : {}),
-  });
+  const { tensors, metadata } = checkpointContents(model, optimizer, rng, state);
+  saveSafetensors(file, tensors, metadata);
 }
 
 /**
  * Restores what `saveCheckpoint` wrote into the model, the optimizer state and the PRNG; returns the run
- * state. Hyper-parameters (lr …) are not restored: they come from the run's settings, like the model.
+ * state (`restoreCheckpoint`). A file that is not a checkpoint, or a damaged one, is a DataError naming it.
+ *
+ * @example
+ * const state = loadCheckpoint('runs/train/exp/weights/last.safetensors', net, optimizer, rng);
  */
 export function loadCheckpoint(
   file: string,
@@ -59,70 +41,5 @@ export function loadCheckpoint(
   optimizer: Optimizer,
   rng: Random,
 ): TrainingState {
-  const { tensors, metadata } = loadSafetensors(file);
-  if (metadata.format !== 'zerodl-checkpoint' || metadata.state === undefined || metadata.rng === undefined) {
-    throw new DataError(`${file}: not a zerodl training checkpoint (no run state in its metadata)`);
-  }
-  // everything is checked before anything is restored
-  const state = parseState(metadata.state, file);
-  const rngState = parseRandomState(metadata.rng, file, 'rng');
-  const dropoutState =
-    model.random && metadata.dropoutRng !== undefined
-      ? parseRandomState(metadata.dropoutRng, file, 'dropoutRng')
-      : undefined;
-  assignWeights(modelState(model), tensors, file);
-  optimizer.state.clear();
-  for (const [key, tensor] of tensors) {
-    if (key.startsWith(OPTIMIZER_PREFIX)) optimizer.state.set(key.slice(OPTIMIZER_PREFIX.length), tensor);
-  }
-  rng.setState(rngState);
-  if (model.random && dropoutState) model.random.setState(dropoutState);
-  return state;
-}
-
-/** The run state from the metadata, checked: a damaged checkpoint is a DataError naming the file. */
-function parseState(text: string, file: string): TrainingState {
-  const state = parseJson(text, file, 'state') as TrainingState;
-  const good =
-    typeof state === 'object' &&
-    state !== null &&
-    Number.isInteger(state.epoch) &&
-    state.epoch >= 0 &&
-    Array.isArray(state.rows) &&
-    state.rows.length === state.epoch &&
-    state.rows.every((row) => typeof row === 'object' && row !== null);
-  if (!good) {
-    throw new DataError(
-      `${file}: corrupt checkpoint: metadata "state" must hold the epoch and one results row per epoch, got ${text.slice(0, 80)}`,
-    );
-  }
-  // JSON writes -Infinity (no best epoch yet) as null
-  state.bestAccuracy = typeof state.bestAccuracy === 'number' ? state.bestAccuracy : Number.NEGATIVE_INFINITY;
-  return state;
-}
-
-// Four 32-bit words and the spare normal; JSON writes the generator's "no spare normal" NaN as null.
-function parseRandomState(text: string, file: string, key: string): number[] {
-  const state = parseJson(text, file, key);
-  const good =
-    Array.isArray(state) &&
-    state.length === 5 &&
-    state.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32) &&
-    (state[4] === null || typeof state[4] === 'number');
-  if (!good) {
-    throw new DataError(
-      `${file}: corrupt checkpoint: metadata "${key}" must be a random generator state [4 words, spare], got ${text.slice(0, 80)}`,
-    );
-  }
-  return state.map((v: number | null) => v ?? Number.NaN);
-}
-
-function parseJson(text: string, file: string, key: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new DataError(
-      `${file}: corrupt checkpoint: metadata "${key}" is not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  return restoreCheckpoint(loadSafetensors(file), model, optimizer, rng, file);
 }

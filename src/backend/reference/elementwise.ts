@@ -5,7 +5,10 @@
 
 import { flushSubnormal } from '../../util/float32.js';
 import {
-  checkAffineChannelsArguments,
+  checkBatchNormBackwardArguments,
+  checkBatchNormForwardArguments,
+  checkBatchNormGradientSumsArguments,
+  checkBatchNormStatisticsArguments,
   checkChannelArguments,
   checkOuterUpdateArguments,
   checkSameLengths,
@@ -70,48 +73,101 @@ export function sumChannels(
   }
 }
 
-/** out[c] = Σ_{n, p} (a[n][c][p] − aShift[c])·(b[n][c][p] − bShift[c]): batch norm's sums. */
-export function channelDot(
-  a: Float32Array,
-  aShift: Float32Array,
-  b: Float32Array,
-  bShift: Float32Array,
+// Batch normalisation per channel c of [images, channels, pixels] (src/layers/batch_norm.ts has the
+// formulas). Sums in float64, rounded to float32 once.
+
+/** mean[c] = Σ x / m, then squaredDeviations[c] = Σ (x − mean[c])², m = images·pixels. */
+export function batchNormStatistics(
+  x: Float32Array,
   images: number,
   channels: number,
   pixels: number,
-  out: Float32Array,
+  mean: Float32Array,
+  squaredDeviations: Float32Array,
 ): void {
-  checkChannelArguments('channelDot', a, images, channels, pixels, aShift);
-  checkChannelArguments('channelDot', b, images, channels, pixels, bShift);
-  checkChannelArguments('channelDot', a, images, channels, pixels, out);
+  checkBatchNormStatisticsArguments(x, images, channels, pixels, mean, squaredDeviations);
   for (let c = 0; c < channels; c++) {
     let sum = 0;
     for (let n = 0; n < images; n++) {
       const offset = (n * channels + c) * pixels;
-      for (let i = offset; i < offset + pixels; i++) sum += (a[i] - aShift[c]) * (b[i] - bShift[c]);
+      for (let i = offset; i < offset + pixels; i++) sum += x[i];
     }
-    out[c] = sum;
+    mean[c] = f(sum) / (images * pixels);
+    let squares = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) squares += (x[i] - mean[c]) * (x[i] - mean[c]);
+    }
+    squaredDeviations[c] = squares;
   }
 }
 
-/** out[n][c][p] = p[c]·a[n][c][p] + q[c]·(b[n][c][p] − m[c]) + r[c]: batch norm's forward and backward. */
-export function affineChannels(
-  a: Float32Array,
-  p: Float32Array,
-  b: Float32Array,
-  q: Float32Array,
-  m: Float32Array,
-  r: Float32Array,
+/** y = scale[c]·(x − mean[c]) + beta[c]. */
+export function batchNormForward(
+  x: Float32Array,
+  mean: Float32Array,
+  scale: Float32Array,
+  beta: Float32Array,
   images: number,
   channels: number,
   pixels: number,
-  out: Float32Array,
+  y: Float32Array,
 ): void {
-  checkAffineChannelsArguments(a, p, b, q, m, r, images, channels, pixels, out);
+  checkBatchNormForwardArguments(x, mean, scale, beta, images, channels, pixels, y);
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < channels; c++) {
       const offset = (n * channels + c) * pixels;
-      for (let i = offset; i < offset + pixels; i++) out[i] = p[c] * a[i] + q[c] * (b[i] - m[c]) + r[c];
+      for (let i = offset; i < offset + pixels; i++) y[i] = scale[c] * (x[i] - mean[c]) + beta[c];
+    }
+  }
+}
+
+/** dySums[c] = Σ dy, dyDeviationSums[c] = Σ dy·(x − mean[c]). */
+export function batchNormGradientSums(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  dySums: Float32Array,
+  dyDeviationSums: Float32Array,
+): void {
+  checkBatchNormGradientSumsArguments(dy, x, mean, images, channels, pixels, dySums, dyDeviationSums);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    let products = 0;
+    for (let n = 0; n < images; n++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++) {
+        sum += dy[i];
+        products += dy[i] * (x[i] - mean[c]);
+      }
+    }
+    dySums[c] = sum;
+    dyDeviationSums[c] = products;
+  }
+}
+
+/** dx = dyScale[c]·dy + deviationScale[c]·(x − mean[c]) + shift[c]. */
+export function batchNormBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  dyScale: Float32Array,
+  deviationScale: Float32Array,
+  shift: Float32Array,
+  images: number,
+  channels: number,
+  pixels: number,
+  dx: Float32Array,
+): void {
+  checkBatchNormBackwardArguments(dy, x, mean, dyScale, deviationScale, shift, images, channels, pixels, dx);
+  for (let n = 0; n < images; n++) {
+    for (let c = 0; c < channels; c++) {
+      const offset = (n * channels + c) * pixels;
+      for (let i = offset; i < offset + pixels; i++)
+        dx[i] = dyScale[c] * dy[i] + deviationScale[c] * (x[i] - mean[c]) + shift[c];
     }
   }
 }

@@ -3,7 +3,10 @@
 // versions otherwise (copying in would cost as much as the work itself).
 
 import {
-  checkAffineChannelsArguments,
+  checkBatchNormBackwardArguments,
+  checkBatchNormForwardArguments,
+  checkBatchNormGradientSumsArguments,
+  checkBatchNormStatisticsArguments,
   checkChannelArguments,
   checkOuterUpdateArguments,
   checkSameLengths,
@@ -90,61 +93,121 @@ export function wasmElementwise(host: KernelHost) {
       serial: (m, images, channels, pixels, out) =>
         kernels.sumChannels(m.byteOffset, images, channels, pixels, out.byteOffset, 0, channels),
     }),
-    channelDot: callKernel(host, 'channelDot', {
+    batchNormStatistics: callKernel(host, 'batchNormStatistics', {
       check: (
-        a: Float32Array,
-        aShift: Float32Array,
-        b: Float32Array,
-        bShift: Float32Array,
+        x: Float32Array,
         images: number,
         channels: number,
         pixels: number,
-        out: Float32Array,
-      ) => {
-        checkChannelArguments('channelDot', a, images, channels, pixels, aShift);
-        checkChannelArguments('channelDot', b, images, channels, pixels, bShift);
-        checkChannelArguments('channelDot', a, images, channels, pixels, out);
-      },
-      inHeap: (a, aShift, b, bShift, _images, _channels, _pixels, out) =>
-        inWasm(a, aShift, b) && inWasm(bShift, out),
-      reference: reference.channelDot,
-      work: (a) => 2 * a.length,
-      splittable: (_a, _aShift, _b, _bShift, _images, channels) => channels > 1,
-      // biome-ignore format: arguments grouped as (arrays), (sizes), out, chunks
-      setup: (chunks, a, aShift, b, bShift, images, channels, pixels, out) =>
-        kernels.setupChannelDot(a.byteOffset, aShift.byteOffset, b.byteOffset, bShift.byteOffset,
-          images, channels, pixels, out.byteOffset, chunks),
-      // biome-ignore format: arguments grouped as (arrays), (sizes), out, (channels)
-      serial: (a, aShift, b, bShift, images, channels, pixels, out) =>
-        kernels.channelDot(a.byteOffset, aShift.byteOffset, b.byteOffset, bShift.byteOffset,
-          images, channels, pixels, out.byteOffset, 0, channels),
+        mean: Float32Array,
+        squaredDeviations: Float32Array,
+      ) => checkBatchNormStatisticsArguments(x, images, channels, pixels, mean, squaredDeviations),
+      inHeap: (x, _images, _channels, _pixels, mean, squaredDeviations) => inWasm(x, mean, squaredDeviations),
+      reference: reference.batchNormStatistics,
+      work: (x) => 2 * x.length,
+      splittable: (_x, _images, channels) => channels > 1,
+      // biome-ignore format: arguments grouped as x, (sizes), outputs, chunks
+      setup: (chunks, x, images, channels, pixels, mean, squaredDeviations) =>
+        kernels.setupBatchNormStatistics(x.byteOffset, images, channels, pixels,
+          mean.byteOffset, squaredDeviations.byteOffset, chunks),
+      // biome-ignore format: arguments grouped as x, (sizes), outputs, (channels)
+      serial: (x, images, channels, pixels, mean, squaredDeviations) =>
+        kernels.batchNormStatistics(x.byteOffset, images, channels, pixels,
+          mean.byteOffset, squaredDeviations.byteOffset, 0, channels),
     }),
-    affineChannels: callKernel(host, 'affineChannels', {
+    batchNormForward: callKernel(host, 'batchNormForward', {
       check: (
-        a: Float32Array,
-        p: Float32Array,
-        b: Float32Array,
-        q: Float32Array,
-        m: Float32Array,
-        r: Float32Array,
+        x: Float32Array,
+        mean: Float32Array,
+        scale: Float32Array,
+        beta: Float32Array,
         images: number,
         channels: number,
         pixels: number,
-        out: Float32Array,
-      ) => checkAffineChannelsArguments(a, p, b, q, m, r, images, channels, pixels, out),
-      inHeap: (a, p, b, q, m, r, _images, _channels, _pixels, out) =>
-        inWasm(a, p, b) && inWasm(q, m, r) && heap.contains(out),
-      reference: reference.affineChannels,
-      work: (_a, _p, _b, _q, _m, _r, _images, _channels, _pixels, out) => 3 * out.length,
-      splittable: (_a, _p, _b, _q, _m, _r, images, channels) => images * channels > 1,
-      // biome-ignore format: arguments grouped as (arrays), (sizes), out, chunks
-      setup: (chunks, a, p, b, q, m, r, images, channels, pixels, out) =>
-        kernels.setupAffineChannels(a.byteOffset, p.byteOffset, b.byteOffset, q.byteOffset, m.byteOffset, r.byteOffset,
-          images, channels, pixels, out.byteOffset, chunks),
-      // biome-ignore format: arguments grouped as (arrays), (sizes), out, (rows)
-      serial: (a, p, b, q, m, r, images, channels, pixels, out) =>
-        kernels.affineChannels(a.byteOffset, p.byteOffset, b.byteOffset, q.byteOffset, m.byteOffset, r.byteOffset,
-          channels, pixels, out.byteOffset, 0, images * channels),
+        y: Float32Array,
+      ) => checkBatchNormForwardArguments(x, mean, scale, beta, images, channels, pixels, y),
+      inHeap: (x, mean, scale, beta, _images, _channels, _pixels, y) =>
+        inWasm(x, mean, scale) && inWasm(beta, y),
+      reference: reference.batchNormForward,
+      work: (_x, _mean, _scale, _beta, _images, _channels, _pixels, y) => 2 * y.length,
+      splittable: (_x, _mean, _scale, _beta, images, channels) => images * channels > 1,
+      // biome-ignore format: arguments grouped as (arrays), (sizes), y, chunks
+      setup: (chunks, x, mean, scale, beta, images, channels, pixels, y) =>
+        kernels.setupBatchNormForward(x.byteOffset, mean.byteOffset, scale.byteOffset, beta.byteOffset,
+          images, channels, pixels, y.byteOffset, chunks),
+      // biome-ignore format: arguments grouped as (arrays), (sizes), y, (rows)
+      serial: (x, mean, scale, beta, images, channels, pixels, y) =>
+        kernels.batchNormForward(x.byteOffset, mean.byteOffset, scale.byteOffset, beta.byteOffset,
+          channels, pixels, y.byteOffset, 0, images * channels),
+    }),
+    batchNormGradientSums: callKernel(host, 'batchNormGradientSums', {
+      check: (
+        dy: Float32Array,
+        x: Float32Array,
+        mean: Float32Array,
+        images: number,
+        channels: number,
+        pixels: number,
+        dySums: Float32Array,
+        dyDeviationSums: Float32Array,
+      ) =>
+        checkBatchNormGradientSumsArguments(dy, x, mean, images, channels, pixels, dySums, dyDeviationSums),
+      inHeap: (dy, x, mean, _images, _channels, _pixels, dySums, dyDeviationSums) =>
+        inWasm(dy, x, mean) && inWasm(dySums, dyDeviationSums),
+      reference: reference.batchNormGradientSums,
+      work: (dy) => 2 * dy.length,
+      splittable: (_dy, _x, _mean, _images, channels) => channels > 1,
+      // biome-ignore format: arguments grouped as (arrays), (sizes), outputs, chunks
+      setup: (chunks, dy, x, mean, images, channels, pixels, dySums, dyDeviationSums) =>
+        kernels.setupBatchNormGradientSums(dy.byteOffset, x.byteOffset, mean.byteOffset,
+          images, channels, pixels, dySums.byteOffset, dyDeviationSums.byteOffset, chunks),
+      // biome-ignore format: arguments grouped as (arrays), (sizes), outputs, (channels)
+      serial: (dy, x, mean, images, channels, pixels, dySums, dyDeviationSums) =>
+        kernels.batchNormGradientSums(dy.byteOffset, x.byteOffset, mean.byteOffset,
+          images, channels, pixels, dySums.byteOffset, dyDeviationSums.byteOffset, 0, channels),
+    }),
+    batchNormBackward: callKernel(host, 'batchNormBackward', {
+      check: (
+        dy: Float32Array,
+        x: Float32Array,
+        mean: Float32Array,
+        dyScale: Float32Array,
+        deviationScale: Float32Array,
+        shift: Float32Array,
+        images: number,
+        channels: number,
+        pixels: number,
+        dx: Float32Array,
+      ) =>
+        checkBatchNormBackwardArguments(
+          dy,
+          x,
+          mean,
+          dyScale,
+          deviationScale,
+          shift,
+          images,
+          channels,
+          pixels,
+          dx,
+        ),
+      inHeap: (dy, x, mean, dyScale, deviationScale, shift, _images, _channels, _pixels, dx) =>
+        inWasm(dy, x, mean) && inWasm(dyScale, deviationScale, shift) && heap.contains(dx),
+      reference: reference.batchNormBackward,
+      work: (_dy, _x, _mean, _dyScale, _deviationScale, _shift, _images, _channels, _pixels, dx) =>
+        3 * dx.length,
+      splittable: (_dy, _x, _mean, _dyScale, _deviationScale, _shift, images, channels) =>
+        images * channels > 1,
+      // biome-ignore format: arguments grouped as (arrays), (sizes), dx, chunks
+      setup: (chunks, dy, x, mean, dyScale, deviationScale, shift, images, channels, pixels, dx) =>
+        kernels.setupBatchNormBackward(dy.byteOffset, x.byteOffset, mean.byteOffset,
+          dyScale.byteOffset, deviationScale.byteOffset, shift.byteOffset,
+          images, channels, pixels, dx.byteOffset, chunks),
+      // biome-ignore format: arguments grouped as (arrays), (sizes), dx, (rows)
+      serial: (dy, x, mean, dyScale, deviationScale, shift, images, channels, pixels, dx) =>
+        kernels.batchNormBackward(dy.byteOffset, x.byteOffset, mean.byteOffset,
+          dyScale.byteOffset, deviationScale.byteOffset, shift.byteOffset,
+          channels, pixels, dx.byteOffset, 0, images * channels),
     }),
     sumRows: callKernel(host, 'sumRows', {
       check: (m: Float32Array, rows: number, cols: number, out: Float32Array) =>

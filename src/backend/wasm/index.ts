@@ -29,6 +29,8 @@ export interface WasmBackend extends Backend {
   readonly pool: ThreadPool;
   /** Zero-filled Float32Array in wasm memory; install with `setFloat32Allocator` to place tensors there. */
   allocate(size: number): Float32Array;
+  /** Zero-filled Int32Array in wasm memory; install with `setInt32Allocator` (max pooling's argmax). */
+  allocateInt32(size: number): Int32Array;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export function wasmBackendAvailable(): boolean {
  * const wasm = createWasmBackend({ threads: 2 });
  * setBackend(wasm);
  * setFloat32Allocator(wasm.allocate); // tensors made from now on live in wasm memory
+ * setInt32Allocator(wasm.allocateInt32); // and integer buffers (max pooling's argmax)
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   const runtime = options.runtime ?? loadWasmRuntime(options.simd);
@@ -75,6 +78,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     ...wasmPool(host),
     ...wasmElementwise(host),
     allocate: (size) => heap.allocate(size),
+    allocateInt32: (size) => heap.allocateInt32(size),
     close: () => pool.close(),
   };
   warmUp(backend);

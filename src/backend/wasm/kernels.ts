@@ -11,8 +11,10 @@ export const WASM_KERNEL_ARITY = {
   sumRows: 4,
   fillChannels: 6,
   sumChannels: 7,
-  channelDot: 10,
-  affineChannels: 11,
+  batchNormStatistics: 8,
+  batchNormGradientSums: 10,
+  batchNormForward: 9,
+  batchNormBackward: 11,
   momentumUpdate: 6,
   sgdUpdate: 4,
   momentumOuterUpdate: 8,
@@ -45,8 +47,10 @@ export const WASM_KERNEL_ARITY = {
   setupLeakyRelu: 7,
   setupFillChannels: 6,
   setupSumChannels: 6,
-  setupChannelDot: 9,
-  setupAffineChannels: 11,
+  setupBatchNormStatistics: 7,
+  setupBatchNormGradientSums: 9,
+  setupBatchNormForward: 9,
+  setupBatchNormBackward: 11,
   setupMomentumOuterUpdate: 9,
   setupPadPlanes: 7,
   setupConv2d: 13,
@@ -456,37 +460,86 @@ export interface ElementwiseKernels {
     out: number,
     chunks: number,
   ): number;
-  /** channelDot for channels [first, last); its parallel-for job. */
-  channelDot(...args: [...ChannelDotArguments, first: number, last: number]): void;
-  setupChannelDot(...args: [...ChannelDotArguments, chunks: number]): number;
-  /** affineChannels for rows [first, last) of out [images·channels, pixels]; its parallel-for job. */
-  affineChannels(
-    ...args: [...AffineAddresses, channels: number, pixels: number, out: number, first: number, last: number]
-  ): void;
-  setupAffineChannels(
+  /** batchNormStatistics (mean, Σ(x − μ)²) for channels [first, last); its parallel-for job. */
+  batchNormStatistics(...args: [...BatchNormStatisticsArguments, first: number, last: number]): void;
+  setupBatchNormStatistics(...args: [...BatchNormStatisticsArguments, chunks: number]): number;
+  /** batchNormGradientSums (Σ dy, Σ dy·(x − μ)) for channels [first, last); its parallel-for job. */
+  batchNormGradientSums(...args: [...BatchNormGradientSumsArguments, first: number, last: number]): void;
+  setupBatchNormGradientSums(...args: [...BatchNormGradientSumsArguments, chunks: number]): number;
+  /** batchNormForward for rows [first, last) of y [images·channels, pixels]; its parallel-for job. */
+  batchNormForward(
     ...args: [
-      ...AffineAddresses,
+      ...BatchNormForwardAddresses,
+      channels: number,
+      pixels: number,
+      y: number,
+      first: number,
+      last: number,
+    ]
+  ): void;
+  setupBatchNormForward(
+    ...args: [
+      ...BatchNormForwardAddresses,
       images: number,
       channels: number,
       pixels: number,
-      out: number,
+      y: number,
+      chunks: number,
+    ]
+  ): number;
+  /** batchNormBackward for rows [first, last) of dx [images·channels, pixels]; its parallel-for job. */
+  batchNormBackward(
+    ...args: [
+      ...BatchNormBackwardAddresses,
+      channels: number,
+      pixels: number,
+      dx: number,
+      first: number,
+      last: number,
+    ]
+  ): void;
+  setupBatchNormBackward(
+    ...args: [
+      ...BatchNormBackwardAddresses,
+      images: number,
+      channels: number,
+      pixels: number,
+      dx: number,
       chunks: number,
     ]
   ): number;
 }
 
-type ChannelDotArguments = [
-  a: number,
-  aShift: number,
-  b: number,
-  bShift: number,
+type BatchNormStatisticsArguments = [
+  x: number,
   images: number,
   channels: number,
   pixels: number,
-  out: number,
+  mean: number,
+  squaredDeviations: number,
 ];
 
-type AffineAddresses = [a: number, p: number, b: number, q: number, m: number, r: number];
+type BatchNormGradientSumsArguments = [
+  dy: number,
+  x: number,
+  mean: number,
+  images: number,
+  channels: number,
+  pixels: number,
+  dySums: number,
+  dyDeviationSums: number,
+];
+
+type BatchNormForwardAddresses = [x: number, mean: number, scale: number, beta: number];
+
+type BatchNormBackwardAddresses = [
+  dy: number,
+  x: number,
+  mean: number,
+  dyScale: number,
+  deviationScale: number,
+  shift: number,
+];
 
 type OuterUpdateArguments = [
   w: number,

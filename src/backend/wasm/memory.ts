@@ -37,8 +37,8 @@ export class WasmHeap {
   private readonly free = new Map<number, number[]>();
   private readonly buffers = new Set<ArrayBufferLike>();
   private bytes: Uint8Array;
-  /** Every block handed out as a tensor array, with a weak reference to the array. */
-  private live: { array: WeakRef<Float32Array>; address: number; size: number }[] = [];
+  /** Every block handed out as an array, with a weak reference to the array. */
+  private live: { array: WeakRef<Float32Array | Int32Array>; address: number; size: number }[] = [];
   private readonly collectGarbage = fullCollection();
   private scratchAddress = 0;
   private scratchSize = 0;
@@ -65,10 +65,26 @@ export class WasmHeap {
 
   /** A zero-filled Float32Array of `size` elements inside wasm memory, freed when it is collected. */
   allocate(size: number): Float32Array {
-    if (size === 0) return new Float32Array(this.currentBuffer(), this.top, 0);
+    return this.allocateTyped(Float32Array, size);
+  }
+
+  /**
+   * A zero-filled Int32Array of `size` elements inside wasm memory, freed when it is collected: integer
+   * data the kernels read or write (max pooling's argmax indices).
+   */
+  allocateInt32(size: number): Int32Array {
+    return this.allocateTyped(Int32Array, size);
+  }
+
+  // A block of `size` 4-byte elements viewed as `Type`, tracked by a weak reference to that view.
+  private allocateTyped<T extends Float32Array | Int32Array>(
+    Type: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T,
+    size: number,
+  ): T {
+    if (size === 0) return new Type(this.currentBuffer(), this.top, 0);
     const blockSize = sizeClass(size * 4);
     const address = this.reuse(blockSize) ?? this.bump(blockSize, size);
-    const array = new Float32Array(this.currentBuffer(), address, size);
+    const array = new Type(this.currentBuffer(), address, size);
     array.fill(0);
     this.live.push({ array: new WeakRef(array), address, size: blockSize });
     return array;
@@ -146,7 +162,7 @@ export class WasmHeap {
       if (needed > this.maximumPages || !(this.grow(doubled - pages) || this.grow(needed - pages))) {
         const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
         throw new WasmMemoryError(
-          `wasm backend: cannot allocate ${elements} float32 values (${mib(blockSize)}): WebAssembly memory holds ` +
+          `wasm backend: cannot allocate ${elements} 4-byte values (${mib(blockSize)}): WebAssembly memory holds ` +
             `${mib(pages * PAGE)} and may grow to at most ${mib(this.maximumPages * PAGE)}; use smaller tensors ` +
             'or ZERODL_BACKEND=reference',
         );

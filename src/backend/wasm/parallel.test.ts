@@ -1,7 +1,7 @@
 // Parity of the parallel-for kernels (assembly/parallel.ts) with the reference backend, on one thread
 // and on two (sizes large enough to be split into chunks): im2col, col2im, max pooling and its
-// backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's per-channel
-// dot products and affine maps, the optimizer updates (Momentum, SGD, Adam, the batch-1 outer-product
+// backward, LeakyReLU and its backward, the per-channel bias fill and sums, batch norm's statistics,
+// gradient sums, forward and backward, the optimizer updates (Momentum, SGD, Adam, the batch-1 outer-product
 // Momentum: bit for bit, as the reference computes them in float32 too); argument errors. The pool's
 // far-cores rule is off, so that two threads really share these jobs wherever the vCPUs sit.
 //
@@ -129,40 +129,62 @@ for (const threads of [1, 2]) {
       [3, 5, 7],
       [64, 32, 784],
     ]) {
-      it(`channelDot and affineChannels ([${images}, ${channels}, ${pixels}])`, () => {
+      it(`batchNormStatistics, batchNormForward, batchNormGradientSums, batchNormBackward ([${images}, ${channels}, ${pixels}])`, () => {
         const rng = new Random(images + channels);
         const size = images * channels * pixels;
-        const [a, aCopy] = pair(size, rng);
-        const [b, bCopy] = pair(size, rng);
+        const [x, xCopy] = pair(size, rng);
         // an offset mean, as batch norm's inputs may have
-        for (let i = 0; i < size; i++) b[i] = bCopy[i] = b[i] + 3;
-        const perChannel = () => pair(channels, rng);
-        const [[aShift, aShiftCopy], [bShift, bShiftCopy], [p, pCopy], [q, qCopy], [r, rCopy]] = [
-          perChannel(),
-          perChannel(),
-          perChannel(),
-          perChannel(),
-          perChannel(),
+        for (let i = 0; i < size; i++) x[i] = xCopy[i] = x[i] + 3;
+        const [dy, dyCopy] = pair(size, rng);
+        const perChannel = (fill = true) => pair(channels, rng, fill);
+        const [[mean, meanCopy], [squares, squaresCopy], [dySums, dySumsCopy], [products, productsCopy]] = [
+          perChannel(false),
+          perChannel(false),
+          perChannel(false),
+          perChannel(false),
         ];
-        const [dots, dotsCopy] = pair(channels, rng, false);
-        wasm.channelDot(a, aShift, b, bShift, images, channels, pixels, dots);
-        referenceBackend.channelDot(aCopy, aShiftCopy, bCopy, bShiftCopy, images, channels, pixels, dotsCopy);
-        assertClose(dots, dotsCopy, { rtol: 1e-5, atol: 1e-3, what: 'channelDot' });
-        const [out, outCopy] = pair(size, rng, false);
-        wasm.affineChannels(a, p, b, q, bShift, r, images, channels, pixels, out);
-        referenceBackend.affineChannels(
-          aCopy,
-          pCopy,
-          bCopy,
-          qCopy,
-          bShiftCopy,
-          rCopy,
+        wasm.batchNormStatistics(x, images, channels, pixels, mean, squares);
+        referenceBackend.batchNormStatistics(xCopy, images, channels, pixels, meanCopy, squaresCopy);
+        // float32 squares summed in float64 against float64 squares
+        assertClose(mean, meanCopy, { rtol: 1e-6, what: 'batchNormStatistics mean' });
+        assertClose(squares, squaresCopy, { rtol: 1e-5, atol: 1e-3, what: 'batchNormStatistics Σ(x − μ)²' });
+        // the rest from the same μ, so that each kernel is compared alone
+        meanCopy.set(mean);
+        const [
+          [scale, scaleCopy],
+          [beta, betaCopy],
+          [deviationScale, deviationScaleCopy],
+          [shift, shiftCopy],
+        ] = [perChannel(), perChannel(), perChannel(), perChannel()];
+        const [y, yCopy] = pair(size, rng, false);
+        wasm.batchNormForward(x, mean, scale, beta, images, channels, pixels, y);
+        referenceBackend.batchNormForward(
+          xCopy,
+          meanCopy,
+          scaleCopy,
+          betaCopy,
           images,
           channels,
           pixels,
-          outCopy,
+          yCopy,
         );
-        assertClose(out, outCopy, { rtol: 1e-5, atol: 1e-6, what: 'affineChannels' });
+        assertClose(y, yCopy, { rtol: 1e-5, atol: 1e-6, what: 'batchNormForward' });
+        wasm.batchNormGradientSums(dy, x, mean, images, channels, pixels, dySums, products);
+        // biome-ignore format: one call
+        referenceBackend.batchNormGradientSums(dyCopy, xCopy, meanCopy, images, channels, pixels, dySumsCopy, productsCopy);
+        assertClose(dySums, dySumsCopy, { rtol: 1e-4, atol: 1e-3, what: 'batchNormGradientSums Σ dy' });
+        assertClose(products, productsCopy, {
+          rtol: 1e-5,
+          atol: 1e-3,
+          what: 'batchNormGradientSums Σ dy·(x − μ)',
+        });
+        const [dx, dxCopy] = pair(size, rng, false);
+        // biome-ignore format: one call
+        wasm.batchNormBackward(dy, x, mean, scale, deviationScale, shift, images, channels, pixels, dx);
+        // biome-ignore format: one call
+        referenceBackend.batchNormBackward(dyCopy, xCopy, meanCopy, scaleCopy, deviationScaleCopy, shiftCopy,
+          images, channels, pixels, dxCopy);
+        assertClose(dx, dxCopy, { rtol: 1e-5, atol: 1e-6, what: 'batchNormBackward' });
       });
     }
 
@@ -233,12 +255,20 @@ for (const threads of [1, 2]) {
         /fillChannels: .*received 12 and 2/,
       );
       assert.throws(
-        () => wasm.channelDot(m, perChannel, wasm.allocate(10), perChannel, 2, 3, 2, perChannel),
-        /channelDot: expected a \[2, 3, 2\] tensor \(12 values\) and 3 channel values, received 10 and 3/,
+        () => wasm.batchNormGradientSums(m, wasm.allocate(10), perChannel, 2, 3, 2, perChannel, perChannel),
+        /batchNormGradientSums: expected a \[2, 3, 2\] tensor \(12 values\) and 3 channel values, received 10 and 3/,
       );
       assert.throws(
-        () => wasm.affineChannels(m, perChannel, m, wasm.allocate(4), perChannel, perChannel, 2, 3, 2, m),
-        /affineChannels: .*received 12 and 4/,
+        () => wasm.batchNormStatistics(m, 2, 3, 2, perChannel, wasm.allocate(4)),
+        /batchNormStatistics: .*received 12 and 4/,
+      );
+      assert.throws(
+        () => wasm.batchNormForward(m, perChannel, perChannel, perChannel, 2, 3, 2, wasm.allocate(11)),
+        /batchNormForward: .*received 11 and 3/,
+      );
+      assert.throws(
+        () => wasm.batchNormBackward(m, m, perChannel, perChannel, wasm.allocate(2), perChannel, 2, 3, 2, m),
+        /batchNormBackward: .*received 12 and 2/,
       );
     });
   });
