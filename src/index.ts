@@ -17,6 +17,27 @@ export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export { type IdxArray, type IdxImages, idxImagesToTensor, parseIdx } from './data/idx.js';
+export {
+  type CheckImage,
+  type DataCheck,
+  formatDataCheck,
+  type SplitCheck,
+  splitCheck,
+} from './detection/check.js';
+export {
+  iterateScenes,
+  type MnistBytes,
+  mnistScenes,
+  mulberry32,
+  resizeDigit,
+  SCENE_SIZE,
+  type Scene,
+  type SceneObject,
+  type SceneOptions,
+  type SceneSplit,
+  sceneLabelText,
+  sceneManifestLine,
+} from './detection/mnist_scenes.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';

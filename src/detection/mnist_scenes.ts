@@ -134,25 +134,19 @@ export function* iterateScenes(
     for (let j = 0; j < requestedN; j++) {
       const mnistIndex = nextDigit();
       const s = uniformInt(random, MIN_SCALE, MAX_SCALE);
-      const box = placeDigit(random, extents.of(mnistIndex), s, objects);
-      if (box === undefined) continue; // no place in 100 tries: dropped, as requestedN records
+      const place = placeDigit(random, extents.of(mnistIndex), s, objects);
+      if (place === undefined) continue; // no place in 100 tries: dropped, as requestedN records
+      const { px, py, x0, y0, x1, y1 } = place;
       const cls = source.labels[mnistIndex];
-      const px = box.px;
-      const py = box.py;
-      pastePatch(
+      drawDigit(
         pixels,
-        resizeDigit(source.images.subarray(mnistIndex * 784, (mnistIndex + 1) * 784), s),
-        px,
-        py,
-      );
-      objects.push({
-        cls,
-        mnistIndex,
+        SCENE_SIZE,
+        source.images.subarray(mnistIndex * 784, (mnistIndex + 1) * 784),
         s,
         px,
         py,
-        box: { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, cls },
-      });
+      );
+      objects.push({ cls, mnistIndex, s, px, py, box: { x0, y0, x1, y1, cls } });
     }
     yield { id: sceneId(k), pixels, requestedN, objects };
   }
@@ -234,24 +228,41 @@ export function resizeDigit(digit: Uint8Array, s: number): Uint8Array {
   if (digit.length !== DIGIT * DIGIT) {
     throw new ValueError(`resizeDigit: expected a 28×28 digit (784 bytes), received ${digit.length} bytes`);
   }
-  if (!Number.isInteger(s) || s < 1)
+  if (!Number.isInteger(s) || s < 1) {
     throw new ValueError(`resizeDigit: s must be a whole number >= 1, received ${s}`);
-  const { lower, upper, weight } = sampleTable(s);
+  }
   const out = new Uint8Array(s * s);
+  drawDigit(out, s, digit, s, 0, 0); // max() with an empty patch is the resized digit itself
+  return out;
+}
+
+/**
+ * Draws the digit resized to s×s (as resizeDigit) into `canvas`, `width` pixels wide, with its
+ * top-left corner at (px, py), keeping the brighter pixel where it covers strokes already there.
+ */
+function drawDigit(
+  canvas: Uint8Array,
+  width: number,
+  digit: Uint8Array,
+  s: number,
+  px: number,
+  py: number,
+): void {
+  const { lower, upper, weight } = sampleTable(s);
+  const row = new Float64Array(DIGIT);
   for (let v = 0; v < s; v++) {
+    // the source row at y = (v + 0.5)·28/s − 0.5: rows lower[v] and upper[v] blended
     const top = lower[v] * DIGIT;
     const bottom = upper[v] * DIGIT;
     const fy = weight[v];
+    for (let c = 0; c < DIGIT; c++) row[c] = digit[top + c] * (1 - fy) + digit[bottom + c] * fy;
+    const target = (py + v) * width + px;
     for (let u = 0; u < s; u++) {
-      const x0 = lower[u];
-      const x1 = upper[u];
       const fx = weight[u];
-      const left = digit[top + x0] * (1 - fy) + digit[bottom + x0] * fy;
-      const right = digit[top + x1] * (1 - fy) + digit[bottom + x1] * fy;
-      out[v * s + u] = Math.floor(left * (1 - fx) + right * fx + 0.5);
+      const value = Math.floor(row[lower[u]] * (1 - fx) + row[upper[u]] * fx + 0.5);
+      if (value > canvas[target + u]) canvas[target + u] = value;
     }
   }
-  return out;
 }
 
 /** The source rows (or columns) and weights of each target pixel for size s, computed once per s. */
@@ -270,18 +281,6 @@ function sampleTable(s: number): { lower: Int32Array; upper: Int32Array; weight:
     sampleTables.set(s, table);
   }
   return table;
-}
-
-/** canvas = max(canvas, patch) over the s×s square at (px, py). */
-function pastePatch(canvas: Uint8Array, patch: Uint8Array, px: number, py: number): void {
-  const s = Math.sqrt(patch.length);
-  for (let v = 0; v < s; v++) {
-    const row = (py + v) * SCENE_SIZE + px;
-    for (let u = 0; u < s; u++) {
-      const value = patch[v * s + u];
-      if (value > canvas[row + u]) canvas[row + u] = value;
-    }
-  }
 }
 
 /**

@@ -44,6 +44,15 @@ export function loadMnistBytes(dir?: string): { train: MnistBytes; test: MnistBy
   return { train: read('train'), test: read('test') };
 }
 
+/** What `writeScenesDataset` wrote of one split. */
+export interface ScenesWritten {
+  split: SceneSplit;
+  scenes: number;
+  /** Digits placed, of `requested` drawn (the rest found no place). */
+  objects: number;
+  requested: number;
+}
+
 /**
  * Writes the first `count` scenes of each split (default: the split's size; train is epoch 0) into
  * `outDir` in the ultralytics layout above. data.yaml is written last and lists every split whose
@@ -58,23 +67,29 @@ export function writeScenesDataset(
   splits: readonly SceneSplit[],
   mnist: { train: MnistBytes; test: MnistBytes },
   count?: number,
-): void {
+): ScenesWritten[] {
   if (splits.length === 0)
     throw new ValueError('writeScenesDataset: no split given; pass some of train, val, test');
   const root = resolve(outDir);
+  const written: ScenesWritten[] = [];
   for (const split of splits) {
     const images = join(root, 'images', split);
     const labels = join(root, 'labels', split);
     mkdirSync(images, { recursive: true });
     mkdirSync(labels, { recursive: true });
     const manifest: string[] = [];
+    const summary: ScenesWritten = { split, scenes: 0, objects: 0, requested: 0 };
     for (const scene of iterateScenes(mnist, split, { count })) {
       // One file per scene: plain writes (an fsync each would take minutes); data.yaml marks the end
       writeFileSync(join(images, `${scene.id}.png`), encodeGrayPng(scene.pixels, SCENE_SIZE, SCENE_SIZE));
       writeFileSync(join(labels, `${scene.id}.txt`), sceneLabelText(scene));
       manifest.push(`${sceneManifestLine(scene)}\n`);
+      summary.scenes++;
+      summary.objects += scene.objects.length;
+      summary.requested += scene.requestedN;
     }
     writeFileAtomic(join(root, `${split}_manifest.jsonl`), manifest.join(''));
+    written.push(summary);
   }
   writeFileAtomic(join(root, 'classes.txt'), DIGITS.map((d) => `${d}\n`).join(''));
   const present = (['train', 'val', 'test'] as const).filter((split) =>
@@ -89,6 +104,7 @@ export function writeScenesDataset(
     '',
   ];
   writeFileAtomic(join(root, 'data.yaml'), yaml.join('\n'));
+  return written;
 }
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
