@@ -18,39 +18,6 @@ export { WasmMemoryError } from './backend/wasm/memory.js';
 export { RandomAffine, type RandomAffineOptions } from './data/augment.js';
 export { type Batch, Batches, shuffledIndices, splitTrainValidation } from './data/batches.js';
 export { type IdxArray, type IdxImages, idxImagesToTensor, parseIdx } from './data/idx.js';
-export { area, type Box, boxFromCenter, type Detection, iou, type LabeledBox } from './detection/boxes.js';
-export {
-  type DecodeOptions,
-  decodeDetections,
-  type PredictorOutput,
-  predictorBoxes,
-} from './detection/decode.js';
-export { encodeTargets, targetChannels } from './detection/encode.js';
-export { headChannels, predictorBox, type YoloHead } from './detection/head.js';
-export { nms } from './detection/nms.js';
-export {
-  type YoloV1ImageExplanation,
-  YoloV1Loss,
-  type YoloV1LossOptions,
-  type YoloV1LossTerms,
-  type YoloV1Match,
-} from './detection/yolo_v1_loss.js';
-export {
-  type ClassMetrics,
-  type DetectionMetrics,
-  evaluateDetections,
-  type ImageBoxes,
-  type MetricsOptions,
-  type PrCurve,
-  RECALL_GRID,
-} from './detection/metrics.js';
-export {
-  type CheckImage,
-  type DataCheck,
-  formatDataCheck,
-  type SplitCheck,
-  splitCheck,
-} from './detection/check.js';
 export {
   iterateScenes,
   type MnistBytes,
@@ -64,7 +31,40 @@ export {
   type SceneSplit,
   sceneLabelText,
   sceneManifestLine,
-} from './detection/mnist_scenes.js';
+} from './data/mnist_scenes.js';
+export {
+  type CheckImage,
+  type DataCheck,
+  formatDataCheck,
+  type SplitCheck,
+  splitCheck,
+} from './data/yolo_check.js';
+export { area, type Box, boxFromCenter, type Detection, iou, type LabeledBox } from './detection/boxes.js';
+export {
+  type DecodeOptions,
+  decodeDetections,
+  type PredictorOutput,
+  predictorBoxes,
+} from './detection/decode.js';
+export { encodeTargets, targetChannels } from './detection/encode.js';
+export { headChannels, predictorBox, type YoloHead } from './detection/head.js';
+export {
+  type ClassMetrics,
+  type DetectionMetrics,
+  evaluateDetections,
+  type ImageBoxes,
+  type MetricsOptions,
+  type PrCurve,
+  RECALL_GRID,
+} from './detection/metrics.js';
+export { nms } from './detection/nms.js';
+export {
+  type YoloV1ImageExplanation,
+  YoloV1Loss,
+  type YoloV1LossOptions,
+  type YoloV1LossTerms,
+  type YoloV1Match,
+} from './detection/yolo_v1_loss.js';
 export { Activation } from './layers/activation.js';
 export { Affine, type AffineOptions } from './layers/affine.js';
 export { AvgPool2d } from './layers/avg_pool2d.js';
@@ -89,11 +89,13 @@ export {
   type BuildOptions,
   buildModel,
   createLoss,
+  type DetectorOptions,
   deepCnnArchitecture,
   type LayerSpec,
   type LossName,
   mlpArchitecture,
   simpleCnnArchitecture,
+  yoloV1Architecture,
 } from './model/architecture.js';
 export {
   asModelInput,

@@ -23,8 +23,8 @@ export {
   resizeGray,
   toGrayscale,
 } from './data/images.js';
-export { detectionConfusionPlot, prCurvePlot } from './detection/plots.js';
 export { loadMnist, type MnistOptions, parseMnistClasses, readMnistFiles } from './data/mnist.js';
+export { loadMnistBytes, type ScenesWritten, writeScenesDataset } from './data/mnist_scenes_file.js';
 export {
   type BadLabelLine,
   checkDetectionData,
@@ -42,8 +42,7 @@ export {
   readDataYaml,
   toLetterbox,
   type YoloLabel,
-} from './detection/dataset.js';
-export { loadMnistBytes, type ScenesWritten, writeScenesDataset } from './detection/mnist_scenes_node.js';
+} from './data/yolo_dataset.js';
 export * from './index.js';
 export { loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
 export { loadSafetensors, saveSafetensors } from './model/safetensors_file.js';
@@ -56,7 +55,23 @@ export {
   type TextAlign,
   type TextOptions,
 } from './raster/canvas.js';
+export { CLASS_COLORS, classColor, type DrawOptions, drawBoxes, inputCanvas } from './raster/detections.js';
 export { loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
+export {
+  type DetectionSamples,
+  type DetectionValidation,
+  type DetectTrainerOptions,
+  detectionFitness,
+  trainDetector,
+  validateDetector,
+} from './train/detect_trainer.js';
+export {
+  type DetectionSource,
+  type DetectionSourceOptions,
+  MNIST_SCENES,
+  openDetectionData,
+} from './train/detection_data.js';
+export { detectionConfusionPlot, prCurvePlot } from './train/detection_plots.js';
 export {
   type Batch,
   type LoopOptions,

@@ -7,7 +7,12 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { YoloHead } from '../detection/head.js';
 import { parseWeightInit } from '../layers/init.js';
-import { type Architecture, buildModel, checkArchitecture, yoloV1Architecture } from '../model/architecture.js';
+import {
+  type Architecture,
+  buildModel,
+  checkArchitecture,
+  yoloV1Architecture,
+} from '../model/architecture.js';
 import { loadModelDir, loadModelInfo } from '../model/model_dir.js';
 import {
   assignWeights,
@@ -20,12 +25,17 @@ import { loadSafetensors } from '../model/safetensors_file.js';
 import type { Sequential } from '../model/sequential.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { trainDetector, validateDetector } from '../train/detect_trainer.js';
-import { type DetectionData, openDetectionData } from '../train/detection_data.js';
+import { type DetectionSource, openDetectionData } from '../train/detection_data.js';
 import { claimRunFolder, lockRunFolder } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { numberOption, type OptionValues, parseCommand, printJson } from './args.js';
-import { DETECT_CHECK_HELP, DETECT_SCENES_HELP, detectCheckCommand, detectScenesCommand } from './detect_data.js';
+import {
+  DETECT_CHECK_HELP,
+  DETECT_SCENES_HELP,
+  detectCheckCommand,
+  detectScenesCommand,
+} from './detect_data.js';
 import { DETECT_EXPLAIN_HELP, detectExplainCommand } from './detect_explain.js';
 import { DETECT_PREDICT_HELP, detectPredictCommand } from './detect_predict.js';
 
@@ -50,6 +60,7 @@ export const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
                               trained model folder to start from                          [yolov1-tiny]
   --imgsz <n>                 square input side in pixels                                  [96]
   --grid <S>                  cells per side (presets: imgsz/16)                           [imgsz/16]
+  --channels <1|3>            grey or RGB input (images are converted)        [MNIST-scenes 1, YAML data 3]
   --epochs <n>                passes over the training set (MNIST-scenes: 10,000 new scenes each) [30]
   --batch <n>                 mini-batch size                                              [32]
   --optimizer <name>          ${OPTIMIZER_NAMES.join(', ')}  [adam]
@@ -88,6 +99,7 @@ const TRAIN_OPTIONS = {
   model: { type: 'string' },
   imgsz: { type: 'string' },
   grid: { type: 'string' },
+  channels: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
   optimizer: { type: 'string' },
@@ -147,9 +159,14 @@ function detectTrainCommand(argv: string[]): number {
   const imgsz = numberOption('imgsz', args.imgsz, 96, { integer: true, min: 16, max: 4096 });
   const epochs = numberOption('epochs', args.epochs, 30, { integer: true, min: 1 });
   const batchSize = numberOption('batch', args.batch, 32, { integer: true, min: 1 });
-  const patience = args.patience === undefined ? undefined : numberOption('patience', args.patience, 0, { integer: true, min: 1 });
+  const patience =
+    args.patience === undefined
+      ? undefined
+      : numberOption('patience', args.patience, 0, { integer: true, min: 1 });
+  const channels = args.channels === undefined ? undefined : channelsOption(args.channels);
   const data = openDetectionData(args.data ?? 'mnist-scenes', {
     imageSize: imgsz,
+    ...(channels ? { channels } : {}),
     strict: args.strict ?? false,
     trainCount: numberOption('train-count', args['train-count'], 10000, { integer: true, min: 1 }),
   });
@@ -170,14 +187,19 @@ function detectTrainCommand(argv: string[]): number {
     warmupEpochs: numberOption('warmup-epochs', args['warmup-epochs'], 1, { min: 0 }),
   };
   checkSchedule({ ...schedule, lr: optimizer.lr, epochs });
-  const channels = architecture.inputShape[0] as 1 | 3;
   const modelInfo: Omit<ModelInfo, 'weights'> = {
     format: 'zerodl-model',
     version: MODEL_FORMAT_VERSION,
     task: 'detect',
     architecture,
     classNames: [...data.names],
-    preprocessing: { width: imgsz, height: imgsz, channels, polarity: 'none', letterbox: true },
+    preprocessing: {
+      width: imgsz,
+      height: imgsz,
+      channels: data.channels,
+      polarity: 'none',
+      letterbox: true,
+    },
     training: { args: { ...withoutResume(args), seed: String(seed) }, data: args.data ?? 'mnist-scenes' },
   };
   const run = resumeDir
@@ -201,7 +223,7 @@ function detectTrainCommand(argv: string[]): number {
         patience,
         head,
         imageSize: imgsz,
-        channels,
+        channels: data.channels,
         train: (epoch) => data.split('train', epoch),
         validation: data.split('val'),
         batchSize,
@@ -209,15 +231,19 @@ function detectTrainCommand(argv: string[]): number {
       data.names,
     );
   } catch (error) {
-    if (run.created && !existsSync(join(run.dir, MODEL_FILE))) rmSync(run.dir, { recursive: true, force: true });
+    if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
+      rmSync(run.dir, { recursive: true, force: true });
     throw error;
   } finally {
     run.release();
   }
-  if (result.stoppedEarly) log.write(`training stopped: ${result.stoppedEarly}\nTry a smaller --lr0 (now ${optimizer.lr}).\n`);
+  if (result.stoppedEarly)
+    log.write(`training stopped: ${result.stoppedEarly}\nTry a smaller --lr0 (now ${optimizer.lr}).\n`);
   if (result.epochs === 0) {
-    if (run.created && !existsSync(join(run.dir, MODEL_FILE))) rmSync(run.dir, { recursive: true, force: true });
-    if (args.json) printJson({ epochs: 0, seconds: result.seconds, modelDir: null, stoppedEarly: result.stoppedEarly });
+    if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
+      rmSync(run.dir, { recursive: true, force: true });
+    if (args.json)
+      printJson({ epochs: 0, seconds: result.seconds, modelDir: null, stoppedEarly: result.stoppedEarly });
     return 1;
   }
   const last = result.rows[result.rows.length - 1];
@@ -241,6 +267,12 @@ function detectTrainCommand(argv: string[]): number {
   return result.stoppedEarly ? 1 : 0;
 }
 
+function channelsOption(text: string): 1 | 3 {
+  if (text !== '1' && text !== '3')
+    throw new ValueError(`--channels must be 1 (grey) or 3 (RGB), got '${text}'`);
+  return Number(text) as 1 | 3;
+}
+
 function fixed(value: number | undefined): string {
   return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(4);
 }
@@ -249,7 +281,7 @@ function fixed(value: number | undefined): string {
 function resolveDetector(
   args: TrainArgs,
   imgsz: number,
-  data: DetectionData,
+  data: DetectionSource,
 ): { architecture: Architecture; start?: string } {
   const spec = args.model ?? 'yolov1-tiny';
   const classes = data.names.length;
@@ -265,15 +297,23 @@ function resolveDetector(
   } else if (existsSync(spec)) {
     architecture = readJson(spec) as Architecture;
   } else {
-    throw new ValueError(`--model '${spec}': not a preset (yolov1-tiny), an architecture JSON file or a model folder`);
+    throw new ValueError(
+      `--model '${spec}': not a preset (yolov1-tiny), an architecture JSON file or a model folder`,
+    );
   }
   checkArchitecture(architecture);
   const head = architecture.head;
   if (architecture.loss !== 'yolov1' || head === undefined)
     throw new ValueError(`--model ${spec}: not a detector (its loss must be "yolov1" with a "head")`);
   if (head.classes !== classes)
-    throw new ValueError(`--model ${spec}: its head has ${head.classes} classes but the data has ${classes} names`);
-  const [, h, w] = architecture.inputShape;
+    throw new ValueError(
+      `--model ${spec}: its head has ${head.classes} classes but the data has ${classes} names`,
+    );
+  const [c, h, w] = architecture.inputShape;
+  if (c !== data.channels)
+    throw new ValueError(
+      `--model ${spec}: its input has ${c} channels but the data is read with ${data.channels} (--channels)`,
+    );
   if (h !== imgsz || w !== imgsz)
     throw new ValueError(`--model ${spec}: its input is ${w}×${h} but --imgsz is ${imgsz}`);
   return { architecture, ...(start ? { start } : {}) };
@@ -309,18 +349,24 @@ function detectValCommand(argv: string[]): number {
     process.stdout.write(DETECT_VAL_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new ValueError(`zerodl detect val: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0)
+    throw new ValueError(`zerodl detect val: unexpected argument '${positionals[0]}'`);
   if (args.model === undefined) throw new ValueError('zerodl detect val: --model <dir> is required');
   const { model, info } = loadDetector(args.model);
   const split = args.split ?? 'val';
-  if (split !== 'val' && split !== 'test') throw new ValueError(`--split must be val or test, got '${split}'`);
+  if (split !== 'val' && split !== 'test')
+    throw new ValueError(`--split must be val or test, got '${split}'`);
   const imageSize = info.preprocessing.width;
-  const data = openDetectionData(args.data ?? info.training?.data ?? 'mnist-scenes', {
+  const trainedOn = info.training?.data;
+  const data = openDetectionData(args.data ?? (typeof trainedOn === 'string' ? trainedOn : 'mnist-scenes'), {
     imageSize,
+    channels: info.preprocessing.channels,
     strict: args.strict ?? false,
   });
   if (data.names.length !== info.classNames.length)
-    throw new ValueError(`--data: ${data.names.length} names, but the model has ${info.classNames.length} classes`);
+    throw new ValueError(
+      `--data: ${data.names.length} names, but the model has ${info.classNames.length} classes`,
+    );
   const started = performance.now();
   const samples = data.split(split);
   const head = info.architecture.head as YoloHead;
@@ -336,7 +382,16 @@ function detectValCommand(argv: string[]): number {
   const perClass = Object.fromEntries(
     info.classNames.map((name, c) => {
       const m = metrics.perClass[c];
-      return [name, { AP50: m?.AP50 ?? null, AP50_95: m?.AP50_95 ?? null, precision: m?.precision ?? null, recall: m?.recall ?? null, instances: m?.truths ?? 0 }];
+      return [
+        name,
+        {
+          AP50: m?.AP50 ?? null,
+          AP50_95: m?.AP50_95 ?? null,
+          precision: m?.precision ?? null,
+          recall: m?.recall ?? null,
+          instances: m?.truths ?? 0,
+        },
+      ];
     }),
   );
   const instances = metrics.perClass.reduce((sum, m) => sum + m.truths, 0);

@@ -3,10 +3,10 @@
 // `zerodl detect check` reports what a detection data set holds and how much of it a YOLOv1 grid can
 // represent (objects per class, bad label lines, objects sharing a grid cell, the recall ceiling).
 
-import { type CheckImage, type DataCheck, formatDataCheck, splitCheck } from '../detection/check.js';
-import { checkDetectionData, letterboxFor, toLetterbox } from '../detection/dataset.js';
-import { iterateScenes, SCENE_SIZE, type SceneSplit } from '../detection/mnist_scenes.js';
-import { loadMnistBytes, writeScenesDataset } from '../detection/mnist_scenes_node.js';
+import { iterateScenes, SCENE_SIZE, type SceneSplit } from '../data/mnist_scenes.js';
+import { loadMnistBytes, writeScenesDataset } from '../data/mnist_scenes_file.js';
+import { type CheckImage, type DataCheck, formatDataCheck, splitCheck } from '../data/yolo_check.js';
+import { checkDetectionData, letterboxFor, toLetterbox } from '../data/yolo_dataset.js';
 import { ValueError } from '../util/errors.js';
 import { MAX_PIXELS_OPTION, maxPixelsOption, numberOption, parseCommand, printJson } from './args.js';
 

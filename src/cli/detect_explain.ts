@@ -6,13 +6,13 @@
 
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { decodeImage } from '../data/images.js';
+import { letterboxImage, parseLabelText, toLetterbox } from '../data/yolo_dataset.js';
 import type { LabeledBox } from '../detection/boxes.js';
 import { predictorBoxes } from '../detection/decode.js';
 import { encodeTargets } from '../detection/encode.js';
 import type { YoloHead } from '../detection/head.js';
-import { YoloV1Loss, type YoloV1ImageExplanation } from '../detection/yolo_v1_loss.js';
-import { decodeImage } from '../data/images.js';
-import { letterboxImage, parseLabelText, toLetterbox } from '../data/yolo_dataset.js';
+import { type YoloV1ImageExplanation, YoloV1Loss } from '../detection/yolo_v1_loss.js';
 import { Canvas, type Color } from '../raster/canvas.js';
 import { classColor, drawBoxes, inputCanvas } from '../raster/detections.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -140,9 +140,15 @@ export function detectExplainCommand(argv: string[]): number {
     const best = probabilities.indexOf(Math.max(...probabilities));
     const [col, row] = p.cell;
     const name = info.classNames[best] ?? String(best);
-    canvas.text(`${name} ${(probabilities[best] as number).toFixed(2)}`, col * cell + 3, row * cell + 6, classColor(best), {
-      scale: 1,
-    });
+    canvas.text(
+      `${name} ${(probabilities[best] as number).toFixed(2)}`,
+      col * cell + 3,
+      row * cell + 6,
+      classColor(best),
+      {
+        scale: 1,
+      },
+    );
   }
   if (truths) drawBoxes(canvas, truths, info.classNames, { zoom, thickness: 1, labels: false });
 
@@ -153,7 +159,11 @@ export function detectExplainCommand(argv: string[]): number {
   picture.drawImage(canvas, 0, 0);
   picture.drawImage(panel, 0, canvas.height);
 
-  const run = claimRunFolder(args.project ?? join('runs', 'detect'), args.name ?? 'explain', args['exist-ok'] ?? false);
+  const run = claimRunFolder(
+    args.project ?? join('runs', 'detect'),
+    args.name ?? 'explain',
+    args['exist-ok'] ?? false,
+  );
   const out = join(run.dir, `${basename(source, extname(source))}_explain.png`);
   try {
     writeFileAtomic(out, picture.toPng());
@@ -219,6 +229,8 @@ function explanationText(
     );
   });
   if (explanation.objects.length < truths.length)
-    lines.push(`${truths.length - explanation.objects.length} object(s) share a cell with another: the head cannot hold them`);
+    lines.push(
+      `${truths.length - explanation.objects.length} object(s) share a cell with another: the head cannot hold them`,
+    );
   return lines;
 }

@@ -5,11 +5,11 @@
 
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { decodeImage } from '../data/images.js';
+import { fromLetterbox, letterboxImage } from '../data/yolo_dataset.js';
 import type { Detection } from '../detection/boxes.js';
 import { decodeDetections } from '../detection/decode.js';
 import type { YoloHead } from '../detection/head.js';
-import { decodeImage } from '../data/images.js';
-import { letterbox, unletterbox } from '../data/letterbox.js';
 import { Canvas } from '../raster/canvas.js';
 import { drawBoxes } from '../raster/detections.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -65,7 +65,8 @@ export function detectPredictCommand(argv: string[]): number {
   }
   const source = args.source ?? positionals[0];
   if (args.model === undefined) throw new ValueError('zerodl detect predict: --model <dir> is required');
-  if (source === undefined) throw new ValueError('zerodl detect predict: --source <image or folder> is required');
+  if (source === undefined)
+    throw new ValueError('zerodl detect predict: --source <image or folder> is required');
   const conf = numberOption('conf', args.conf, 0.25, { min: 0, max: 1 });
   const iou = numberOption('iou', args.iou, 0.5, { min: 0, max: 1 });
   const maxDet = numberOption('max-det', args['max-det'], 100, { integer: true, min: 1 });
@@ -75,7 +76,11 @@ export function detectPredictCommand(argv: string[]): number {
   const size = info.preprocessing.width;
   const channels = info.preprocessing.channels;
   const files = imageFiles(source);
-  const run = claimRunFolder(args.project ?? join('runs', 'detect'), args.name ?? 'predict', args['exist-ok'] ?? false);
+  const run = claimRunFolder(
+    args.project ?? join('runs', 'detect'),
+    args.name ?? 'predict',
+    args['exist-ok'] ?? false,
+  );
   let failed = 0;
   try {
     if (args['save-txt']) mkdirSync(join(run.dir, 'labels'), { recursive: true });
@@ -89,11 +94,13 @@ export function detectPredictCommand(argv: string[]): number {
         process.stderr.write(`zerodl detect predict: ${(error as Error).message}\n`);
         continue;
       }
-      const boxed = letterbox(image, size, channels);
+      const boxed = letterboxImage(image, size, channels);
       const x = new Tensor([1, channels, size, size]);
-      x.data.set(boxed.input);
+      for (let i = 0; i < boxed.input.length; i++) x.data[i] = (boxed.input[i] as number) / 255;
       const found = decodeDetections(model.predict(x), head, size, { conf, iou, maxDet })[0] ?? [];
-      const detections: Detection[] = found.map((d) => ({ ...d, ...unletterbox(d, boxed.transform, image) }));
+      const detections: Detection[] = found.map((d) =>
+        clipBox(fromLetterbox(d, boxed.letterbox), image.width, image.height),
+      );
       const canvas = Canvas.fromRgba(image.width, image.height, image.data);
       const scale = Math.max(1, Math.round(Math.max(image.width, image.height) / 320));
       drawBoxes(canvas, detections, info.classNames, { thickness: scale * 2, textScale: scale });
@@ -101,7 +108,9 @@ export function detectPredictCommand(argv: string[]): number {
       const out = join(run.dir, `${stem}.png`);
       writeFileAtomic(out, canvas.toPng());
       if (args['save-txt']) {
-        const lines = detections.map((d) => yoloLine(d, image.width, image.height, args['save-conf'] ?? false));
+        const lines = detections.map((d) =>
+          yoloLine(d, image.width, image.height, args['save-conf'] ?? false),
+        );
         writeFileAtomic(join(run.dir, 'labels', `${stem}.txt`), lines.map((l) => `${l}\n`).join(''));
       }
       const summary = countByClass(detections, info.classNames);
@@ -130,7 +139,12 @@ export function detectPredictCommand(argv: string[]): number {
 
 /** One line of an ultralytics label file: `class cx cy w h [conf]`, normalised, numbers as C's %g. */
 export function yoloLine(d: Detection, width: number, height: number, withConf: boolean): string {
-  const values = [(d.x0 + d.x1) / 2 / width, (d.y0 + d.y1) / 2 / height, (d.x1 - d.x0) / width, (d.y1 - d.y0) / height];
+  const values = [
+    (d.x0 + d.x1) / 2 / width,
+    (d.y0 + d.y1) / 2 / height,
+    (d.x1 - d.x0) / width,
+    (d.y1 - d.y0) / height,
+  ];
   if (withConf) values.push(d.score);
   return [String(d.cls), ...values.map(formatG)].join(' ');
 }
@@ -147,6 +161,18 @@ export function formatG(value: number): string {
   }
   const fixed = value.toFixed(Math.max(0, 5 - exponent));
   return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+/** The box clipped to the image (a detection may reach into the letterbox's padding). */
+function clipBox(d: Detection, width: number, height: number): Detection {
+  const clip = (v: number, limit: number) => Math.min(limit, Math.max(0, v));
+  return {
+    ...d,
+    x0: clip(d.x0, width),
+    y0: clip(d.y0, height),
+    x1: clip(d.x1, width),
+    y1: clip(d.y1, height),
+  };
 }
 
 function round(value: number, digits: number): number {
@@ -175,6 +201,7 @@ function imageFiles(source: string): string[] {
     .filter((name) => !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
     .sort()
     .map((name) => join(source, name));
-  if (files.length === 0) throw new DataError(`--source ${source}: no .png, .jpg or .jpeg files in the folder`);
+  if (files.length === 0)
+    throw new DataError(`--source ${source}: no .png, .jpg or .jpeg files in the folder`);
   return files;
 }

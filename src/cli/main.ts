@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { useDefaultBackend } from '../backend/select.js';
+import { DETECT_HELP, detectCommand } from './detect.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
@@ -14,6 +15,7 @@ Usage:
   zerodl train [options]                      train a classifier (defaults: the seed article's network on MNIST 0/1/2)
   zerodl eval --model <dir> [options]         evaluate a trained model on its test data
   zerodl predict <images…> --model <dir>      classify image files or folders
+  zerodl detect <train|val|predict|explain|scenes|check>   YOLOv1 object detection (zerodl detect --help)
   zerodl <command> --help                     options of a command
   zerodl --version
 
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => number; help: string }
   train: { run: trainCommand, help: TRAIN_HELP },
   eval: { run: evalCommand, help: EVAL_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
+  detect: { run: detectCommand, help: DETECT_HELP },
 };
 
 function main(argv: string[]): number {

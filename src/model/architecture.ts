@@ -1,6 +1,8 @@
 // Architectures as data: a JSON layer list (like darknet's cfg) that builds a Sequential, with every
 // shape checked when the model is built. model.json stores the same object.
 
+import { headChannels, type YoloHead } from '../detection/head.js';
+import { YoloV1Loss } from '../detection/yolo_v1_loss.js';
 import { Affine } from '../layers/affine.js';
 import { AvgPool2d } from '../layers/avg_pool2d.js';
 import { BatchNorm } from '../layers/batch_norm.js';
@@ -8,8 +10,6 @@ import { Conv2d } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAvgPool } from '../layers/global_avg_pool.js';
-import { headChannels, type YoloHead } from '../detection/head.js';
-import { YoloV1Loss } from '../detection/yolo_v1_loss.js';
 import type { WeightInit } from '../layers/init.js';
 import type { Layer } from '../layers/layer.js';
 import { LeakyRelu } from '../layers/leaky_relu.js';
@@ -564,7 +564,8 @@ function planArchitecture(architecture: Architecture): Map<string, number[]> {
 function checkHeadOutput(head: YoloHead, shape: readonly number[]): void {
   const { grid: S } = head;
   const D = headChannels(head);
-  const fits = shape.length === 4 ? shape[1] === D && shape[2] === S && shape[3] === S : shapeSize(shape) === D * S * S;
+  const fits =
+    shape.length === 4 ? shape[1] === D && shape[2] === S && shape[3] === S : shapeSize(shape) === D * S * S;
   if (!fits) {
     throw new ShapeError(
       `architecture: the head { grid: ${S}, boxes: ${head.boxes}, classes: ${head.classes} } needs an output [n, ${D}, ${S}, ${S}] (B·5 + C = ${D} channels) or [n, ${D * S * S}], but the last layer gives ${formatShape(shape)}`,

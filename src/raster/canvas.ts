@@ -246,7 +246,10 @@ export class Canvas {
       const to = Math.min(image.width, this.width - left);
       if (to <= from) return;
       const source = (row * image.width + from) * 4;
-      this.data.set(image.data.subarray(source, source + (to - from) * 4), ((top + row) * this.width + left + from) * 4);
+      this.data.set(
+        image.data.subarray(source, source + (to - from) * 4),
+        ((top + row) * this.width + left + from) * 4,
+      );
     }
   }
 

@@ -11,8 +11,8 @@ import type { YoloHead } from '../detection/head.js';
 import { type DetectionMetrics, evaluateDetections } from '../detection/metrics.js';
 import { YoloV1Loss, type YoloV1LossTerms } from '../detection/yolo_v1_loss.js';
 import type { Sequential } from '../model/sequential.js';
-import { drawBoxes, inputCanvas } from '../raster/detections.js';
 import { Canvas } from '../raster/canvas.js';
+import { drawBoxes, inputCanvas } from '../raster/detections.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
@@ -166,7 +166,10 @@ export function validateDetector(
   const images: { detections: ReturnType<typeof decodeDetections>[number]; truths: LabeledBox[] }[] = [];
   const preview: DetectionValidation['preview'] = { inputs: [], truths: [], detections: [] };
   for (let start = 0; start < samples.count; start += VALIDATION_BATCH) {
-    const indices = Int32Array.from({ length: Math.min(VALIDATION_BATCH, samples.count - start) }, (_, j) => start + j);
+    const indices = Int32Array.from(
+      { length: Math.min(VALIDATION_BATCH, samples.count - start) },
+      (_, j) => start + j,
+    );
     const batch = readBatch(samples, indices, head, imageSize, channels, inputSize);
     const y = model.predict(batch.x);
     terms.forward(y, batch.t);

@@ -200,7 +200,9 @@ export function trainLoop<V extends Validation>(options: LoopOptions, task: Trai
       published = true;
     }
     if (options.patience !== undefined && epoch - (state.bestEpoch ?? epoch) >= options.patience) {
-      log?.write(`no better fitness for ${options.patience} epochs (best: epoch ${state.bestEpoch}); stopping\n`);
+      log?.write(
+        `no better fitness for ${options.patience} epochs (best: epoch ${state.bestEpoch}); stopping\n`,
+      );
       patienceStop = epoch;
       break;
     }

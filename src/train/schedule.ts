@@ -46,7 +46,9 @@ export function learningRate(schedule: LrSchedule, progress: number): number {
       return (final + (lr - final) * 0.5 * (1 + Math.cos(Math.PI * t))) * warmup;
     }
     default:
-      throw new ValueError(`unknown learning-rate schedule '${schedule.kind}': use constant, step, linear or cosine`);
+      throw new ValueError(
+        `unknown learning-rate schedule '${schedule.kind}': use constant, step, linear or cosine`,
+      );
   }
 }
 

@@ -21,7 +21,7 @@ import {
   parseLabelText,
   readDataYaml,
   toLetterbox,
-} from './dataset.js';
+} from './yolo_dataset.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'zerodl-dataset-'));
 after(() => rmSync(temp, { recursive: true, force: true }));

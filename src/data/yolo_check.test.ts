@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LabeledBox } from './boxes.js';
-import { type CheckImage, formatDataCheck, splitCheck } from './check.js';
-import type { BadLabelLine } from './dataset.js';
+import type { LabeledBox } from '../detection/boxes.js';
+import { type CheckImage, formatDataCheck, splitCheck } from './yolo_check.js';
+import type { BadLabelLine } from './yolo_dataset.js';
 
 /** A 4×4 box of class `cls` centred at (cx, cy). */
 const at = (cls: number, cx: number, cy: number): LabeledBox => ({

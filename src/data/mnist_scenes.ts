@@ -14,8 +14,8 @@
 //
 // From MNIST as bytes (no file access: see mnist_scenes_node.ts for loading and writing files).
 
+import type { LabeledBox } from '../detection/boxes.js';
 import { DataError, ValueError } from '../util/errors.js';
-import type { LabeledBox } from './boxes.js';
 
 /** The canvas side, in pixels. */
 export const SCENE_SIZE = 96;

@@ -11,9 +11,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pngjs from 'pngjs';
-import { readMnistFiles } from '../data/mnist.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
+import { readMnistFiles } from './mnist.js';
 import {
   iterateScenes,
   type MnistBytes,

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pngjs from 'pngjs';
-import { confusionMatrixPlot } from '../train/plots.js';
+import type { Box, Detection, LabeledBox } from '../detection/boxes.js';
+import { evaluateDetections } from '../detection/metrics.js';
 import { ShapeError } from '../util/errors.js';
-import type { Box, Detection, LabeledBox } from './boxes.js';
-import { evaluateDetections } from './metrics.js';
-import { detectionConfusionPlot, prCurvePlot } from './plots.js';
+import { detectionConfusionPlot, prCurvePlot } from './detection_plots.js';
+import { confusionMatrixPlot } from './plots.js';
 
 const box = (x0: number, y0: number, x1: number, y1: number): Box => ({ x0, y0, x1, y1 });
 const truth = (b: Box, cls: number): LabeledBox => ({ ...b, cls });

@@ -2,12 +2,12 @@
 // Detection plots: the precision-recall curves at IoU 0.5 (PR_curve.png: one curve per class and their
 // mean, with a legend "name AP50" as in ultralytics' plot) and the confusion matrix with its background class.
 
+import { type DetectionMetrics, RECALL_GRID } from '../detection/metrics.js';
 import type { Color } from '../raster/canvas.js';
 import { type Figure, renderPng, renderSvg, type Shape } from '../raster/figure.js';
 import { textWidth } from '../raster/font.js';
-import { confusionMatrixPlot, niceScale, type PlotImage } from '../train/plots.js';
 import { ShapeError } from '../util/errors.js';
-import { type DetectionMetrics, RECALL_GRID } from './metrics.js';
+import { confusionMatrixPlot, niceScale, type PlotImage } from './plots.js';
 
 const INK: Color = '#222222';
 const FRAME: Color = '#444444';

@@ -16,7 +16,7 @@ import {
   sceneLabelText,
   sceneManifestLine,
 } from './mnist_scenes.js';
-import { loadMnistBytes } from './mnist_scenes_node.js';
+import { loadMnistBytes } from './mnist_scenes_file.js';
 
 let mnist: { train: MnistBytes; test: MnistBytes };
 before(() => {

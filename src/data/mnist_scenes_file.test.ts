@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadDetectionSplit, readDataYaml } from './dataset.js';
 import { mnistScenes, sceneManifestLine } from './mnist_scenes.js';
-import { loadMnistBytes, writeScenesDataset } from './mnist_scenes_node.js';
+import { loadMnistBytes, writeScenesDataset } from './mnist_scenes_file.js';
+import { loadDetectionSplit, readDataYaml } from './yolo_dataset.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'zerodl-scenes-'));
 after(() => rmSync(temp, { recursive: true, force: true }));

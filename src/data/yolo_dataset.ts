@@ -17,10 +17,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import { decodeImage, type GrayImage, type RgbaImage, resizeGray, toGrayscale } from '../data/images.js';
+import type { Box, LabeledBox } from '../detection/boxes.js';
 import { DataError, ValueError } from '../util/errors.js';
-import type { Box, LabeledBox } from './boxes.js';
-import { type DataCheck, type SplitCheck, splitCheck } from './check.js';
+import { decodeImage, type GrayImage, type RgbaImage, resizeGray, toGrayscale } from './images.js';
+import { type DataCheck, type SplitCheck, splitCheck } from './yolo_check.js';
 
 /** The splits a data YAML may name. */
 export type DetectionSplit = 'train' | 'val' | 'test';
@@ -419,23 +419,7 @@ export function loadDetectionImage(
   }
   const { labelFile, labels, bad } = readLabels(file, classes, options.strict ?? false);
   const rgba = decodeFile(file, options.maxPixels);
-  const letterbox = letterboxFor(rgba.width, rgba.height, options.imgsz);
-  const planes = channels === 1 ? [toGrayscale(rgba)] : colorPlanes(rgba);
-  const side = options.imgsz;
-  const input = new Uint8Array(channels * side * side).fill(PAD_VALUE);
-  const scaledWidth = Math.round(rgba.width * letterbox.scaleX);
-  const scaledHeight = Math.round(rgba.height * letterbox.scaleY);
-  planes.forEach((plane, c) => {
-    const scaled =
-      scaledWidth === plane.width && scaledHeight === plane.height
-        ? plane
-        : resizeGray(plane, scaledWidth, scaledHeight);
-    for (let y = 0; y < scaledHeight; y++) {
-      const row = c * side * side + (y + letterbox.padY) * side + letterbox.padX;
-      for (let x = 0; x < scaledWidth; x++)
-        input[row + x] = Math.round(scaled.data[y * scaledWidth + x] * 255);
-    }
-  });
+  const { input, letterbox } = letterboxImage(rgba, options.imgsz, channels);
   const boxes = labelBoxes(labels, rgba.width, rgba.height).map((box) => toLetterbox(box, letterbox));
   return {
     image: { file, width: rgba.width, height: rgba.height, input, channels, boxes, letterbox, labelFile },
@@ -453,6 +437,38 @@ function colorPlanes(image: RgbaImage): GrayImage[] {
     }
     return { width: image.width, height: image.height, data };
   });
+}
+
+/**
+ * A decoded image as a model's square input: grey (1 channel, as toGrayscale) or RGB planes (3),
+ * scaled to fit side × side with its aspect ratio kept (letterboxFor), centred, the rest padded with
+ * 114 as ultralytics pads; values 0–255 (the model reads value/255).
+ *
+ * @example
+ * const { input, letterbox } = letterboxImage(decodeImage(bytes, 'photo.jpg'), 96, 1);
+ */
+export function letterboxImage(
+  rgba: RgbaImage,
+  side: number,
+  channels: 1 | 3,
+): { input: Uint8Array; letterbox: Letterbox } {
+  const letterbox = letterboxFor(rgba.width, rgba.height, side);
+  const planes = channels === 1 ? [toGrayscale(rgba)] : colorPlanes(rgba);
+  const input = new Uint8Array(channels * side * side).fill(PAD_VALUE);
+  const scaledWidth = Math.round(rgba.width * letterbox.scaleX);
+  const scaledHeight = Math.round(rgba.height * letterbox.scaleY);
+  planes.forEach((plane, c) => {
+    const scaled =
+      scaledWidth === plane.width && scaledHeight === plane.height
+        ? plane
+        : resizeGray(plane, scaledWidth, scaledHeight);
+    for (let y = 0; y < scaledHeight; y++) {
+      const row = c * side * side + (y + letterbox.padY) * side + letterbox.padX;
+      for (let x = 0; x < scaledWidth; x++)
+        input[row + x] = Math.round(scaled.data[y * scaledWidth + x] * 255);
+    }
+  });
+  return { input, letterbox };
 }
 
 /**

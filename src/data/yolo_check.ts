@@ -8,8 +8,8 @@
 // is the most recall any YOLOv1 model of that grid can reach on the split. From boxes (no files): the
 // data set reader (dataset.ts) and the MNIST-scenes generator both feed it.
 
-import type { LabeledBox } from './boxes.js';
-import type { BadLabelLine } from './dataset.js';
+import type { LabeledBox } from '../detection/boxes.js';
+import type { BadLabelLine } from './yolo_dataset.js';
 
 /** An image as the check sees it: its objects in input pixels, and whether it had a label file. */
 export interface CheckImage {
