@@ -44,7 +44,7 @@ export {
   type YoloLabel,
 } from './data/yolo_dataset.js';
 export * from './index.js';
-export { loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
+export { loadDetectorDir, loadModelDir, loadModelInfo, saveModelInfo } from './model/model_dir.js';
 export { loadSafetensors, saveSafetensors } from './model/safetensors_file.js';
 export {
   Canvas,

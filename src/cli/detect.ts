@@ -13,7 +13,7 @@ import {
   checkArchitecture,
   yoloV1Architecture,
 } from '../model/architecture.js';
-import { loadModelDir, loadModelInfo } from '../model/model_dir.js';
+import { loadDetectorDir, loadModelInfo } from '../model/model_dir.js';
 import {
   assignWeights,
   MODEL_FILE,
@@ -22,7 +22,6 @@ import {
   modelState,
 } from '../model/model_info.js';
 import { loadSafetensors } from '../model/safetensors_file.js';
-import type { Sequential } from '../model/sequential.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { trainDetector, validateDetector } from '../train/detect_trainer.js';
 import { type DetectionSource, openDetectionData } from '../train/detection_data.js';
@@ -352,7 +351,7 @@ function detectValCommand(argv: string[]): number {
   if (positionals.length > 0)
     throw new ValueError(`zerodl detect val: unexpected argument '${positionals[0]}'`);
   if (args.model === undefined) throw new ValueError('zerodl detect val: --model <dir> is required');
-  const { model, info } = loadDetector(args.model);
+  const { model, info } = loadDetectorDir(args.model);
   const split = args.split ?? 'val';
   if (split !== 'val' && split !== 'test')
     throw new ValueError(`--split must be val or test, got '${split}'`);
@@ -423,13 +422,4 @@ function detectValCommand(argv: string[]): number {
     });
   }
   return 0;
-}
-
-/** Loads a trained detector's folder: the model and its model.json, checked to be a detector. */
-export function loadDetector(dir: string): { model: Sequential; info: ModelInfo } {
-  const loaded = loadModelDir(dir);
-  const { architecture } = loaded.info;
-  if (architecture.loss !== 'yolov1' || architecture.head === undefined)
-    throw new ValueError(`${join(dir, MODEL_FILE)}: not a detector (a classifier: use zerodl predict)`);
-  return loaded;
 }

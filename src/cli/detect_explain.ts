@@ -13,6 +13,7 @@ import { predictorBoxes } from '../detection/decode.js';
 import { encodeTargets } from '../detection/encode.js';
 import type { YoloHead } from '../detection/head.js';
 import { type YoloV1ImageExplanation, YoloV1Loss } from '../detection/yolo_v1_loss.js';
+import { loadDetectorDir } from '../model/model_dir.js';
 import { Canvas, type Color } from '../raster/canvas.js';
 import { classColor, drawBoxes, inputCanvas } from '../raster/detections.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -20,7 +21,6 @@ import { claimRunFolder } from '../train/run_folder.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
-import { loadDetector } from './detect.js';
 
 export const DETECT_EXPLAIN_HELP = `zerodl detect explain --model <dir> --source <image> [--labels <txt>]: look inside
 
@@ -64,7 +64,7 @@ export function detectExplainCommand(argv: string[]): number {
   const source = args.source ?? positionals[0];
   if (args.model === undefined) throw new ValueError('zerodl detect explain: --model <dir> is required');
   if (source === undefined) throw new ValueError('zerodl detect explain: --source <image> is required');
-  const { model, info } = loadDetector(args.model);
+  const { model, info } = loadDetectorDir(args.model);
   const head = info.architecture.head as YoloHead;
   const size = info.preprocessing.width;
   const channels = info.preprocessing.channels;

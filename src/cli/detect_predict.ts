@@ -10,6 +10,7 @@ import { fromLetterbox, letterboxImage } from '../data/yolo_dataset.js';
 import type { Detection } from '../detection/boxes.js';
 import { decodeDetections } from '../detection/decode.js';
 import type { YoloHead } from '../detection/head.js';
+import { loadDetectorDir } from '../model/model_dir.js';
 import { Canvas } from '../raster/canvas.js';
 import { drawBoxes } from '../raster/detections.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -17,7 +18,6 @@ import { claimRunFolder } from '../train/run_folder.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { MAX_PIXELS_OPTION, maxPixelsOption, numberOption, parseCommand, printJson } from './args.js';
-import { loadDetector } from './detect.js';
 
 export const DETECT_PREDICT_HELP = `zerodl detect predict --model <dir> --source <image|folder>: find objects
 
@@ -71,7 +71,7 @@ export function detectPredictCommand(argv: string[]): number {
   const iou = numberOption('iou', args.iou, 0.5, { min: 0, max: 1 });
   const maxDet = numberOption('max-det', args['max-det'], 100, { integer: true, min: 1 });
   const maxPixels = maxPixelsOption(args['max-pixels']);
-  const { model, info } = loadDetector(args.model);
+  const { model, info } = loadDetectorDir(args.model);
   const head = info.architecture.head as YoloHead;
   const size = info.preprocessing.width;
   const channels = info.preprocessing.channels;

@@ -105,6 +105,23 @@ export function loadModelDir(dir: string): { model: Sequential; info: ModelInfo 
   return { model, info };
 }
 
+/**
+ * Loads a detector's folder (loadModelDir) and checks that it is one: its loss is `yolov1` with a head.
+ *
+ * @example
+ * const { model, info } = loadDetectorDir('models/mnist_detector');
+ * info.architecture.head; // { grid: 6, boxes: 2, classes: 10 }
+ */
+export function loadDetectorDir(dir: string): { model: Sequential; info: ModelInfo } {
+  const loaded = loadModelDir(dir);
+  const { architecture } = loaded.info;
+  if (architecture.loss !== 'yolov1' || architecture.head === undefined)
+    throw new DataError(
+      `${join(dir, MODEL_FILE)}: not a detector but a classifier (use zerodl predict / eval)`,
+    );
+  return loaded;
+}
+
 /** Whether `path` (relative to `folder`, or absolute) names something inside `folder`. */
 function insideFolder(folder: string, path: string): boolean {
   const within = relative(resolve(folder), resolve(folder, path));
