@@ -12,6 +12,7 @@ import {
   createLoss,
   deepCnnArchitecture,
   mlpArchitecture,
+  yoloV1Architecture,
 } from './architecture.js';
 import { modelState } from './model_info.js';
 import { threeLayerNet } from './zoo.js';
@@ -60,7 +61,7 @@ describe('architectures as data', () => {
       },
     );
     assert.throws(() => buildModel({ inputShape: [], layers: [], loss: 'sse' }), /inputShape must be a list/);
-    assert.throws(() => createLoss('hinge'), /unknown loss 'hinge': use sse or cross_entropy/);
+    assert.throws(() => createLoss('hinge'), /unknown loss 'hinge': use sse, cross_entropy or yolov1/);
     assert.throws(() => mlpArchitecture([784], 'sse'), /at least two layer widths/);
   });
 
@@ -116,12 +117,12 @@ describe('architectures as data', () => {
     [
       'a loss that is not a string',
       { inputShape: [4], layers: [{ type: 'relu' }], loss: ['sse'] },
-      'architecture: loss must be "sse" or "cross_entropy", got ["sse"]',
+      'architecture: loss must be "sse", "cross_entropy" or "yolov1", got ["sse"]',
     ],
     [
       'an unknown loss',
       { inputShape: [4], layers: [{ type: 'relu' }], loss: 'hinge' },
-      "architecture: unknown loss 'hinge': use sse or cross_entropy",
+      "architecture: unknown loss 'hinge': use sse, cross_entropy or yolov1",
     ],
     [
       'more than 2^26 parameters (1e4 × 1e4 weights)',
@@ -188,5 +189,49 @@ describe('architectures as data', () => {
       /^ValueError: architecture: must be an object/,
     );
     assert.doesNotThrow(() => checkArchitecture(JSON.parse(JSON.stringify(mlpArchitecture([4, 2], 'sse')))));
+  });
+
+  it('a detector: loss yolov1 with a head whose D × S × S the last layer must give', () => {
+    const arch = yoloV1Architecture({ imageSize: 96, channels: 1, grid: 6, boxes: 2, classes: 10 });
+    const model = buildModel(arch, { init: 'zeros' });
+    assert.deepEqual(model.outputShape([3, 1, 96, 96]), [3, 20, 6, 6]);
+    assert.equal(model.lossFunction.label, 'YoloV1Loss');
+    // 96 → 48 → 24 → 12 → 6 by stride-2 convolutions, a 3×3 after the third and fourth, a 1×1 head
+    const convs = arch.layers.filter((l) => l.type === 'conv2d');
+    assert.deepEqual(
+      convs.map((l) => (l.type === 'conv2d' ? [l.filters, l.kernelSize, l.stride ?? 1] : [])),
+      [
+        [16, 3, 2],
+        [32, 3, 2],
+        [64, 3, 2],
+        [64, 3, 1],
+        [128, 3, 2],
+        [128, 3, 1],
+        [20, 1, 1],
+      ],
+    );
+    const wrongHead = { ...arch, head: { grid: 6, boxes: 3, classes: 10 } };
+    assert.throws(() => checkArchitecture(wrongHead), {
+      name: 'ShapeError',
+      message:
+        'architecture: the head { grid: 6, boxes: 3, classes: 10 } needs an output [n, 25, 6, 6] (B·5 + C = 25 channels) or [n, 900], but the last layer gives [1, 20, 6, 6]',
+    });
+    assert.throws(
+      () => checkArchitecture({ ...arch, head: undefined }),
+      /head must be \{ grid, boxes, classes \}/,
+    );
+    assert.throws(() => checkArchitecture({ ...arch, head: { grid: 0, boxes: 2, classes: 10 } }), ValueError);
+    assert.throws(
+      () => yoloV1Architecture({ imageSize: 100, channels: 1, grid: 6, boxes: 2, classes: 10 }),
+      /must be the grid 6 times a power of two/,
+    );
+    // a flat head (affine) is the same memory
+    const flat: Architecture = {
+      inputShape: [1, 8, 8],
+      layers: [{ type: 'flatten' }, { type: 'affine', outFeatures: 2 * 2 * 12 }],
+      loss: 'yolov1',
+      head: { grid: 2, boxes: 2, classes: 2 },
+    };
+    assert.doesNotThrow(() => checkArchitecture(flat));
   });
 });

@@ -22,6 +22,14 @@ describe('learning-rate schedules', () => {
     );
   });
 
+  it('linear (ultralytics): a straight line from lr to lr·finalFraction over the run', () => {
+    const schedule = { kind: 'linear', lr: 0.1, epochs: 10, finalFraction: 0.01 } as const;
+    assertClose(
+      [0, 5, 10, 12].map((p) => learningRate(schedule, p)),
+      [0.1, 0.0505, 0.001, 0.001],
+    );
+  });
+
   it('cosine: from lr down to lr·finalFraction over the run', () => {
     const schedule = { kind: 'cosine', lr: 0.1, epochs: 10, finalFraction: 0.01 } as const;
     assertClose(
