@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A JSON record an anchor script printed (see the anchors' README for the fields). */
 export interface AnchorRecord {
@@ -25,6 +26,10 @@ export interface AnchorOptions {
   targetS: number;
   maxEpochS: number;
   skipEpoch: boolean;
+  /** Run the numpy and PyTorch MLP anchors (seed_mlp.py, peak.py, torch_mlp.py); default true. */
+  mlp?: boolean;
+  /** The detector's architecture (model.json or architecture JSON) for bench/torch_detector.py. */
+  detector?: string;
 }
 
 /** Which anchor record a zerodl workload compares with, and on which field. */
@@ -36,6 +41,7 @@ const MATCHES: Record<string, { workload: string; dtype?: string; field: 'median
   mnist3_epoch_b1: { workload: 'mnist3_epoch', field: 'per_sample_us' },
   gemm_100x784x500: { workload: 'matmul_mlp_fwd_b100', dtype: 'float32', field: 'median_ms' },
   gemm_784x100x500_tA: { workload: 'matmul_mlp_dW1_b100', dtype: 'float32', field: 'median_ms' },
+  detect_infer_b1: { workload: 'detect_infer_b1', field: 'median_ms' },
 };
 
 /**
@@ -71,7 +77,8 @@ export function runAnchors(
 } {
   const notes: string[] = [];
   const records: AnchorRecord[] = [];
-  if (!existsSync(join(options.dir, 'seed_mlp.py'))) {
+  const mlp = options.mlp ?? true;
+  if (mlp && !existsSync(join(options.dir, 'seed_mlp.py'))) {
     return { records, notes: [`anchors skipped: no seed_mlp.py in ${options.dir} (pass --anchors DIR)`] };
   }
   const env: NodeJS.ProcessEnv = { ...anchorEnvironment(), MNIST_DIR: options.mnistDir };
@@ -79,10 +86,10 @@ export function runAnchors(
   const epoch = options.skipEpoch
     ? ['--skip-epoch']
     : ['--epoch-threads', '1', '--max-epoch-s', `${options.maxEpochS}`];
-  const run = (python: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+  const run = (python: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cwd = options.dir) => {
     progress(`anchor: ${python} ${args.join(' ')}`);
     const result = spawnSync(python, args, {
-      cwd: options.dir,
+      cwd,
       env: { ...env, ...extraEnv },
       encoding: 'utf8',
       maxBuffer: 64 * 2 ** 20,
@@ -97,7 +104,9 @@ export function runAnchors(
     }
   };
   const budget = ['--target-s', `${options.targetS}`, '--threads', threads];
-  if (works('python3', 'import numpy')) {
+  if (!mlp) {
+    // only the detector
+  } else if (works('python3', 'import numpy')) {
     run('python3', ['seed_mlp.py', ...budget, ...epoch, '--no-b32-epoch']);
     run('python3', [
       'peak.py',
@@ -118,7 +127,13 @@ export function runAnchors(
     if (!('LD_LIBRARY_PATH' in blasEnv)) {
       notes.push("PyTorch runs on Debian's reference BLAS: run the anchors' setup.sh for OpenBLAS");
     }
-    run(torchPython, ['torch_mlp.py', ...budget, ...epoch], blasEnv);
+    if (mlp) run(torchPython, ['torch_mlp.py', ...budget, ...epoch], blasEnv);
+    if (options.detector !== undefined) {
+      const script = fileURLToPath(new URL('../../bench/torch_detector.py', import.meta.url));
+      for (const threads of options.threads) {
+        run(torchPython, [script, options.detector, String(threads), String(options.targetS)], blasEnv);
+      }
+    }
   } else {
     notes.push(`PyTorch anchors skipped: ${torchPython} cannot import torch (apt install python3-torch)`);
   }

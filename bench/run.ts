@@ -2,14 +2,15 @@
 // and PyTorch anchors in the same run, printed as a table with ratios (or JSON lines with --json).
 //   node --expose-gc dist/bench/run.js [--json] [--json-file FILE] [--quick] [--threads 1,2]
 //                                      [--simd relaxed,simd128] [--no-anchors] [--anchors DIR] [--only PREFIX]
-// --only PREFIX runs just the workloads whose name starts with PREFIX (e.g. --only gemm, --only mlp_).
+// --only PREFIX runs just the workloads whose name starts with PREFIX (e.g. --only gemm, --only mlp_,
+// --only detect: detect_infer_b1 and its PyTorch anchor, bench/torch_detector.py).
 // --simd picks the builds of the wasm kernels to measure (default: the one ZERODL_SIMD or 'auto' loads).
 // The header names the machine (CPU model, clock, SIMD128 ceiling, subnormal penalty: bench/machine.ts),
 // and every JSON row carries its CPU, clock and subnormal penalty; GEMM rows also give their share of
 // the ceiling.
 
-import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setBackend } from '../src/backend/active.js';
@@ -18,8 +19,10 @@ import { referenceBackend } from '../src/backend/reference/index.js';
 import { createWasmBackend, type WasmBackend, wasmBackendAvailable } from '../src/backend/wasm/index.js';
 import { loadWasmRuntime, type SimdChoice } from '../src/backend/wasm/module.js';
 import { mnistDataDir } from '../src/data/mnist.js';
+import type { Architecture } from '../src/model/architecture.js';
 import { setFloat32Allocator, setInt32Allocator } from '../src/tensor/storage.js';
 import { type AnchorRecord, ratiosFor, runAnchors } from './anchors.js';
+import { benchDetectInfer, benchDetector } from './detect.js';
 import { describeMachine, machineFields, measureMachine } from './machine.js';
 import {
   type BenchContext,
@@ -117,6 +120,9 @@ function main(): void {
     'heap_growth_seed_b1',
   ];
   const data = needsData.some(wanted) ? loadMnist3() : undefined;
+  const repository = fileURLToPath(new URL('../..', import.meta.url));
+  // the detector's architecture, for the PyTorch anchor (the bench itself builds it under each backend)
+  const detect = wanted('detect_infer_b1') ? benchDetector(repository) : undefined;
   const results: Result[] = [];
   const add = (run: () => Result, workload: string) => {
     if (!wanted(workload)) return;
@@ -159,6 +165,7 @@ function main(): void {
         );
       }
     }
+    if (detect !== undefined) add(() => benchDetectInfer(context, repository), 'detect_infer_b1');
     first = false;
   }
   setBackend(referenceBackend);
@@ -177,6 +184,8 @@ function main(): void {
         targetS: options.quick ? 0.3 : 1,
         maxEpochS: options.quick ? 5 : 30,
         skipEpoch: false,
+        mlp: needsData.some(wanted) || GEMM_SHAPES.some((shape) => wanted(shape.name)),
+        ...(detect ? { detector: detect.file ?? writeArchitecture(detect.architecture) } : {}),
       },
       progress,
     );
@@ -261,5 +270,12 @@ function extraNote(result: Result, results: Result[]): string {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The architecture as a JSON file in the temp folder, for bench/torch_detector.py. */
+function writeArchitecture(architecture: Architecture): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'zerodl-bench-')), 'architecture.json');
+  writeFileSync(file, JSON.stringify(architecture));
+  return file;
+}
 
 main();

@@ -84,7 +84,8 @@ export const GEMM_SHAPES: {
   { name: 'gemm_100x500x784_tB', m: 100, k: 500, n: 784, transA: false, transB: true }, // dx = dy·W1ᵀ
 ];
 
-function record(context: BenchContext, workload: string, timing: Timing, extra: object = {}): Result {
+/** A result row for `workload` from its timing, with the context's backend, threads and load. */
+export function record(context: BenchContext, workload: string, timing: Timing, extra: object = {}): Result {
   return {
     workload,
     impl: 'zerodl',
