@@ -60,10 +60,10 @@ export const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
   --imgsz <n>                 square input side in pixels                                  [96]
   --grid <S>                  cells per side (presets: imgsz/16)                           [imgsz/16]
   --channels <1|3>            grey or RGB input (images are converted)        [MNIST-scenes 1, YAML data 3]
-  --epochs <n>                passes over the training set (MNIST-scenes: 10,000 new scenes each) [30]
+  --epochs <n>                passes over the training set (MNIST-scenes: 10,000 new scenes each) [40]
   --batch <n>                 mini-batch size                                              [32]
   --optimizer <name>          ${OPTIMIZER_NAMES.join(', ')}  [adam]
-  --lr0 <lr>                  initial learning rate                                        [0.001]
+  --lr0 <lr>                  initial learning rate                                        [0.008]
   --lrf <fraction>            final learning rate as a fraction of lr0 (linear decay)     [0.01]
   --momentum <m>              momentum for momentum and nesterov                           [0.9]
   --warmup-epochs <e>         linear warm-up from 0 to lr0                                 [1]
@@ -156,7 +156,7 @@ function detectTrainCommand(argv: string[]): number {
     : parsed.values;
   const seed = numberOption('seed', args.seed, 0, { integer: true, min: 0 });
   const imgsz = numberOption('imgsz', args.imgsz, 96, { integer: true, min: 16, max: 4096 });
-  const epochs = numberOption('epochs', args.epochs, 30, { integer: true, min: 1 });
+  const epochs = numberOption('epochs', args.epochs, 40, { integer: true, min: 1 });
   const batchSize = numberOption('batch', args.batch, 32, { integer: true, min: 1 });
   const patience =
     args.patience === undefined
@@ -177,7 +177,7 @@ function detectTrainCommand(argv: string[]): number {
     assignWeights(modelState(model), loadSafetensors(file).tensors, file);
   }
   const optimizer = createOptimizer(args.optimizer ?? 'adam', {
-    lr: numberOption('lr0', args.lr0, 0.001, { min: 0 }),
+    lr: numberOption('lr0', args.lr0, 0.008, { min: 0 }),
     momentum: numberOption('momentum', args.momentum, 0.9, { min: 0 }),
   });
   const schedule = {
