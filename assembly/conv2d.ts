@@ -8,22 +8,15 @@
 // tap straight from the planes; rows of output pixels are the parallel-for items. Weight gradient: dy
 // is packed into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap
 // at p] over every pixel of every image; (filter block, tap block) pairs are the items, so no two
-// threads write the same weight. Input gradient: dy spaced s pixels apart (spreadPlanes) and convolved
-// with stride 1 by the flipped weights (packFlippedConvWeights), through the forward kernel.
+// threads write the same weight. Input gradient: for each phase of the stride, a stride-1 convolution
+// of dy with the flipped taps of that phase through the forward kernel (packInputGradPhase), then
+// the phases interleaved into dx (interleavePhases; at stride 1 there is one, written in place).
 
 import { madd, transpose4x4Store } from './simd';
 
 // Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
-// border of `pad` pixels: phasePlanes and spreadPlanes for stride 1.
-function padPlanes(
-  height: i32,
-  width: i32,
-  pad: i32,
-  src: usize,
-  dst: usize,
-  first: i32,
-  last: i32,
-): void {
+// border of `pad` pixels: phasePlanes and placePlanes when there is nothing else to do.
+function padPlanes(height: i32, width: i32, pad: i32, src: usize, dst: usize, first: i32, last: i32): void {
   const paddedH = height + 2 * pad;
   const paddedW = width + 2 * pad;
   for (let plane = first; plane < last; plane++) {
@@ -78,6 +71,9 @@ export function phasePlanes(
     for (let py = 0; py < phases; py++) {
       for (let px = 0; px < phases; px++) {
         const out = dst + <usize>((plane * phases + py) * phases + px) * phaseBytes;
+        // columns i with ix = i·stride + px − pad inside the image: [iFirst, iEnd); zeros around them
+        const iFirst = min(phaseW, max(0, (pad - px + stride - 1) / stride));
+        const iEnd = max(iFirst, min(phaseW, (width - 1 + pad - px) / stride + 1));
         for (let j = 0; j < phaseH; j++) {
           const row = out + ((<usize>(j * phaseW)) << 2);
           const iy = j * stride + py - pad;
@@ -85,11 +81,14 @@ export function phasePlanes(
             for (let i = 0; i < phaseW; i++) store<f32>(row + ((<usize>i) << 2), 0);
             continue;
           }
-          const line = image + ((<usize>(iy * width)) << 2);
-          for (let i = 0; i < phaseW; i++) {
-            const ix = i * stride + px - pad;
-            store<f32>(row + ((<usize>i) << 2), ix >= 0 && ix < width ? load<f32>(line + ((<usize>ix) << 2)) : 0);
+          for (let i = 0; i < iFirst; i++) store<f32>(row + ((<usize>i) << 2), 0);
+          let from = image + ((<usize>(iy * width + iFirst * stride + px - pad)) << 2);
+          const step = (<usize>stride) << 2;
+          for (let i = iFirst; i < iEnd; i++) {
+            store<f32>(row + ((<usize>i) << 2), load<f32>(from));
+            from += step;
           }
+          for (let i = iEnd; i < phaseW; i++) store<f32>(row + ((<usize>i) << 2), 0);
         }
       }
     }
@@ -97,15 +96,14 @@ export function phasePlanes(
 }
 
 /**
- * Planes [first, last) of `src` [planes, H, W] spaced `stride` pixels apart into dst [planes, outH,
- * outW]: `dst[plane][pad + y·stride][pad + x·stride] = src[plane][y][x]`, zero everywhere else (`pad`
- * may be negative: pixels that land outside dst are dropped). The input gradient's dy, ready for a
- * stride-1 convolution; with stride 1 and outH = H + 2·pad, the padded image.
+ * Planes [first, last) of `src` [planes, H, W] placed into dst [planes, outH, outW] from (pad, pad):
+ * `dst[plane][pad + y][pad + x] = src[plane][y][x]`, zero everywhere else (`pad` may be negative, and
+ * pixels that land outside dst are dropped). The input gradient's dy, ready for its convolution; with
+ * outH = H + 2·pad, the padded image.
  */
-export function spreadPlanes(
+export function placePlanes(
   height: i32,
   width: i32,
-  stride: i32,
   pad: i32,
   outH: i32,
   outW: i32,
@@ -114,25 +112,73 @@ export function spreadPlanes(
   first: i32,
   last: i32,
 ): void {
-  if (stride === 1 && pad >= 0 && outH === height + 2 * pad && outW === width + 2 * pad) {
+  if (pad >= 0 && outH === height + 2 * pad && outW === width + 2 * pad) {
     padPlanes(height, width, pad, src, dst, first, last);
     return;
   }
-  const zero = f32x4.splat(0);
-  const planeBytes = (<usize>outH * <usize>outW) << 2;
   for (let plane = first; plane < last; plane++) {
-    const out = dst + <usize>plane * planeBytes;
-    let q: usize = 0;
-    for (; q + 16 <= planeBytes; q += 16) v128.store(out + q, zero);
-    for (; q < planeBytes; q += 4) store<f32>(out + q, 0);
+    const out = dst + ((<usize>plane * <usize>(outH * outW)) << 2);
     const image = src + ((<usize>plane * <usize>(height * width)) << 2);
+    for (let j = 0; j < outH; j++) {
+      const row = out + ((<usize>(j * outW)) << 2);
+      const y = j - pad;
+      if (y < 0 || y >= height) {
+        for (let i = 0; i < outW; i++) store<f32>(row + ((<usize>i) << 2), 0);
+        continue;
+      }
+      const line = image + ((<usize>(y * width)) << 2);
+      for (let i = 0; i < outW; i++) {
+        const x = i - pad;
+        store<f32>(row + ((<usize>i) << 2), x >= 0 && x < width ? load<f32>(line + ((<usize>x) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Planes [first, last) of dst [planes, H, W] gathered back from their phases: `dst[plane][y][x] =
+ * src[py][px][plane][j][i]` where y + pad = j·stride + py and x + pad = i·stride + px, and 0 where py
+ * or px ≥ phases (src [phases, phases, allPlanes, phaseH, phaseW], `phaseFloats` = allPlanes·phaseH·phaseW
+ * floats a phase). The input gradient's last step for a stride > 1.
+ */
+export function interleavePhases(
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  phaseFloats: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
+  const step = (<usize>stride) << 2;
+  for (let plane = first; plane < last; plane++) {
+    const out = dst + ((<usize>plane * <usize>(height * width)) << 2);
+    const phased = src + ((<usize>plane * <usize>(phaseH * phaseW)) << 2);
     for (let y = 0; y < height; y++) {
-      const j = pad + y * stride;
-      if (j < 0 || j >= outH) continue;
-      for (let x = 0; x < width; x++) {
-        const i = pad + x * stride;
-        if (i < 0 || i >= outW) continue;
-        store<f32>(out + ((<usize>(j * outW + i)) << 2), load<f32>(image + ((<usize>(y * width + x)) << 2)));
+      const row = out + ((<usize>(y * width)) << 2);
+      const py = (y + pad) % stride;
+      const j = (y + pad) / stride;
+      // the pixels x ≡ px − pad (mod stride) of the row, x = i·stride + px − pad, from phase (py, px)
+      for (let px = 0; px < stride; px++) {
+        const xFirst = (px - pad + stride) % stride; // the first x ≥ 0 of this phase
+        const iFirst = (xFirst + pad) / stride;
+        let to = row + ((<usize>xFirst) << 2);
+        const end = row + ((<usize>width) << 2);
+        if (py >= phases || px >= phases) {
+          for (; to < end; to += step) store<f32>(to, 0);
+          continue;
+        }
+        const phase = phased + ((<usize>(py * phases + px) * <usize>phaseFloats) << 2);
+        let from = phase + ((<usize>(j * phaseW + iFirst)) << 2);
+        for (; to < end; to += step) {
+          store<f32>(to, load<f32>(from));
+          from += 4;
+        }
       }
     }
   }
@@ -198,34 +244,60 @@ export function packConvWeights(filters: i32, taps: i32, weights: usize, panels:
 }
 
 /**
- * Packs the weights of the input gradient's convolution, W̃ [C, F·k·k] with W̃[c][(f·k + ky)·k + kx] =
- * W[f][c][k − 1 − ky][k − 1 − kx] (filters and channels swapped, taps flipped), into ceil(C/4) panels
- * [F·k·k][4] at `panels` as packConvWeights would; writes C zeros at `zeroBias` (that convolution's bias).
+ * Packs the weight panels and tap offsets of one phase (py, px) of the input gradient's convolution;
+ * returns its tap count. For a stride s, the pixels y + pad = j·s + py of dx (and the same across)
+ * collect dy[j − m] · W[py + s·m] over m < ⌈(k − py)/s⌉: a stride-1 convolution of dy, placed
+ * M − 1 − ⌊pad/s⌋ rows and columns into planes [F, placedH, placedW] (M = ⌈k/s⌉), whose filters are
+ * the channels c and whose taps (f, my, mx) read W[f][c][py + s·my][px + s·mx] at row and column
+ * offsets (M − 1 − my, M − 1 − mx), output row j − ⌊pad/s⌋. At stride 1 there is one phase: dy
+ * padded by k − 1 − pad, convolved with W flipped (channels and filters swapped). Panels as
+ * packConvWeights packs them, offsets as tapOffsets writes them; C zeros at `zeroBias` (no bias).
  */
-export function packFlippedConvWeights(
+export function packInputGradPhase(
   filters: i32,
   channels: i32,
   kernelSize: i32,
+  stride: i32,
+  py: i32,
+  px: i32,
+  placedH: i32,
+  placedW: i32,
   weights: usize,
   panels: usize,
+  offsets: usize,
   zeroBias: usize,
-): void {
-  const kk = kernelSize * kernelSize;
-  const taps = filters * kk;
+): i32 {
+  const m = (kernelSize + stride - 1) / stride;
+  const mH = (kernelSize - py + stride - 1) / stride; // the phase's taps down and across
+  const mW = (kernelSize - px + stride - 1) / stride;
+  const taps = filters * mH * mW;
+  for (let f = 0; f < filters; f++) {
+    for (let my = 0; my < mH; my++) {
+      for (let mx = 0; mx < mW; mx++) {
+        const t = (f * mH + my) * mW + mx;
+        const at = (f * placedH + m - 1 - my) * placedW + m - 1 - mx;
+        store<i32>(offsets + ((<usize>t) << 2), at << 2);
+      }
+    }
+  }
   for (let g = 0; g < (channels + 3) / 4; g++) {
     const panel = panels + ((<usize>(g * taps)) << 4);
-    for (let f = 0; f < filters; f++) {
-      for (let q = 0; q < kk; q++) {
-        const at = panel + ((<usize>(f * kk + q)) << 4);
-        for (let r = 0; r < 4; r++) {
-          const c = 4 * g + r;
-          const from = weights + ((<usize>((f * channels + c) * kk + kk - 1 - q)) << 2);
-          store<f32>(at + ((<usize>r) << 2), c < channels ? load<f32>(from) : 0);
+    for (let r = 0; r < 4; r++) {
+      const c = 4 * g + r;
+      for (let f = 0; f < filters; f++) {
+        for (let my = 0; my < mH; my++) {
+          for (let mx = 0; mx < mW; mx++) {
+            const t = (f * mH + my) * mW + mx;
+            const tap = ((f * channels + c) * kernelSize + py + stride * my) * kernelSize + px + stride * mx;
+            const value: f32 = c < channels ? load<f32>(weights + ((<usize>tap) << 2)) : 0;
+            store<f32>(panel + ((<usize>t) << 4) + ((<usize>r) << 2), value);
+          }
         }
       }
     }
   }
   for (let c = 0; c < channels; c++) store<f32>(zeroBias + ((<usize>c) << 2), 0);
+  return taps;
 }
 
 /**

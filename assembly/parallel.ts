@@ -2,7 +2,14 @@
 // items (channels, planes, rows, element blocks) it covers; every thread calls parallelChunk with the
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
-import { conv2dRows, conv2dWeightGradItems, packGradientPanels, phasePlanes, spreadPlanes } from './conv2d';
+import {
+  conv2dRows,
+  conv2dWeightGradItems,
+  interleavePhases,
+  packGradientPanels,
+  phasePlanes,
+  placePlanes,
+} from './conv2d';
 import {
   adamUpdate,
   affineChannels,
@@ -39,7 +46,8 @@ const KIND_PHASE_PLANES: i32 = 15;
 const KIND_PACK_GRADIENT_PANELS: i32 = 16;
 const KIND_CONV2D_WEIGHT_GRAD: i32 = 17;
 const KIND_MOMENTUM_OUTER_UPDATE: i32 = 18;
-const KIND_SPREAD_PLANES: i32 = 19;
+const KIND_PLACE_PLANES: i32 = 19;
+const KIND_INTERLEAVE_PHASES: i32 = 20;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -158,8 +166,11 @@ export function parallelChunk(chunk: i32): void {
   } else if (kind === KIND_PHASE_PLANES) {
     // biome-ignore format: the arguments in slot order
     phasePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
-  } else if (kind === KIND_SPREAD_PLANES) {
-    spreadPlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), first, last);
+  } else if (kind === KIND_PLACE_PLANES) {
+    placePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), first, last);
+  } else if (kind === KIND_INTERLEAVE_PHASES) {
+    // biome-ignore format: the arguments in slot order
+    interleavePhases(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), first, last);
   } else if (kind === KIND_PACK_GRADIENT_PANELS) {
     packGradientPanels(arg(0), arg(1), arg(2), arg(3), first, last);
   } else if (kind === KIND_CONV2D_WEIGHT_GRAD) {
@@ -429,15 +440,11 @@ export function setupPhasePlanes(
   return describe(KIND_PHASE_PLANES, planes, itemsPerChunk(planes, chunks, 1));
 }
 
-/**
- * spreadPlanes split by planes: `planes` planes [H, W] at src spaced `stride` apart, from (pad, pad),
- * into dst [planes, outH, outW].
- */
-export function setupSpreadPlanes(
+/** placePlanes split by planes: `planes` planes [H, W] at src placed from (pad, pad) into dst [planes, outH, outW]. */
+export function setupPlacePlanes(
   planes: i32,
   height: i32,
   width: i32,
-  stride: i32,
   pad: i32,
   outH: i32,
   outW: i32,
@@ -447,13 +454,40 @@ export function setupSpreadPlanes(
 ): i32 {
   setArg(0, height);
   setArg(1, width);
+  setArg(2, pad);
+  setArg(3, outH);
+  setArg(4, outW);
+  setArg(5, <i32>src);
+  setArg(6, <i32>dst);
+  return describe(KIND_PLACE_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/** interleavePhases split by planes: `planes` planes [H, W] of dst gathered from their phases at src. */
+export function setupInterleavePhases(
+  planes: i32,
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  phaseFloats: i32,
+  src: usize,
+  dst: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, height);
+  setArg(1, width);
   setArg(2, stride);
   setArg(3, pad);
-  setArg(4, outH);
-  setArg(5, outW);
-  setArg(6, <i32>src);
-  setArg(7, <i32>dst);
-  return describe(KIND_SPREAD_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+  setArg(4, phases);
+  setArg(5, phaseH);
+  setArg(6, phaseW);
+  setArg(7, phaseFloats);
+  setArg(8, <i32>src);
+  setArg(9, <i32>dst);
+  return describe(KIND_INTERLEAVE_PHASES, planes, itemsPerChunk(planes, chunks, 1));
 }
 
 /**

@@ -40,6 +40,10 @@ const CASES = [
   // stride 3, and a stride larger than the kernel
   [2, 5, 14, 17, 9, 3, 3, 2],
   [1, 2, 10, 9, 3, 2, 3, 1],
+  // batches of 8: 1×1 taps (and the input gradient of 2×2 stride 2) run each plane as one row
+  [8, 6, 7, 9, 10, 1, 2, 0],
+  [8, 5, 6, 5, 7, 1, 1, 1],
+  [8, 3, 7, 6, 4, 2, 2, 0],
 ];
 
 // on both builds of the kernels: plain SIMD128 and relaxed SIMD (fused multiply-adds)

@@ -6,7 +6,7 @@
 // (filter block, tap block) pairs (weight gradient): two or three thread hand-offs per batch, never
 // one per image. No im2col columns at any stride: a 1×1 stride-1 convolution without padding reads x
 // in place (a batched gemm of W with each image), and the input gradient is the forward kernel run on
-// dy spaced `stride` apart with the weights flipped.
+// dy with the weights flipped, one filter per channel and phase of the stride.
 
 import {
   checkConv2dArguments,
@@ -50,6 +50,12 @@ export function wasmConv2d(host: KernelHost) {
     const imageFloats = channels * phases * phases * phaseH * phaseW;
     return { phases, phaseH, phaseW, imageFloats, copied: stride > 1 || pad > 0 };
   };
+  // Whether a convolution whose taps span `kernelSize` pixels of the planes it reads (1: each output
+  // pixel reads the pixel at its own place, and the planes have no border) runs over each plane as one
+  // row of outH·outW pixels: whole 8-pixel blocks instead of rows of a few pixels with a partly repeated
+  // last block (the 12-pixel rows of a 12×12 map: 16 pixels computed for 12). Only when the batch
+  // gives every thread several images, since the images are then the parallel items.
+  const flatRows = (kernelSize: number, images: number) => kernelSize === 1 && images >= 4 * pool.threads;
   // Lays out `planes` H×W planes at byte address `x` into `dst` as phasePlanes does.
   const phasePlanes = (
     planes: number,
@@ -126,11 +132,13 @@ export function wasmConv2d(host: KernelHost) {
         if (layout.copied) phasePlanes(images * channels, height, width, stride, pad, layout, xAt, scratch);
         kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
         kernels.tapOffsets(channels, kernelSize, stride, layout.phaseH, layout.phaseW, offsets);
-        const rows = images * outH;
+        const flat = flatRows(kernelSize, images);
+        const [rowsPerImage, rowLength] = flat ? [1, outH * outW] : [outH, outW];
+        const rows = images * rowsPerImage;
         // the work grows with the taps, not only with the output: weigh the output by its patch size
         const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
         // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), chunks
-        runJob(host, kernels.setupConv2d(images, layout.imageFloats, layout.phaseW, outH, outW, filters, taps,
+        runJob(host, kernels.setupConv2d(images, layout.imageFloats, flat ? rowLength : layout.phaseW, rowsPerImage, rowLength, filters, taps,
           layout.copied ? scratch : xAt, panels, offsets,
           bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
       },
@@ -243,41 +251,72 @@ export function wasmConv2d(host: KernelHost) {
         if (images === 0) return;
         const outH = windowOutputSize(height, kernelSize, stride, pad);
         const outW = windowOutputSize(width, kernelSize, stride, pad);
-        // dx = W̃ ∗ spread(dy): a stride-1 convolution with F channels in and C filters, of dy's pixels
-        // spaced `stride` apart from (k − 1 − pad, k − 1 − pad) in planes of (H + k − 1)×(W + k − 1), so
-        // that its output is H×W, with W̃[c][f][ky][kx] = W[f][c][k − 1 − ky][k − 1 − kx]. For stride 1
-        // that is dy padded by k − 1 − pad (read in place when that is 0); for stride s, s² − 1 of every
-        // s² spread pixels are zeros the kernel multiplies too.
-        const [spreadH, spreadW] = [height + kernelSize - 1, width + kernelSize - 1];
-        const border = kernelSize - 1 - pad;
-        const copied = stride > 1 || border !== 0;
-        const imageFloats = filters * spreadH * spreadW;
-        const taps = filters * kernelSize * kernelSize;
-        // scratch: spread dy [images, F, spreadH, spreadW] (if copied) | W̃ panels [⌈C/4⌉, taps, 4] | zero bias [C] | tap offsets [taps]
-        const planeBytes = copied ? aligned(images * imageFloats * 4) : 0;
-        const panelBytes = aligned(Math.ceil(channels / 4) * taps * 16);
+        // dx by the phases of the stride (assembly/conv2d.ts, packInputGradPhase): the pixels y + pad =
+        // j·s + py collect dy[j − m]·W[py + s·m] for m < ⌈(k − py)/s⌉. For each phase one stride-1
+        // convolution of dy, placed M − 1 − ⌊pad/s⌋ rows and columns in (M = ⌈k/s⌉), with that phase's
+        // taps flipped, rows j from ⌊pad/s⌋ on; interleavePhases puts the phases together. At stride 1
+        // there is one phase, dx itself: dy padded by k − 1 − pad convolved with W flipped.
+        const phases = Math.min(stride, kernelSize);
+        const m = Math.ceil(kernelSize / stride);
+        const skipped = Math.floor(pad / stride); // rows j < ⌊pad/s⌋ lie in the padding
+        const phaseH = Math.floor((pad + height - 1) / stride) - skipped + 1;
+        const phaseW = Math.floor((pad + width - 1) / stride) - skipped + 1;
+        const [placedH, placedW] = [phaseH + m - 1, phaseW + m - 1];
+        const border = m - 1 - skipped;
+        const placed = border !== 0 || placedH !== outH || placedW !== outW; // otherwise dy is read in place
+        const imageFloats = filters * placedH * placedW;
+        const maxTaps = filters * m * m; // phase (0, 0)'s
+        const phaseFloats = images * channels * phaseH * phaseW;
+        // scratch: placed dy [images, F, placedH, placedW] (if placed) | panels [⌈C/4⌉, taps, 4] | zero
+        // bias [C] | tap offsets [taps] | phases of dx [phases, phases, images, C, phaseH, phaseW] (stride > 1)
+        const placedBytes = placed ? aligned(images * imageFloats * 4) : 0;
+        const panelBytes = aligned(Math.ceil(channels / 4) * maxTaps * 16);
         const biasBytes = aligned(channels * 4);
-        const scratch = aligned(heap.scratch(16 + planeBytes + panelBytes + biasBytes + taps * 4));
-        const panels = scratch + planeBytes;
+        const offsetBytes = aligned(maxTaps * 4);
+        const phaseBytes = stride > 1 ? phases * phases * phaseFloats * 4 : 0;
+        const scratch = aligned(
+          heap.scratch(16 + placedBytes + panelBytes + biasBytes + offsetBytes + phaseBytes),
+        );
+        const panels = scratch + placedBytes;
         const zeroBias = panels + panelBytes;
         const offsets = zeroBias + biasBytes;
+        const phased = offsets + offsetBytes;
         const dyAt = dy.byteOffset + dyOffset * 4;
-        if (copied) {
+        const dxAt = dx.byteOffset + dxOffset * 4;
+        if (placed) {
           const planes = images * filters;
           const chunks = Math.min(planes, pool.chunksFor(images * imageFloats));
-          // biome-ignore format: arguments grouped as (sizes), (spread), (src, dst), chunks
-          runJob(host, kernels.setupSpreadPlanes(planes, outH, outW,
-            stride, border, spreadH, spreadW,
+          // biome-ignore format: arguments grouped as (sizes), (placement), (src, dst), chunks
+          runJob(host, kernels.setupPlacePlanes(planes, outH, outW,
+            border, placedH, placedW,
             dyAt, scratch, chunks));
         }
-        kernels.packFlippedConvWeights(filters, channels, kernelSize, weights.byteOffset, panels, zeroBias);
-        kernels.tapOffsets(filters, kernelSize, 1, spreadH, spreadW, offsets);
-        const rows = images * height;
-        const chunks = Math.min(rows, pool.chunksFor((images * channels * height * width * taps) / 8));
-        // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, dx, slope), chunks
-        runJob(host, kernels.setupConv2d(images, imageFloats, spreadW, height, width, channels, taps,
-          copied ? scratch : dyAt, panels, offsets,
-          zeroBias, dx.byteOffset + dxOffset * 4, 1, chunks));
+        const flat = flatRows(m, images);
+        const [rowsPerImage, rowLength] = flat ? [1, phaseH * phaseW] : [phaseH, phaseW];
+        const rows = images * rowsPerImage;
+        for (let py = 0; py < phases; py++) {
+          for (let px = 0; px < phases; px++) {
+            // biome-ignore format: arguments grouped as (sizes), (phase), (placement), (W, panels, offsets, bias)
+            const taps = kernels.packInputGradPhase(filters, channels, kernelSize, stride,
+              py, px,
+              placedH, placedW,
+              weights.byteOffset, panels, offsets, zeroBias);
+            const chunks = Math.min(rows, pool.chunksFor((phaseFloats * taps) / 8));
+            const output = stride > 1 ? phased + (py * phases + px) * phaseFloats * 4 : dxAt;
+            // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, output, slope), chunks
+            runJob(host, kernels.setupConv2d(images, imageFloats, flat ? rowLength : placedW, rowsPerImage, rowLength, channels, taps,
+              placed ? scratch : dyAt, panels, offsets,
+              zeroBias, output, 1, chunks));
+          }
+        }
+        if (stride > 1) {
+          const planes = images * channels;
+          const chunks = Math.min(planes, pool.chunksFor(2 * images * channels * height * width));
+          // biome-ignore format: arguments grouped as (sizes), (phases), (src, dst), chunks
+          runJob(host, kernels.setupInterleavePhases(planes, height, width, stride, pad % stride,
+            phases, phaseH, phaseW, phaseFloats,
+            phased, dxAt, chunks));
+        }
       },
     }),
   };

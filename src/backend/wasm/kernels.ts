@@ -49,16 +49,18 @@ export const WASM_KERNEL_ARITY = {
   setupAffineChannels: 11,
   setupMomentumOuterUpdate: 9,
   setupPhasePlanes: 11,
-  setupSpreadPlanes: 10,
+  setupPlacePlanes: 9,
+  setupInterleavePhases: 12,
   setupConv2d: 14,
   setupPackGradientPanels: 6,
   setupConv2dWeightGrad: 13,
   setupOptimizerUpdate: 11,
   phasePlanes: 11,
-  spreadPlanes: 10,
+  placePlanes: 9,
+  interleavePhases: 12,
   tapOffsets: 6,
   packConvWeights: 4,
-  packFlippedConvWeights: 6,
+  packInputGradPhase: 12,
   conv2dRows: 14,
   packGradientPanels: 6,
   conv2dWeightGradItems: 14,
@@ -189,14 +191,28 @@ export interface Conv2dKernels {
     first: number,
     last: number,
   ): void;
-  /** Planes [first, last) of src [planes, H, W] spaced `stride` apart from (pad, pad) into dst [planes, outH, outW]. */
-  spreadPlanes(
+  /** Planes [first, last) of src [planes, H, W] placed from (pad, pad) into dst [planes, outH, outW], zeros around. */
+  placePlanes(
+    height: number,
+    width: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    src: number,
+    dst: number,
+    first: number,
+    last: number,
+  ): void;
+  /** Planes [first, last) of dst [planes, H, W] gathered from their phases at src: phasePlanes' inverse. */
+  interleavePhases(
     height: number,
     width: number,
     stride: number,
     pad: number,
-    outH: number,
-    outW: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    phaseFloats: number,
     src: number,
     dst: number,
     first: number,
@@ -254,15 +270,21 @@ export interface Conv2dKernels {
     offsets: number,
   ): void;
   packConvWeights(filters: number, taps: number, weights: number, panels: number): void;
-  /** Panels of the flipped, transposed weights W̃ [C, F·k·k] for the input gradient, and C zeros at zeroBias. */
-  packFlippedConvWeights(
+  /** Panels and tap offsets of one phase of the input gradient's convolution; returns its tap count. */
+  packInputGradPhase(
     filters: number,
     channels: number,
     kernelSize: number,
+    stride: number,
+    py: number,
+    px: number,
+    placedH: number,
+    placedW: number,
     weights: number,
     panels: number,
+    offsets: number,
     zeroBias: number,
-  ): void;
+  ): number;
   /** phasePlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
   setupPhasePlanes(
     planes: number,
@@ -277,15 +299,29 @@ export interface Conv2dKernels {
     dst: number,
     chunks: number,
   ): number;
-  /** spreadPlanes as a parallel-for job over planes. */
-  setupSpreadPlanes(
+  /** placePlanes as a parallel-for job over planes. */
+  setupPlacePlanes(
+    planes: number,
+    height: number,
+    width: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    src: number,
+    dst: number,
+    chunks: number,
+  ): number;
+  /** interleavePhases as a parallel-for job over planes. */
+  setupInterleavePhases(
     planes: number,
     height: number,
     width: number,
     stride: number,
     pad: number,
-    outH: number,
-    outW: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    phaseFloats: number,
     src: number,
     dst: number,
     chunks: number,
