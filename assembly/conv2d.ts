@@ -271,11 +271,12 @@ export function packInputGradPhase(
   const mH = (kernelSize - py + stride - 1) / stride; // the phase's taps down and across
   const mW = (kernelSize - px + stride - 1) / stride;
   const taps = filters * mH * mW;
+  // tap t = (f·mH + ry)·mW + rx, with my = mH − 1 − ry and mx = mW − 1 − rx: offsets ascend with t
   for (let f = 0; f < filters; f++) {
-    for (let my = 0; my < mH; my++) {
-      for (let mx = 0; mx < mW; mx++) {
-        const t = (f * mH + my) * mW + mx;
-        const at = (f * placedH + m - 1 - my) * placedW + m - 1 - mx;
+    for (let ry = 0; ry < mH; ry++) {
+      for (let rx = 0; rx < mW; rx++) {
+        const t = (f * mH + ry) * mW + rx;
+        const at = (f * placedH + m - mH + ry) * placedW + m - mW + rx;
         store<i32>(offsets + ((<usize>t) << 2), at << 2);
       }
     }
@@ -285,10 +286,11 @@ export function packInputGradPhase(
     for (let r = 0; r < 4; r++) {
       const c = 4 * g + r;
       for (let f = 0; f < filters; f++) {
-        for (let my = 0; my < mH; my++) {
-          for (let mx = 0; mx < mW; mx++) {
-            const t = (f * mH + my) * mW + mx;
-            const tap = ((f * channels + c) * kernelSize + py + stride * my) * kernelSize + px + stride * mx;
+        for (let ry = 0; ry < mH; ry++) {
+          const ky = py + stride * (mH - 1 - ry);
+          for (let rx = 0; rx < mW; rx++) {
+            const t = (f * mH + ry) * mW + rx;
+            const tap = ((f * channels + c) * kernelSize + ky) * kernelSize + px + stride * (mW - 1 - rx);
             const value: f32 = c < channels ? load<f32>(weights + ((<usize>tap) << 2)) : 0;
             store<f32>(panel + ((<usize>t) << 4) + ((<usize>r) << 2), value);
           }
