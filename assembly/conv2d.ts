@@ -1,27 +1,22 @@
-// Direct stride-1 convolution of a batch of CHW images for the wasm backend, forward and weight
-// gradient, without im2col columns. The images are copied once with their zero border (padPlanes).
-// Forward: the weights are packed into 4-filter panels and a 4-filter × 8-pixel register block (the
-// GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8 pixels for each tap (c, ky, kx) straight from
-// the padded image; rows of output pixels are the parallel-for items. Weight gradient: dy is packed
-// into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap at p] over
-// every pixel of every image; (filter block, tap block) pairs are the items, so no two threads write
-// the same weight.
+// Direct convolution of a batch of CHW images for the wasm backend, any stride, forward, weight
+// gradient and input gradient, without im2col columns. The images are copied once with their zero
+// border, and for a stride s > 1 split into its phases (phasePlanes): phase (py, px) holds the pixels
+// (j·s + py, i·s + px) of the padded image, so the pixels a tap reads for neighbouring outputs are
+// neighbours in one phase and every kernel below reads them as for stride 1; only the tap offsets
+// change (tapOffsets). Forward: the weights are packed into 4-filter panels and a 4-filter × 8-pixel
+// register block (the GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8 pixels for each
+// tap straight from the planes; rows of output pixels are the parallel-for items. Weight gradient: dy
+// is packed into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap
+// at p] over every pixel of every image; (filter block, tap block) pairs are the items, so no two
+// threads write the same weight. Input gradient: for each phase of the stride, a stride-1 convolution
+// of dy with the flipped taps of that phase through the forward kernel (packInputGradPhase), then
+// the phases interleaved into dx (interleavePhases; at stride 1 there is one, written in place).
 
 import { madd, transpose4x4Store } from './simd';
 
-/**
- * Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
- * border of `pad` pixels.
- */
-export function padPlanes(
-  height: i32,
-  width: i32,
-  pad: i32,
-  src: usize,
-  dst: usize,
-  first: i32,
-  last: i32,
-): void {
+// Planes [first, last) of `src` [planes, H, W] copied into `dst` [planes, H + 2p, W + 2p] with a zero
+// border of `pad` pixels: phasePlanes and placePlanes when there is nothing else to do.
+function padPlanes(height: i32, width: i32, pad: i32, src: usize, dst: usize, first: i32, last: i32): void {
   const paddedH = height + 2 * pad;
   const paddedW = width + 2 * pad;
   for (let plane = first; plane < last; plane++) {
@@ -46,15 +41,170 @@ export function padPlanes(
 }
 
 /**
- * The byte offset of every tap t = (c·k + ky)·k + kx in a padded image [C, paddedH, paddedW], written
- * as i32 at `offsets`: the pixel (oy, ox) of tap t lives at image + offsets[t] + (oy·paddedW + ox)·4.
+ * Planes [first, last) of `src` [planes, H, W], zero-padded by `pad`, split into the phases of `stride`:
+ * dst [planes, phases, phases, phaseH, phaseW] with `dst[plane][py][px][j][i] = x[plane][j·stride + py −
+ * pad][i·stride + px − pad]` (zero outside the image). A tap (ky, kx) of output (oy, ox) reads padded
+ * pixel (oy·s + ky, ox·s + kx) = phase (ky mod s, kx mod s), pixel (oy + ⌊ky/s⌋, ox + ⌊kx/s⌋): for
+ * outputs side by side, pixels side by side. phases = min(stride, k) (phases ≥ k are never read),
+ * phaseH = outH + ⌊(k − 1)/s⌋ (phaseW alike). With stride 1 this is the padded image.
  */
-export function tapOffsets(channels: i32, kernelSize: i32, paddedH: i32, paddedW: i32, offsets: usize): void {
+export function phasePlanes(
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
+  if (stride === 1) {
+    padPlanes(height, width, pad, src, dst, first, last); // phaseH = outH + k − 1 = height + 2·pad
+    return;
+  }
+  const phaseBytes = (<usize>phaseH * <usize>phaseW) << 2;
+  for (let plane = first; plane < last; plane++) {
+    const image = src + ((<usize>plane * <usize>(height * width)) << 2);
+    for (let py = 0; py < phases; py++) {
+      for (let px = 0; px < phases; px++) {
+        const out = dst + <usize>((plane * phases + py) * phases + px) * phaseBytes;
+        // columns i with ix = i·stride + px − pad inside the image: [iFirst, iEnd); zeros around them
+        const iFirst = min(phaseW, max(0, (pad - px + stride - 1) / stride));
+        const iEnd = max(iFirst, min(phaseW, (width - 1 + pad - px) / stride + 1));
+        for (let j = 0; j < phaseH; j++) {
+          const row = out + ((<usize>(j * phaseW)) << 2);
+          const iy = j * stride + py - pad;
+          if (iy < 0 || iy >= height) {
+            for (let i = 0; i < phaseW; i++) store<f32>(row + ((<usize>i) << 2), 0);
+            continue;
+          }
+          for (let i = 0; i < iFirst; i++) store<f32>(row + ((<usize>i) << 2), 0);
+          let from = image + ((<usize>(iy * width + iFirst * stride + px - pad)) << 2);
+          const step = (<usize>stride) << 2;
+          for (let i = iFirst; i < iEnd; i++) {
+            store<f32>(row + ((<usize>i) << 2), load<f32>(from));
+            from += step;
+          }
+          for (let i = iEnd; i < phaseW; i++) store<f32>(row + ((<usize>i) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Planes [first, last) of `src` [planes, H, W] placed into dst [planes, outH, outW] from (pad, pad):
+ * `dst[plane][pad + y][pad + x] = src[plane][y][x]`, zero everywhere else (`pad` may be negative, and
+ * pixels that land outside dst are dropped). The input gradient's dy, ready for its convolution; with
+ * outH = H + 2·pad, the padded image.
+ */
+export function placePlanes(
+  height: i32,
+  width: i32,
+  pad: i32,
+  outH: i32,
+  outW: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
+  if (pad >= 0 && outH === height + 2 * pad && outW === width + 2 * pad) {
+    padPlanes(height, width, pad, src, dst, first, last);
+    return;
+  }
+  for (let plane = first; plane < last; plane++) {
+    const out = dst + ((<usize>plane * <usize>(outH * outW)) << 2);
+    const image = src + ((<usize>plane * <usize>(height * width)) << 2);
+    for (let j = 0; j < outH; j++) {
+      const row = out + ((<usize>(j * outW)) << 2);
+      const y = j - pad;
+      if (y < 0 || y >= height) {
+        for (let i = 0; i < outW; i++) store<f32>(row + ((<usize>i) << 2), 0);
+        continue;
+      }
+      const line = image + ((<usize>(y * width)) << 2);
+      for (let i = 0; i < outW; i++) {
+        const x = i - pad;
+        store<f32>(row + ((<usize>i) << 2), x >= 0 && x < width ? load<f32>(line + ((<usize>x) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Planes [first, last) of dst [planes, H, W] gathered back from their phases: `dst[plane][y][x] =
+ * src[py][px][plane][j][i]` where y + pad = j·stride + py and x + pad = i·stride + px, and 0 where py
+ * or px ≥ phases (src [phases, phases, allPlanes, phaseH, phaseW], `phaseFloats` = allPlanes·phaseH·phaseW
+ * floats a phase). The input gradient's last step for a stride > 1.
+ */
+export function interleavePhases(
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  phaseFloats: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
+  const step = (<usize>stride) << 2;
+  for (let plane = first; plane < last; plane++) {
+    const out = dst + ((<usize>plane * <usize>(height * width)) << 2);
+    const phased = src + ((<usize>plane * <usize>(phaseH * phaseW)) << 2);
+    for (let y = 0; y < height; y++) {
+      const row = out + ((<usize>(y * width)) << 2);
+      const py = (y + pad) % stride;
+      const j = (y + pad) / stride;
+      // the pixels x ≡ px − pad (mod stride) of the row, x = i·stride + px − pad, from phase (py, px)
+      for (let px = 0; px < stride; px++) {
+        const xFirst = (px - pad + stride) % stride; // the first x ≥ 0 of this phase
+        const iFirst = (xFirst + pad) / stride;
+        let to = row + ((<usize>xFirst) << 2);
+        const end = row + ((<usize>width) << 2);
+        if (py >= phases || px >= phases) {
+          for (; to < end; to += step) store<f32>(to, 0);
+          continue;
+        }
+        const phase = phased + ((<usize>(py * phases + px) * <usize>phaseFloats) << 2);
+        let from = phase + ((<usize>(j * phaseW + iFirst)) << 2);
+        for (; to < end; to += step) {
+          store<f32>(to, load<f32>(from));
+          from += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The byte offset of every tap t = (c·k + ky)·k + kx in one image's planes as phasePlanes lays them out
+ * ([C, phases, phases, phaseH, phaseW], phases = min(stride, k)), written as i32 at `offsets`: the tap
+ * of output pixel (oy, ox) lives at image + offsets[t] + (oy·phaseW + ox)·4.
+ */
+export function tapOffsets(
+  channels: i32,
+  kernelSize: i32,
+  stride: i32,
+  phaseH: i32,
+  phaseW: i32,
+  offsets: usize,
+): void {
+  const phases = min(stride, kernelSize);
   for (let c = 0; c < channels; c++) {
     for (let ky = 0; ky < kernelSize; ky++) {
       for (let kx = 0; kx < kernelSize; kx++) {
         const t = (c * kernelSize + ky) * kernelSize + kx;
-        store<i32>(offsets + ((<usize>t) << 2), ((c * paddedH + ky) * paddedW + kx) << 2);
+        const phase = (c * phases + (ky % stride)) * phases + (kx % stride);
+        const at = (phase * phaseH + ky / stride) * phaseW + kx / stride;
+        store<i32>(offsets + ((<usize>t) << 2), at << 2);
       }
     }
   }
@@ -94,18 +244,79 @@ export function packConvWeights(filters: i32, taps: i32, weights: usize, panels:
 }
 
 /**
+ * Packs the weight panels and tap offsets of one phase (py, px) of the input gradient's convolution;
+ * returns its tap count. For a stride s, the pixels y + pad = j·s + py of dx (and the same across)
+ * collect dy[j − m] · W[py + s·m] over m < ⌈(k − py)/s⌉: a stride-1 convolution of dy, placed
+ * M − 1 − ⌊pad/s⌋ rows and columns into planes [F, placedH, placedW] (M = ⌈k/s⌉), whose filters are
+ * the channels c and whose taps (f, my, mx) read W[f][c][py + s·my][px + s·mx] at row and column
+ * offsets (M − 1 − my, M − 1 − mx), output row j − ⌊pad/s⌋. At stride 1 there is one phase: dy
+ * padded by k − 1 − pad, convolved with W flipped (channels and filters swapped). Panels as
+ * packConvWeights packs them, offsets as tapOffsets writes them; C zeros at `zeroBias` (no bias).
+ */
+export function packInputGradPhase(
+  filters: i32,
+  channels: i32,
+  kernelSize: i32,
+  stride: i32,
+  py: i32,
+  px: i32,
+  placedH: i32,
+  placedW: i32,
+  weights: usize,
+  panels: usize,
+  offsets: usize,
+  zeroBias: usize,
+): i32 {
+  const m = (kernelSize + stride - 1) / stride;
+  const mH = (kernelSize - py + stride - 1) / stride; // the phase's taps down and across
+  const mW = (kernelSize - px + stride - 1) / stride;
+  const taps = filters * mH * mW;
+  // tap t = (f·mH + ry)·mW + rx, with my = mH − 1 − ry and mx = mW − 1 − rx: offsets ascend with t
+  for (let f = 0; f < filters; f++) {
+    for (let ry = 0; ry < mH; ry++) {
+      for (let rx = 0; rx < mW; rx++) {
+        const t = (f * mH + ry) * mW + rx;
+        const at = (f * placedH + m - mH + ry) * placedW + m - mW + rx;
+        store<i32>(offsets + ((<usize>t) << 2), at << 2);
+      }
+    }
+  }
+  for (let g = 0; g < (channels + 3) / 4; g++) {
+    const panel = panels + ((<usize>(g * taps)) << 4);
+    for (let r = 0; r < 4; r++) {
+      const c = 4 * g + r;
+      for (let f = 0; f < filters; f++) {
+        for (let ry = 0; ry < mH; ry++) {
+          const ky = py + stride * (mH - 1 - ry);
+          for (let rx = 0; rx < mW; rx++) {
+            const t = (f * mH + ry) * mW + rx;
+            const tap = ((f * channels + c) * kernelSize + ky) * kernelSize + px + stride * (mW - 1 - rx);
+            const value: f32 = c < channels ? load<f32>(weights + ((<usize>tap) << 2)) : 0;
+            store<f32>(panel + ((<usize>t) << 4) + ((<usize>r) << 2), value);
+          }
+        }
+      }
+    }
+  }
+  for (let c = 0; c < channels; c++) store<f32>(zeroBias + ((<usize>c) << 2), 0);
+  return taps;
+}
+
+/**
  * Output rows [firstRow, lastRow) of the whole batch — row r is row r mod outH of image ⌊r / outH⌋ —
- * of y [n, F, outH, outW] = act(bias + W ∗ image), reading the padded images [n, C, paddedH, paddedW],
- * the weight panels of packConvWeights and the tap offsets of tapOffsets (outH = paddedH − k + 1).
- * act(v) = max(v, slope·v): the identity for slope 1, LeakyReLU for 0 ≤ slope < 1 (ReLU at 0).
+ * of y [n, F, outH, outW] = act(bias + W ∗ image), reading each image's planes (`imageFloats` floats
+ * per image from `planes`, rows `rowFloats` apart: phasePlanes' layout), the weight panels of
+ * packConvWeights and the tap offsets of tapOffsets (`taps` of them). act(v) = max(v, slope·v): the
+ * identity for slope 1, LeakyReLU for 0 ≤ slope < 1 (ReLU at 0).
  */
 export function conv2dRows(
-  channels: i32,
-  paddedH: i32,
-  paddedW: i32,
+  imageFloats: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  kernelSize: i32,
-  padded: usize,
+  taps: i32,
+  planes: usize,
   panels: usize,
   offsets: usize,
   bias: usize,
@@ -114,14 +325,13 @@ export function conv2dRows(
   firstRow: i32,
   lastRow: i32,
 ): void {
-  const outH = paddedH - kernelSize + 1;
   for (let row = firstRow; row < lastRow; ) {
     const image = row / outH;
     const rowsEnd = min(lastRow, (image + 1) * outH);
-    const imageAt = padded + ((<usize>(image * channels * paddedH) * <usize>paddedW) << 2);
-    const yAt = y + ((<usize>(image * filters * outH) * <usize>(paddedW - kernelSize + 1)) << 2);
+    const imageAt = planes + ((<usize>image * <usize>imageFloats) << 2);
+    const yAt = y + ((<usize>(image * filters * outH) * <usize>outW) << 2);
     // biome-ignore format: arguments as imageRows's
-    imageRows(channels, paddedH, paddedW, filters, kernelSize, imageAt, panels, offsets, bias, yAt, slope,
+    imageRows(rowFloats, outH, outW, filters, taps, imageAt, panels, offsets, bias, yAt, slope,
       row - image * outH, rowsEnd - image * outH);
     row = rowsEnd;
   }
@@ -133,12 +343,12 @@ export function conv2dRows(
 // SIMD blocks instead of one block and six scalar pixels (32→64 filters, 14×14, batch 64, one thread:
 // 62 → 15 ms). Rows narrower than 8 take 4-pixel blocks the same way, narrower than 4 scalars.
 function imageRows(
-  channels: i32,
-  paddedH: i32,
-  paddedW: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  kernelSize: i32,
-  padded: usize,
+  taps: i32,
+  planes: usize,
   panels: usize,
   offsets: usize,
   bias: usize,
@@ -148,9 +358,6 @@ function imageRows(
   lastRow: i32,
 ): void {
   const vslope = f32x4.splat(slope);
-  const outH = paddedH - kernelSize + 1;
-  const outW = paddedW - kernelSize + 1;
-  const taps = channels * kernelSize * kernelSize;
   const offsetsEnd = offsets + ((<usize>taps) << 2);
   const plane = (<usize>(outH * outW)) << 2;
   for (let g = 0; g < (filters + 3) / 4; g++) {
@@ -159,7 +366,7 @@ function imageRows(
     const yPanel = y + <usize>(4 * g) * plane;
     const biasAt = bias + ((<usize>(4 * g)) << 2);
     for (let oy = firstRow; oy < lastRow; oy++) {
-      const inRow = padded + ((<usize>(oy * paddedW)) << 2);
+      const inRow = planes + ((<usize>(oy * rowFloats)) << 2);
       const outRow = yPanel + ((<usize>(oy * outW)) << 2);
       if (outW >= 8) {
         for (let ox = 0; ox < outW; ox += 8) {
@@ -211,7 +418,7 @@ function imageRows(
 }
 
 // y[f][0:8] for the panel's filters f < rows (planes `plane` bytes apart) = bias + Σ_taps W · the 8
-// pixels from `at` (the padded image at the block's first output pixel).
+// pixels from `at` (the image's planes at the block's first output pixel).
 // @ts-ignore: decorator
 @inline function pixels8(
   at: usize,
@@ -352,20 +559,21 @@ export function packGradientPanels(
 }
 
 /**
- * Items [first, last) of dW [F, taps] = Σ_images Σ_pixels dy[image, f, p] · x[tap at p], with the padded
- * images [n, C, paddedH, paddedW], the tap offsets of tapOffsets and the dy panels of packGradientPanels.
+ * Items [first, last) of dW [F, taps] = Σ_images Σ_pixels dy[image, f, p] · x[tap at p], with the images'
+ * planes as conv2dRows reads them, the tap offsets of tapOffsets and the dy panels of packGradientPanels.
  * Item = filter block (8 filters) · ceil(taps/4) + tap block (4 taps); its 4×8 sums live in `sums`
  * (32 floats per item) while the images go by in blocks of rows (about 256 pixels, whose 8 KB of dy
  * panel stay in L1 while every item of the chunk reads them), then are written into dW.
  */
 export function conv2dWeightGradItems(
   images: i32,
-  channels: i32,
-  paddedH: i32,
-  paddedW: i32,
+  imageFloats: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  kernelSize: i32,
-  padded: usize,
+  taps: i32,
+  planes: usize,
   offsets: usize,
   dyPanels: usize,
   sums: usize,
@@ -373,14 +581,11 @@ export function conv2dWeightGradItems(
   first: i32,
   last: i32,
 ): void {
-  const outH = paddedH - kernelSize + 1;
-  const outW = paddedW - kernelSize + 1;
   const pixels = outH * outW;
-  const taps = channels * kernelSize * kernelSize;
   const tapBlocks = (taps + 3) / 4;
   const filterBlocks = (filters + 7) / 8;
-  const imageBytes = (<usize>(channels * paddedH) * <usize>paddedW) << 2;
-  const rowStep = (<usize>(paddedW - outW)) << 2; // from the end of one output row to the next row's start
+  const imageBytes = (<usize>imageFloats) << 2;
+  const rowStep = (<usize>(rowFloats - outW)) << 2; // from the end of one output row to the next row's start
   const blockRows = max(1, 256 / outW);
   const zero = f32x4.splat(0);
   for (let item = first; item < last; item++) {
@@ -388,7 +593,7 @@ export function conv2dWeightGradItems(
     for (let q: usize = 0; q < 128; q += 16) v128.store(s + q, zero);
   }
   for (let image = 0; image < images; image++) {
-    const imageAt = padded + <usize>image * imageBytes;
+    const imageAt = planes + <usize>image * imageBytes;
     for (let oy0 = 0; oy0 < outH; oy0 += blockRows) {
       const oy1 = min(outH, oy0 + blockRows);
       for (let item = first; item < last; item++) {
@@ -410,7 +615,7 @@ export function conv2dWeightGradItems(
         let c31 = v128.load(s, 112);
         // the dy panel of (image, fb) from pixel oy0·outW
         let bp = dyPanels + ((<usize>((image * filterBlocks + fb) * pixels + oy0 * outW)) << 5);
-        let at: usize = (<usize>(oy0 * paddedW)) << 2; // byte offset of pixel (oy, ox) in a padded plane
+        let at: usize = (<usize>(oy0 * rowFloats)) << 2; // byte offset of pixel (oy, ox) in a plane
         for (let oy = oy0; oy < oy1; oy++) {
           const rowEnd = at + ((<usize>outW) << 2);
           for (; at < rowEnd; at += 4) {

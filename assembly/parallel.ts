@@ -2,7 +2,14 @@
 // items (channels, planes, rows, element blocks) it covers; every thread calls parallelChunk with the
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
-import { conv2dRows, conv2dWeightGradItems, packGradientPanels, padPlanes } from './conv2d';
+import {
+  conv2dRows,
+  conv2dWeightGradItems,
+  interleavePhases,
+  packGradientPanels,
+  phasePlanes,
+  placePlanes,
+} from './conv2d';
 import {
   adamUpdate,
   batchNormBackward,
@@ -37,12 +44,14 @@ const KIND_CONV2D: i32 = 11;
 const KIND_MOMENTUM_UPDATE: i32 = 12;
 const KIND_SGD_UPDATE: i32 = 13;
 const KIND_ADAM_UPDATE: i32 = 14;
-const KIND_PAD_PLANES: i32 = 15;
+const KIND_PHASE_PLANES: i32 = 15;
 const KIND_PACK_GRADIENT_PANELS: i32 = 16;
 const KIND_CONV2D_WEIGHT_GRAD: i32 = 17;
 const KIND_MOMENTUM_OUTER_UPDATE: i32 = 18;
 const KIND_BATCH_NORM_GRADIENT_SUMS: i32 = 19;
 const KIND_BATCH_NORM_BACKWARD: i32 = 20;
+const KIND_PLACE_PLANES: i32 = 21;
+const KIND_INTERLEAVE_PHASES: i32 = 22;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -159,42 +168,24 @@ export function parallelChunk(chunk: i32): void {
     batchNormBackward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
   } else if (kind === KIND_CONV2D) {
     // output rows [first, last) of the whole batch
-    conv2dRows(
-      arg(0),
-      arg(1),
-      arg(2),
-      arg(3),
-      arg(4),
-      arg(5),
-      arg(6),
-      arg(7),
-      arg(8),
-      arg(9),
-      argF(10),
-      first,
-      last,
-    );
-  } else if (kind === KIND_PAD_PLANES) {
-    padPlanes(arg(0), arg(1), arg(2), arg(3), arg(4), first, last);
+    // biome-ignore format: the arguments in slot order
+    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), argF(11),
+      first, last);
+  } else if (kind === KIND_PHASE_PLANES) {
+    // biome-ignore format: the arguments in slot order
+    phasePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
+  } else if (kind === KIND_PLACE_PLANES) {
+    placePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), first, last);
+  } else if (kind === KIND_INTERLEAVE_PHASES) {
+    // biome-ignore format: the arguments in slot order
+    interleavePhases(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), first, last);
   } else if (kind === KIND_PACK_GRADIENT_PANELS) {
     packGradientPanels(arg(0), arg(1), arg(2), arg(3), first, last);
   } else if (kind === KIND_CONV2D_WEIGHT_GRAD) {
     // (filter block, tap block) pairs [first, last)
-    conv2dWeightGradItems(
-      arg(0),
-      arg(1),
-      arg(2),
-      arg(3),
-      arg(4),
-      arg(5),
-      arg(6),
-      arg(7),
-      arg(8),
-      arg(9),
-      arg(10),
-      first,
-      last,
-    );
+    // biome-ignore format: the arguments in slot order
+    conv2dWeightGradItems(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10),
+      arg(11), first, last);
   } else if (kind === KIND_MOMENTUM_OUTER_UPDATE) {
     // rows [first, last) of w and v, with their entries of x
     const cols = arg(5);
@@ -469,12 +460,43 @@ export function setupMomentumOuterUpdate(
   return describe(KIND_MOMENTUM_OUTER_UPDATE, rows, itemsPerChunk(rows, chunks, 1));
 }
 
-/** padPlanes split by planes: `planes` planes [H, W] at src copied with a zero border of `pad` into dst. */
-export function setupPadPlanes(
+/**
+ * phasePlanes split by planes: `planes` planes [H, W] at src, zero-padded by `pad`, split into the
+ * phases of `stride` into dst [planes, phases, phases, phaseH, phaseW].
+ */
+export function setupPhasePlanes(
+  planes: i32,
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  src: usize,
+  dst: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, height);
+  setArg(1, width);
+  setArg(2, stride);
+  setArg(3, pad);
+  setArg(4, phases);
+  setArg(5, phaseH);
+  setArg(6, phaseW);
+  setArg(7, <i32>src);
+  setArg(8, <i32>dst);
+  return describe(KIND_PHASE_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/** placePlanes split by planes: `planes` planes [H, W] at src placed from (pad, pad) into dst [planes, outH, outW]. */
+export function setupPlacePlanes(
   planes: i32,
   height: i32,
   width: i32,
   pad: i32,
+  outH: i32,
+  outW: i32,
   src: usize,
   dst: usize,
   chunks: i32,
@@ -482,23 +504,54 @@ export function setupPadPlanes(
   setArg(0, height);
   setArg(1, width);
   setArg(2, pad);
-  setArg(3, <i32>src);
-  setArg(4, <i32>dst);
-  return describe(KIND_PAD_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+  setArg(3, outH);
+  setArg(4, outW);
+  setArg(5, <i32>src);
+  setArg(6, <i32>dst);
+  return describe(KIND_PLACE_PLANES, planes, itemsPerChunk(planes, chunks, 1));
+}
+
+/** interleavePhases split by planes: `planes` planes [H, W] of dst gathered from their phases at src. */
+export function setupInterleavePhases(
+  planes: i32,
+  height: i32,
+  width: i32,
+  stride: i32,
+  pad: i32,
+  phases: i32,
+  phaseH: i32,
+  phaseW: i32,
+  phaseFloats: i32,
+  src: usize,
+  dst: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, height);
+  setArg(1, width);
+  setArg(2, stride);
+  setArg(3, pad);
+  setArg(4, phases);
+  setArg(5, phaseH);
+  setArg(6, phaseW);
+  setArg(7, phaseFloats);
+  setArg(8, <i32>src);
+  setArg(9, <i32>dst);
+  return describe(KIND_INTERLEAVE_PHASES, planes, itemsPerChunk(planes, chunks, 1));
 }
 
 /**
- * conv2dRows split by output rows of the batch (after padPlanes, packConvWeights and tapOffsets):
- * y [images, F, outH, outW] = act(bias + W ∗ padded), act(v) = max(v, slope·v).
+ * conv2dRows split by output rows of the batch (after phasePlanes, packConvWeights and tapOffsets):
+ * y [images, F, outH, outW] = act(bias + W ∗ planes), act(v) = max(v, slope·v).
  */
 export function setupConv2d(
   images: i32,
-  channels: i32,
-  paddedH: i32,
-  paddedW: i32,
+  imageFloats: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  kernelSize: i32,
-  padded: usize,
+  taps: i32,
+  planes: usize,
   panels: usize,
   offsets: usize,
   bias: usize,
@@ -506,18 +559,19 @@ export function setupConv2d(
   slope: f32,
   chunks: i32,
 ): i32 {
-  setArg(0, channels);
-  setArg(1, paddedH);
-  setArg(2, paddedW);
-  setArg(3, filters);
-  setArg(4, kernelSize);
-  setArg(5, <i32>padded);
-  setArg(6, <i32>panels);
-  setArg(7, <i32>offsets);
-  setArg(8, <i32>bias);
-  setArg(9, <i32>y);
-  setArgF(10, slope);
-  const rows = images * (paddedH - kernelSize + 1);
+  setArg(0, imageFloats);
+  setArg(1, rowFloats);
+  setArg(2, outH);
+  setArg(3, outW);
+  setArg(4, filters);
+  setArg(5, taps);
+  setArg(6, <i32>planes);
+  setArg(7, <i32>panels);
+  setArg(8, <i32>offsets);
+  setArg(9, <i32>bias);
+  setArg(10, <i32>y);
+  setArgF(11, slope);
+  const rows = images * outH;
   return describe(KIND_CONV2D, rows, itemsPerChunk(rows, chunks, 1));
 }
 
@@ -539,17 +593,18 @@ export function setupPackGradientPanels(
 }
 
 /**
- * conv2dWeightGradItems split by (8-filter block, 4-tap block) pairs (after padPlanes, tapOffsets and
+ * conv2dWeightGradItems split by (8-filter block, 4-tap block) pairs (after phasePlanes, tapOffsets and
  * packGradientPanels); `sums` holds 32 floats per pair.
  */
 export function setupConv2dWeightGrad(
   images: i32,
-  channels: i32,
-  paddedH: i32,
-  paddedW: i32,
+  imageFloats: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  kernelSize: i32,
-  padded: usize,
+  taps: i32,
+  planes: usize,
   offsets: usize,
   dyPanels: usize,
   sums: usize,
@@ -557,17 +612,18 @@ export function setupConv2dWeightGrad(
   chunks: i32,
 ): i32 {
   setArg(0, images);
-  setArg(1, channels);
-  setArg(2, paddedH);
-  setArg(3, paddedW);
-  setArg(4, filters);
-  setArg(5, kernelSize);
-  setArg(6, <i32>padded);
-  setArg(7, <i32>offsets);
-  setArg(8, <i32>dyPanels);
-  setArg(9, <i32>sums);
-  setArg(10, <i32>dW);
-  const items = ((filters + 7) / 8) * ((channels * kernelSize * kernelSize + 3) / 4);
+  setArg(1, imageFloats);
+  setArg(2, rowFloats);
+  setArg(3, outH);
+  setArg(4, outW);
+  setArg(5, filters);
+  setArg(6, taps);
+  setArg(7, <i32>planes);
+  setArg(8, <i32>offsets);
+  setArg(9, <i32>dyPanels);
+  setArg(10, <i32>sums);
+  setArg(11, <i32>dW);
+  const items = ((filters + 7) / 8) * ((taps + 3) / 4);
   return describe(KIND_CONV2D_WEIGHT_GRAD, items, itemsPerChunk(items, chunks, 1));
 }
 

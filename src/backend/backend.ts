@@ -62,12 +62,13 @@ export interface Backend {
     imageOffset: number,
   ): void;
   /**
-   * Stride-1 convolution of `images` CHW images one after another from `xOffset`, computed directly (no
-   * columns): `y[i][f][oy][ox] = bias[f] + Σ_{c, ky, kx} W[f][c][ky][kx] · x[i][c][oy − pad + ky][ox − pad
-   * + kx]` (zero outside the image), W [filters, channels, k, k], y [images, filters, outH, outW] from
-   * `yOffset` (outH = height + 2·pad − k + 1). With `slope` < 1 the output goes through
-   * `max(v, slope·v)` as it is written: LeakyReLU (ReLU at 0) fused into the convolution; 1 (the
-   * default) leaves it as is.
+   * Convolution of `images` CHW images one after another from `xOffset`, any stride and padding, computed
+   * directly (no columns): `y[i][f][oy][ox] = bias[f] + Σ_{c, ky, kx} W[f][c][ky][kx] · x[i][c][oy·stride
+   * − pad + ky][ox·stride − pad + kx]` (zero outside the image), W [filters, channels, k, k], y [images,
+   * filters, outH, outW] from `yOffset`, outH = windowOutputSize(height, k, stride, pad) = ⌊(height +
+   * 2·pad − k)/stride⌋ + 1 (outW alike). With `slope` < 1 the output goes through `max(v, slope·v)` as
+   * it is written: LeakyReLU (ReLU at 0) fused into the convolution; 1 (the default) leaves it as is.
+   * How it is computed (directly, or im2col + gemm) is the backend's choice.
    */
   conv2d(
     images: number,
@@ -76,6 +77,7 @@ export interface Backend {
     width: number,
     filters: number,
     kernelSize: number,
+    stride: number,
     pad: number,
     x: Float32Array,
     xOffset: number,
@@ -86,9 +88,10 @@ export interface Backend {
     slope?: number,
   ): void;
   /**
-   * The weight gradient of the stride-1 conv2d over a batch, computed directly (no columns):
-   * `dW[f][c][ky][kx] = Σ_{i, oy, ox} dy[i][f][oy][ox] · x[i][c][oy − pad + ky][ox − pad + kx]`,
-   * overwriting dW [filters, channels, k, k]; x and dy laid out as conv2d's x and y.
+   * The weight gradient of conv2d over a batch:
+   * `dW[f][c][ky][kx] = Σ_{i, oy, ox} dy[i][f][oy][ox] · x[i][c][oy·stride − pad + ky][ox·stride − pad + kx]`
+   * (zero outside the image), overwriting dW [filters, channels, k, k]; x and dy laid out as conv2d's
+   * x and y. With `images` = 0, dW is zero.
    */
   conv2dWeightGrad(
     images: number,
@@ -97,12 +100,35 @@ export interface Backend {
     width: number,
     filters: number,
     kernelSize: number,
+    stride: number,
     pad: number,
     x: Float32Array,
     xOffset: number,
     dy: Float32Array,
     dyOffset: number,
     dW: Float32Array,
+  ): void;
+  /**
+   * The input gradient of conv2d over a batch (a transposed convolution):
+   * `dx[i][c][iy][ix] = Σ dy[i][f][oy][ox] · W[f][c][ky][kx]` over the f, ky, kx, oy, ox with
+   * iy = oy·stride − pad + ky and ix = ox·stride − pad + kx (the pixels each output read), overwriting
+   * dx [images, channels, height, width] from `dxOffset`; a pixel no window reads gets 0. dy and W laid
+   * out as conv2d's y and W.
+   */
+  conv2dInputGrad(
+    images: number,
+    channels: number,
+    height: number,
+    width: number,
+    filters: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+    dy: Float32Array,
+    dyOffset: number,
+    weights: Float32Array,
+    dx: Float32Array,
+    dxOffset: number,
   ): void;
   /**
    * Max pooling of `planes` H×W planes stored one after another (NCHW's n·c): y gets each k×k window's

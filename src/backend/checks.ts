@@ -143,9 +143,9 @@ export function checkIm2colArguments(
 }
 
 /**
- * Checks conv2d's sizes (stride 1): `images` images as im2col's image, one after another from xOffset,
- * W [filters, channels·k·k], bias [filters] and y [images, filters, outH, outW] from yOffset, and the
- * activation slope in [0, 1]. Returns the output size.
+ * Checks conv2d's sizes: `images` images as im2col's image, one after another from xOffset, W [filters,
+ * channels·k·k], bias [filters] and y [images, filters, outH, outW] from yOffset, and the activation
+ * slope in [0, 1]. Returns the output size.
  */
 export function checkConv2dArguments(
   images: number,
@@ -154,6 +154,7 @@ export function checkConv2dArguments(
   width: number,
   filters: number,
   kernelSize: number,
+  stride: number,
   pad: number,
   x: Float32Array,
   xOffset: number,
@@ -165,7 +166,7 @@ export function checkConv2dArguments(
 ): { outH: number; outW: number } {
   if (!(slope >= 0 && slope <= 1)) throw new ShapeError(`conv2d: slope = ${slope} must lie in [0, 1]`);
   // biome-ignore format: arguments grouped as (sizes), (x)
-  const { outH, outW } = checkImageWindow('conv2d', images, channels, height, width, kernelSize, 1, pad,
+  const { outH, outW } = checkImageWindow('conv2d', images, channels, height, width, kernelSize, stride, pad,
     x, xOffset);
   checkSize('conv2d', 'filters', filters, 1);
   checkSize('conv2d', 'yOffset', yOffset);
@@ -186,6 +187,7 @@ export function checkConv2dWeightGradArguments(
   width: number,
   filters: number,
   kernelSize: number,
+  stride: number,
   pad: number,
   x: Float32Array,
   xOffset: number,
@@ -195,7 +197,7 @@ export function checkConv2dWeightGradArguments(
 ): { outH: number; outW: number } {
   const kernel = 'conv2dWeightGrad';
   // biome-ignore format: arguments grouped as (sizes), (x)
-  const { outH, outW } = checkImageWindow(kernel, images, channels, height, width, kernelSize, 1, pad,
+  const { outH, outW } = checkImageWindow(kernel, images, channels, height, width, kernelSize, stride, pad,
     x, xOffset);
   checkSize(kernel, 'filters', filters, 1);
   checkSize(kernel, 'dyOffset', dyOffset);
@@ -204,8 +206,38 @@ export function checkConv2dWeightGradArguments(
   return { outH, outW };
 }
 
+/**
+ * Checks conv2dInputGrad's sizes: dx [images, channels, height, width] from dxOffset (as conv2d's x),
+ * dy [images, filters, outH, outW] from dyOffset, W [filters, channels·k·k]. Returns the output size.
+ */
+export function checkConv2dInputGradArguments(
+  images: number,
+  channels: number,
+  height: number,
+  width: number,
+  filters: number,
+  kernelSize: number,
+  stride: number,
+  pad: number,
+  dy: Float32Array,
+  dyOffset: number,
+  weights: Float32Array,
+  dx: Float32Array,
+  dxOffset: number,
+): { outH: number; outW: number } {
+  const kernel = 'conv2dInputGrad';
+  // biome-ignore format: arguments grouped as (sizes), (dx)
+  const { outH, outW } = checkImageWindow(kernel, images, channels, height, width, kernelSize, stride, pad,
+    dx, dxOffset, 'dx');
+  checkSize(kernel, 'filters', filters, 1);
+  checkSize(kernel, 'dyOffset', dyOffset);
+  checkInside(kernel, 'dy', dyOffset + images * filters * outH * outW, dy);
+  checkInside(kernel, 'W', filters * channels * kernelSize * kernelSize, weights);
+  return { outH, outW };
+}
+
 // Checks the sizes of a k×k window sliding over `images` CHW images from imageOffset (im2col with one
-// image, conv2d with a batch); returns the output size.
+// image, the conv2d kernels with a batch); returns the output size.
 function checkImageWindow(
   kernel: string,
   images: number,
@@ -217,6 +249,7 @@ function checkImageWindow(
   pad: number,
   image: Float32Array,
   imageOffset: number,
+  name = 'x',
 ): { outH: number; outW: number } {
   checkSize(kernel, 'images', images);
   checkSize(kernel, 'channels', channels, 1);
@@ -232,9 +265,9 @@ function checkImageWindow(
     );
   }
   const what =
-    images === 1
+    images === 1 && name === 'x'
       ? `the image (${channels}×${height}×${width} at offset ${imageOffset})`
-      : `x (${images} images of ${channels}×${height}×${width} at offset ${imageOffset})`;
+      : `${name} (${images} images of ${channels}×${height}×${width} at offset ${imageOffset})`;
   checkInside(kernel, what, imageOffset + images * channels * height * width, image);
   return {
     outH: windowOutputSize(height, kernelSize, stride, pad),

@@ -1,5 +1,6 @@
-// Conv2d: numerical gradient checks (stride 2, padding, odd sizes, 1×1), forward against the
-// convolution formula written as plain loops, buffer reuse, and shape errors naming the layer.
+// Conv2d: numerical gradient checks (strides 1–3, padding, odd sizes, 1×1, batches of 1–3), forward
+// against the convolution formula written as plain loops, the fused LeakyReLU at every stride, a
+// batch against its images one at a time, buffer reuse, and shape errors naming the layer.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -64,6 +65,11 @@ const CASES: [string, number, number, number, number, number, number[]][] = [
   ['1×1', 3, 4, 1, 1, 0, [2, 3, 3, 4]],
   ['3×3, stride 2, pad 1, batch 1', 2, 3, 3, 2, 1, [1, 2, 6, 5]],
   ['1×1, stride 2', 2, 3, 1, 2, 0, [2, 2, 5, 5]],
+  ["7×7, stride 2, pad 3 (YOLOv1's first layer)", 2, 3, 7, 2, 3, [2, 2, 9, 8]],
+  ['1×1, stride 2, batch 3, odd sizes', 3, 5, 1, 2, 0, [3, 3, 7, 6]],
+  ['1×1, stride 1, batch 3', 5, 2, 1, 1, 0, [3, 5, 3, 5]],
+  ['3×3, stride 3, pad 2', 2, 2, 3, 3, 2, [2, 2, 7, 8]],
+  ['2×2, stride 1, pad 2 (pad > k − 1: border outputs read only zeros)', 1, 2, 2, 1, 2, [2, 1, 3, 4]],
 ];
 
 describe('Conv2d', () => {
@@ -105,39 +111,67 @@ describe('Conv2d', () => {
     assert.deepEqual(conv.b.grad.data, db.data);
   });
 
-  it('splits large batches into chunks of images (here 2 + 1) with the results of one image at a time', () => {
-    // 3 channels, 3×3 kernel, 90×90: the columns of two images fill the ~2 MB chunk budget
-    const conv = randomConv(3, 2, 3, 1, 1);
-    const x = Tensor.randn([3, 3, 90, 90], new Random(5));
-    const y = conv.forward(x, 'train').clone();
-    assertClose(y.data, directConvolution(conv, x), { rtol: 1e-4, atol: 1e-4, what: 'chunked forward' });
-    const dy = Tensor.randn(y.shape, new Random(6));
-    const dx = conv.backward(dy).clone();
-    const [dW, db] = [conv.W.grad.clone(), conv.b.grad.clone()];
-    const imageSize = 3 * 90 * 90;
-    const outSize = 2 * 90 * 90;
-    const summedW = new Float64Array(dW.size);
-    const summedB = new Float64Array(db.size);
-    for (let image = 0; image < 3; image++) {
-      const one = new Tensor([1, 3, 90, 90], x.data.slice(image * imageSize, (image + 1) * imageSize));
-      conv.forward(one, 'train');
-      const oneDy = new Tensor([1, 2, 90, 90], dy.data.slice(image * outSize, (image + 1) * outSize));
-      const oneDx = conv.backward(oneDy);
-      assertClose(dx.data.subarray(image * imageSize, (image + 1) * imageSize), oneDx.data, {
-        rtol: 1e-5,
-        atol: 1e-6,
-        what: `dx of image ${image}`,
-      });
-      conv.W.grad.data.forEach((g, i) => {
-        summedW[i] += g;
-      });
-      conv.b.grad.data.forEach((g, i) => {
-        summedB[i] += g;
-      });
-    }
-    assertClose(dW.data, summedW, { rtol: 1e-4, atol: 1e-4, what: 'dW' });
-    assertClose(db.data, summedB, { rtol: 1e-4, atol: 1e-4, what: 'db' });
-  });
+  for (const [stride, pad] of [
+    [1, 1],
+    [2, 1],
+  ]) {
+    it(`gives a batch each image's results, and dW, db summed over the images (stride ${stride})`, () => {
+      const conv = randomConv(3, 2, 3, stride, pad);
+      const x = Tensor.randn([3, 3, 30, 29], new Random(5));
+      const y = conv.forward(x, 'train').clone();
+      assertClose(y.data, directConvolution(conv, x), { rtol: 1e-4, atol: 1e-4, what: 'batch forward' });
+      const dy = Tensor.randn(y.shape, new Random(6));
+      const dx = conv.backward(dy).clone();
+      const [dW, db] = [conv.W.grad.clone(), conv.b.grad.clone()];
+      const imageSize = 3 * 30 * 29;
+      const outSize = y.size / 3;
+      const summedW = new Float64Array(dW.size);
+      const summedB = new Float64Array(db.size);
+      for (let image = 0; image < 3; image++) {
+        const one = new Tensor([1, 3, 30, 29], x.data.slice(image * imageSize, (image + 1) * imageSize));
+        conv.forward(one, 'train');
+        const oneDy = new Tensor(
+          [1, ...y.shape.slice(1)],
+          dy.data.slice(image * outSize, (image + 1) * outSize),
+        );
+        const oneDx = conv.backward(oneDy);
+        assertClose(dx.data.subarray(image * imageSize, (image + 1) * imageSize), oneDx.data, {
+          rtol: 1e-5,
+          atol: 1e-6,
+          what: `dx of image ${image}`,
+        });
+        conv.W.grad.data.forEach((g, i) => {
+          summedW[i] += g;
+        });
+        conv.b.grad.data.forEach((g, i) => {
+          summedB[i] += g;
+        });
+      }
+      assertClose(dW.data, summedW, { rtol: 1e-4, atol: 1e-4, what: 'dW' });
+      assertClose(db.data, summedB, { rtol: 1e-4, atol: 1e-4, what: 'db' });
+    });
+  }
+
+  for (const [kernelSize, stride, pad] of [
+    [3, 1, 1],
+    [3, 2, 1],
+    [1, 2, 0],
+    [7, 2, 3],
+  ]) {
+    it(`fuses a LeakyReLU / ReLU into its output at stride ${stride} (k ${kernelSize})`, () => {
+      const conv = randomConv(2, 5, kernelSize, stride, pad);
+      const x = Tensor.randn([3, 2, 9, 11], new Random(8));
+      const plain = directConvolution(conv, x);
+      for (const slope of [0.1, 0]) {
+        assert.ok(conv.fusesActivation(slope));
+        const y = conv.forwardActivated(x, 'train', slope);
+        const activated = plain.map((v) => (v > 0 ? v : slope * v));
+        assertClose(y.data, activated, { rtol: 1e-5, atol: 1e-5, what: `slope ${slope}` });
+      }
+      assert.equal(conv.fusesActivation(1.5), false);
+      assert.throws(() => conv.forwardActivated(x, 'train', -0.1), /cannot apply max\(v, -0\.1·v\)/);
+    });
+  }
 
   it('names the layer and the shapes when the kernel does not fit or the channels differ', () => {
     const conv = new Conv2d({ inChannels: 1, filters: 4, kernelSize: 5 });

@@ -1,7 +1,6 @@
-// 2-D convolution on NCHW images. Stride 1: the whole batch at once with the backend's direct kernels
-// (conv2d for y and dx, conv2dWeightGrad for dW). Other strides, one image at a time via im2col + gemm
-// (darknet/Caffe): columns [C·k·k, outH·outW] = im2col(x[i]), y[i] = W·columns + b; backward with two
-// gemms and col2im.
+// 2-D convolution on NCHW images, any stride and padding: the whole batch at once through the backend's
+// kernels, conv2d for y, conv2dWeightGrad for dW, conv2dInputGrad for dx and sumChannels for db. How
+// each is computed (directly, or im2col + gemm) is the backend's choice, not the layer's.
 
 import { getBackend } from '../backend/active.js';
 import { reuseOrAllocate, sameShape, Tensor } from '../tensor/tensor.js';
@@ -31,14 +30,11 @@ export interface Conv2dOptions {
 /**
  * Convolution `y[n, f, oy, ox] = b[f] + Σ_{c, ky, kx} W[f, c, ky, kx] · x[n, c, oy·s − p + ky, ox·s − p + kx]`
  * (zero outside the image), W [filters, inChannels, k, k], b [filters]; outH = ⌊(H + 2p − k)/s⌋ + 1.
- * With the patches of one image as columns = im2col(x[i]) [C·k·k, outH·outW], this is one product
- * `y[i] = W·columns + b` ([F, outH·outW], already NCHW); backward is `dW = Σᵢ dy[i]·columnsᵀ`,
- * `db = Σ dy`, `dx[i] = col2im(Wᵀ·dy[i])`. With stride 1 no columns are made: the backend's `conv2d`
- * and `conv2dWeightGrad` read the patches straight from the images of the whole batch (faster: no
- * columns written, re-read and packed, and one hand-off to the threads per batch instead of per image),
- * and dx is the convolution of dy with the flipped weights. With other strides one image's columns
- * (at most a few MB) stay in cache between im2col and the product; backward recomputes them (as
- * darknet) instead of keeping them. The wasm backend splits every kernel over its threads.
+ * Written with the patches of one image as columns = im2col(x[n]) [C·k·k, outH·outW], it is one product
+ * `y[n] = W·columns + b` ([F, outH·outW], already NCHW), and backward is `dW = Σₙ dy[n]·columnsᵀ`,
+ * `db = Σ dy` over images and pixels, `dx[n] = col2im(Wᵀ·dy[n])`: each input pixel collects
+ * `W[f, c, ky, kx]·dy[n, f, oy, ox]` from every output whose window read it. The backend computes these
+ * for the whole batch (the wasm backend without columns, on all its threads).
  *
  * @example
  * const conv = new Conv2d({ inChannels: 1, filters: 16, kernelSize: 3, pad: 1 });
@@ -52,11 +48,7 @@ export class Conv2d implements Layer {
   readonly pad: number;
   private x: Tensor | undefined;
   private y: Tensor | undefined;
-  private columns: Tensor | undefined;
-  private dColumns: Tensor | undefined;
   private dx: Tensor | undefined;
-  private flipped: Tensor | undefined;
-  private zeroBias: Tensor | undefined;
 
   constructor(readonly options: Conv2dOptions) {
     const { inChannels, filters, kernelSize, stride = 1, pad = 0 } = options;
@@ -95,11 +87,11 @@ export class Conv2d implements Layer {
   }
 
   /**
-   * Whether `forwardActivated` can apply LeakyReLU with this slope (ReLU at 0): with stride 1 and a slope
-   * in [0, 1], which the direct convolution kernel applies as it writes y (`Layer.fusesActivation`).
+   * Whether `forwardActivated` can apply LeakyReLU with this slope (ReLU at 0): a slope in [0, 1], which
+   * the backend's conv2d applies as it writes y (`Layer.fusesActivation`).
    */
   fusesActivation(slope: number): boolean {
-    return this.stride === 1 && slope >= 0 && slope <= 1;
+    return slope >= 0 && slope <= 1;
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -125,40 +117,24 @@ export class Conv2d implements Layer {
   forwardActivated(x: Tensor, _mode: Mode, slope: number): Tensor {
     if (!this.fusesActivation(slope)) {
       throw new ValueError(
-        `${this.label}: cannot apply max(v, ${slope}·v) to its output (stride 1 and a slope in [0, 1] only); run the activation as a layer of its own`,
+        `${this.label}: cannot apply max(v, ${slope}·v) to its output (a slope in [0, 1] only); run the activation as a layer of its own`,
       );
     }
     return this.convolve(x, slope);
   }
 
-  // y = W ∗ x + b, each value then through max(v, slope·v) (stride 1; slope 1 is the identity).
+  // y = W ∗ x + b, each value then through max(v, slope·v) (slope 1 is the identity).
   private convolve(x: Tensor, slope: number): Tensor {
     const [n, filters, outH, outW] = this.outputShape(x.shape);
-    const pixels = outH * outW;
-    const patch = this.patchSize();
-    const backend = getBackend();
+    const [, channels, height, width] = x.shape;
     const y = reuseOrAllocate(this.y, [n, filters, outH, outW]);
-    if (this.stride === 1) {
-      // y [n, F, outH, outW] = b + W ∗ x, computed directly (no columns), then max(y, slope·y)
-      const [, channels, height, width] = x.shape;
-      // biome-ignore format: arguments grouped as (sizes), (x), (W, b), (y, activation)
-      backend.conv2d(n, channels, height, width, filters, this.options.kernelSize, this.pad,
-        x.data, 0,
-        this.W.value.data, this.b.value.data,
-        y.data, 0, slope);
-    } else {
-      // y [n, F, outH·outW] = b, broadcast; the products below add to it
-      backend.fillChannels(this.b.value.data, n, filters, pixels, y.data);
-      for (let image = 0; image < n; image++) {
-        const columns = this.im2col(x, image, pixels);
-        // y[image] [F, outH·outW] += W [F, C·k·k] · columns [C·k·k, outH·outW]
-        // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-        backend.gemm(false, false, filters, pixels, patch,
-          1, this.W.value.data, 0, patch,
-          columns.data, 0, pixels,
-          1, y.data, image * filters * pixels, pixels);
-      }
-    }
+    // y [n, F, outH, outW] = max(v, slope·v) of v = b + W ∗ x
+    // biome-ignore format: arguments grouped as (sizes), (window), (x), (W, b), (y, activation)
+    getBackend().conv2d(n, channels, height, width, filters,
+      this.options.kernelSize, this.stride, this.pad,
+      x.data, 0,
+      this.W.value.data, this.b.value.data,
+      y.data, 0, slope);
     this.x = x;
     this.y = y;
     return y;
@@ -188,113 +164,26 @@ export class Conv2d implements Layer {
     }
     const [, channels, height, width] = x.shape;
     const { kernelSize } = this.options;
-    const pixels = outH * outW;
-    const patch = this.patchSize();
     const backend = getBackend();
     // db [F] = Σ over images and pixels of dy [n, F, outH·outW]
-    backend.sumChannels(dy.data, n, filters, pixels, this.b.grad.data);
-    if (this.stride === 1) {
-      // dW [F, C, k, k] = Σ over images and pixels of dy · the patches of x, computed directly
-      // biome-ignore format: arguments grouped as (sizes), (x), (dy), (dW)
-      backend.conv2dWeightGrad(n, channels, height, width, filters, kernelSize, this.pad,
-        x.data, 0,
-        dy.data, 0,
-        this.W.grad.data);
-    } else {
-      if (n === 0) this.W.grad.data.fill(0); // otherwise the first image's product overwrites dW
-      for (let image = 0; image < n; image++) {
-        const columns = this.im2col(x, image, pixels);
-        // dW [F, C·k·k] (+)= dy[image] [F, outH·outW] · columnsᵀ [outH·outW, C·k·k]; the first image overwrites
-        // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-        backend.gemm(false, true, filters, patch, pixels,
-          1, dy.data, image * filters * pixels, pixels,
-          columns.data, 0, pixels,
-          image === 0 ? 0 : 1, this.W.grad.data, 0, patch);
-      }
-    }
+    backend.sumChannels(dy.data, n, filters, outH * outW, this.b.grad.data);
+    // dW [F, C, k, k] = Σ over images and output pixels of dy · the patch of x that pixel read
+    // biome-ignore format: arguments grouped as (sizes), (window), (x), (dy), (dW)
+    backend.conv2dWeightGrad(n, channels, height, width, filters,
+      kernelSize, this.stride, this.pad,
+      x.data, 0,
+      dy.data, 0,
+      this.W.grad.data);
     if (!withDx) return undefined;
     const dx = reuseOrAllocate(this.dx, x.shape);
     this.dx = dx;
-    if (this.stride === 1 && this.pad <= kernelSize - 1) {
-      // dx is itself a stride-1 convolution (see flippedWeights):
-      // dx [n, C, H, W] = W̃ ∗ dy, dy padded by k − 1 − pad
-      const flipped = this.flippedWeights();
-      // biome-ignore format: arguments grouped as (sizes), (dy), (W̃, zero bias), (dx)
-      backend.conv2d(n, filters, outH, outW, channels, kernelSize, kernelSize - 1 - this.pad,
-        dy.data, 0,
-        flipped.W.data, flipped.zeros.data,
-        dx.data, 0);
-      return dx;
-    }
-    // otherwise dx = col2im(Wᵀ·dy) image by image
-    dx.data.fill(0); // col2im adds into it
-    const dColumns = reuseOrAllocate(this.dColumns, [patch, pixels]);
-    this.dColumns = dColumns;
-    for (let image = 0; image < n; image++) {
-      // dColumns [C·k·k, outH·outW] = Wᵀ [C·k·k, F] · dy[image] [F, outH·outW]
-      // biome-ignore format: one BLAS call, arguments grouped as (transA, transB, m, n, k), (alpha, A), (B), (beta, C)
-      backend.gemm(true, false, patch, pixels, filters,
-        1, this.W.value.data, 0, patch,
-        dy.data, image * filters * pixels, pixels,
-        0, dColumns.data, 0, pixels);
-      // dx[image] [C, H, W] += col2im(dColumns)
-      // biome-ignore format: arguments grouped as (sizes), (columns), (dx)
-      backend.col2im(channels, height, width, kernelSize, this.stride, this.pad,
-        dColumns.data, 0, pixels,
-        dx.data, image * channels * height * width);
-    }
+    // dx [n, C, H, W]: every W[f, c, ky, kx]·dy[n, f, oy, ox] added back where its window read x
+    // biome-ignore format: arguments grouped as (sizes), (window), (dy), (W), (dx)
+    backend.conv2dInputGrad(n, channels, height, width, filters,
+      kernelSize, this.stride, this.pad,
+      dy.data, 0,
+      this.W.value.data,
+      dx.data, 0);
     return dx;
-  }
-
-  /**
-   * For stride 1, `dx[c, iy, ix] = Σ_{f, ky, kx} W[f, c, ky, kx] · dy[f, iy + p − ky, ix + p − kx]`: the
-   * convolution of dy (padded by k − 1 − p) with W̃[c, f, ky, kx] = W[f, c, k − 1 − ky, k − 1 − kx]
-   * (filters and channels swapped, taps flipped). Returns W̃ and a zero bias, in buffers reused across calls.
-   */
-  private flippedWeights(): { W: Tensor; zeros: Tensor } {
-    const { inChannels, filters, kernelSize: k } = this.options;
-    const flipped = reuseOrAllocate(this.flipped, [inChannels, filters, k, k]);
-    this.flipped = flipped;
-    const zeros = reuseOrAllocate(this.zeroBias, [inChannels]); // never written: stays zero
-    this.zeroBias = zeros;
-    const w = this.W.value.data;
-    const out = flipped.data;
-    for (let f = 0; f < filters; f++) {
-      for (let c = 0; c < inChannels; c++) {
-        const from = (f * inChannels + c) * k * k;
-        const to = (c * filters + f) * k * k + k * k - 1;
-        for (let tap = 0; tap < k * k; tap++) out[to - tap] = w[from + tap];
-      }
-    }
-    return { W: flipped, zeros };
-  }
-
-  // Rows of the columns matrix: C·k·k.
-  private patchSize(): number {
-    const { inChannels, kernelSize } = this.options;
-    return inChannels * kernelSize * kernelSize;
-  }
-
-  // columns [C·k·k, outH·outW] = the patches of x[image], in a buffer reused across calls.
-  private im2col(x: Tensor, image: number, pixels: number): Tensor {
-    const [, channels, height, width] = x.shape;
-    const columns = reuseOrAllocate(this.columns, [this.patchSize(), pixels]);
-    this.columns = columns;
-    const imageAt = image * channels * height * width;
-    const { kernelSize } = this.options;
-    getBackend().im2col(
-      channels,
-      height,
-      width,
-      kernelSize,
-      this.stride,
-      this.pad,
-      x.data,
-      imageAt,
-      columns.data,
-      0,
-      pixels,
-    );
-    return columns;
   }
 }

@@ -131,12 +131,13 @@ describe('new Sequential leaves the caller’s layers as they were', () => {
     assert.deepEqual(new FastStep(buildModel(mlp).layers, new Map(), new Map()).activatingLayers, []);
   });
 
-  it('a Conv2d asked for an activation it cannot apply says so, and a stride-2 one is never asked', () => {
+  it('a Conv2d asked for an activation it cannot apply says so; a stride-2 one fuses like stride 1', () => {
     const conv = new Conv2d({ inChannels: 1, filters: 1, kernelSize: 3, stride: 2 });
-    assert.equal(conv.fusesActivation(0.1), false);
-    assert.throws(() => conv.forwardActivated(new Tensor([1, 1, 5, 5]), 'eval', 0.1), {
+    assert.equal(conv.fusesActivation(0.1), true);
+    assert.equal(conv.fusesActivation(1.5), false);
+    assert.throws(() => conv.forwardActivated(new Tensor([1, 1, 5, 5]), 'eval', 1.5), {
       name: 'ValueError',
-      message: /stride 1 and a slope in \[0, 1\] only\); run the activation as a layer of its own/,
+      message: /a slope in \[0, 1\] only\); run the activation as a layer of its own/,
     });
   });
 });

@@ -3,7 +3,7 @@
 // optimizer. Planned from capabilities the layers declare (layer.ts), never from their classes.
 //
 // What it fuses, why the results are those of the plain path, and where the speed comes from:
-// - Activation fusion. A layer offering `fusesActivation(slope)` (Conv2d, stride 1) followed by one
+// - Activation fusion. A layer offering `fusesActivation(slope)` (Conv2d, any stride) followed by one
 //   declaring `leakySlope` in [0, 1] (LeakyRelu, Relu: 0): forward runs `forwardActivated`, which puts
 //   every output value v through max(v, slope·v) as it writes it — for a slope in [0, 1] that is
 //   `v > 0 ? v : slope·v`, the activation itself — and then the activation's `takeActivated`, which

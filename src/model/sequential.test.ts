@@ -105,7 +105,7 @@ describe('Sequential', () => {
 });
 
 describe('Sequential fuses a convolution with the LeakyRelu / Relu after it', () => {
-  // conv → LeakyReLU(0.1) → pool → conv → ReLU → conv (stride 2: not fused) → LeakyReLU → flatten → affine
+  // conv → LeakyReLU(0.1) → pool → conv → ReLU → conv (stride 2) → LeakyReLU → flatten → affine
   const layers = (rng: Random): Layer[] => [
     new Conv2d({ inChannels: 2, filters: 5, kernelSize: 3, pad: 1, init: { kind: 'std', std: 0.5 }, rng }),
     new LeakyRelu(0.1),
@@ -140,8 +140,8 @@ describe('Sequential fuses a convolution with the LeakyRelu / Relu after it', ()
     let d = loss.backward();
     for (let i = unfused.length - 1; i >= 0; i--) d = unfused[i].backward(d);
     assertClose(net.forward(x, 'eval').data, y.data, { rtol: 1e-6, atol: 1e-7, what: 'outputs' });
-    // fused: the stride-1 convolutions apply the activations after them; not the one of stride 2
-    assert.deepEqual(new FastStep(net.layers, net.params(), net.grads()).activatingLayers, [0, 3]);
+    // fused: every convolution applies the activation after it, the one of stride 2 too
+    assert.deepEqual(new FastStep(net.layers, net.params(), net.grads()).activatingLayers, [0, 3, 5]);
     const grads = net.gradient(x, t);
     assert.ok(
       Math.abs(net.lossFunction.forward(net.forward(x, 'train'), t) - expectedLoss) <= 1e-5 * expectedLoss,

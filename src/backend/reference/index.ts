@@ -1,7 +1,7 @@
 // The reference backend: plain TypeScript kernels, readable, and the definition of correct results.
 
 import type { Backend } from '../backend.js';
-import { conv2d, conv2dWeightGrad } from './conv2d.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv2d.js';
 import {
   adamUpdate,
   batchNormBackward,
@@ -29,6 +29,7 @@ export const referenceBackend: Backend = {
   col2im,
   conv2d,
   conv2dWeightGrad,
+  conv2dInputGrad,
   maxPool2d,
   maxPool2dBackward,
   leakyRelu,

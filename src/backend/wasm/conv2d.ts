@@ -1,10 +1,19 @@
-// The wasm backend's direct stride-1 convolution over a batch, forward and weight gradient: the
-// AssemblyScript kernels (assembly/conv2d.ts) when every array lives in wasm memory, the reference
-// kernels otherwise. Each call pads the whole batch once (planes shared by the threads) and then runs
-// one parallel-for job over the batch's output rows (forward) or over (filter block, tap block) pairs
-// (weight gradient), so a batch costs two or three thread hand-offs rather than a few per image.
+// The wasm backend's direct convolution over a batch, any stride and padding: forward, weight gradient
+// and input gradient, with the AssemblyScript kernels (assembly/conv2d.ts) when every array lives in
+// wasm memory, the reference kernels otherwise. Each call lays the whole batch out once as the kernels
+// read it (zero border; a stride's phases split apart, so that strided taps read neighbouring floats)
+// and then runs one parallel-for job over the batch's output rows (forward, input gradient) or over
+// (filter block, tap block) pairs (weight gradient): two or three thread hand-offs per batch, never
+// one per image. No im2col columns at any stride: a 1×1 stride-1 convolution without padding reads x
+// in place (a batched gemm of W with each image), and the input gradient is the forward kernel run on
+// dy with the weights flipped, one filter per channel and phase of the stride.
 
-import { checkConv2dArguments, checkConv2dWeightGradArguments, windowOutputSize } from '../checks.js';
+import {
+  checkConv2dArguments,
+  checkConv2dInputGradArguments,
+  checkConv2dWeightGradArguments,
+  windowOutputSize,
+} from '../checks.js';
 import * as reference from '../reference/conv2d.js';
 import { callKernel, runJob } from './call.js';
 import type { KernelHost } from './host.js';
@@ -20,21 +29,50 @@ function aligned(bytes: number): number {
  *
  * @example
  * const { conv2d } = wasmConv2d({ kernels: runtime.kernels, heap, pool });
- * conv2d(8, 1, 96, 96, 16, 3, 1, x, 0, W, b, y, 0); // y [8, 16, 96, 96]
+ * conv2d(8, 1, 96, 96, 16, 3, 1, 1, x, 0, W, b, y, 0); // y [8, 16, 96, 96]
  */
 export function wasmConv2d(host: KernelHost) {
   const { kernels, heap, pool } = host;
-  // Copies `planes` H×W planes at byte address `x` into `padded` [planes, H + 2p, W + 2p] (zero border).
-  const padPlanes = (
+  // How the kernels read x for a window of `kernelSize` moved by `stride`: each image as `phases`² phase
+  // planes per channel, phaseH × phaseW each (assembly/conv2d.ts, phasePlanes), `imageFloats` floats an
+  // image. With stride 1 and no padding that is x as it is, read in place (`copied` false).
+  const geometry = (
+    channels: number,
+    outH: number,
+    outW: number,
+    kernelSize: number,
+    stride: number,
+    pad: number,
+  ) => {
+    const phases = Math.min(stride, kernelSize);
+    const phaseH = outH + Math.floor((kernelSize - 1) / stride);
+    const phaseW = outW + Math.floor((kernelSize - 1) / stride);
+    const imageFloats = channels * phases * phases * phaseH * phaseW;
+    return { phases, phaseH, phaseW, imageFloats, copied: stride > 1 || pad > 0 };
+  };
+  // Whether a convolution whose taps span `kernelSize` pixels of the planes it reads (1: each output
+  // pixel reads the pixel at its own place, and the planes have no border) runs over each plane as one
+  // row of outH·outW pixels: whole 8-pixel blocks instead of rows of a few pixels with a partly repeated
+  // last block (the 12-pixel rows of a 12×12 map: 16 pixels computed for 12). Only when the batch
+  // gives every thread several images, since the images are then the parallel items.
+  const flatRows = (kernelSize: number, images: number) => kernelSize === 1 && images >= 4 * pool.threads;
+  // Lays out `planes` H×W planes at byte address `x` into `dst` as phasePlanes does.
+  const phasePlanes = (
     planes: number,
     height: number,
     width: number,
+    stride: number,
     pad: number,
+    layout: { phases: number; phaseH: number; phaseW: number },
     x: number,
-    padded: number,
+    dst: number,
   ) => {
-    const chunks = Math.min(planes, pool.chunksFor(planes * (height + 2 * pad) * (width + 2 * pad)));
-    runJob(host, kernels.setupPadPlanes(planes, height, width, pad, x, padded, chunks));
+    const { phases, phaseH, phaseW } = layout;
+    const chunks = Math.min(planes, pool.chunksFor(planes * phases * phases * phaseH * phaseW));
+    // biome-ignore format: arguments grouped as (sizes), (layout), (src, dst), chunks
+    runJob(host, kernels.setupPhasePlanes(planes, height, width, stride, pad,
+      phases, phaseH, phaseW,
+      x, dst, chunks));
   };
   return {
     conv2d: callKernel(host, 'conv2d', {
@@ -45,6 +83,7 @@ export function wasmConv2d(host: KernelHost) {
         width: number,
         filters: number,
         kernelSize: number,
+        stride: number,
         pad: number,
         x: Float32Array,
         xOffset: number,
@@ -55,10 +94,10 @@ export function wasmConv2d(host: KernelHost) {
         slope = 1,
       ) => {
         // biome-ignore format: arguments grouped as (sizes), (arrays), slope
-        checkConv2dArguments(images, channels, height, width, filters, kernelSize, pad,
+        checkConv2dArguments(images, channels, height, width, filters, kernelSize, stride, pad,
           x, xOffset, weights, bias, y, yOffset, slope);
       },
-      inHeap: (_i, _c, _h, _w, _f, _k, _p, x, _xOffset, weights, bias, y) =>
+      inHeap: (_i, _c, _h, _w, _f, _k, _s, _p, x, _xOffset, weights, bias, y) =>
         heap.contains(x) && heap.contains(weights) && heap.contains(bias) && heap.contains(y),
       reference: reference.conv2d,
       run(
@@ -68,6 +107,7 @@ export function wasmConv2d(host: KernelHost) {
         width,
         filters,
         kernelSize,
+        stride,
         pad,
         x,
         xOffset,
@@ -78,27 +118,28 @@ export function wasmConv2d(host: KernelHost) {
         slope = 1,
       ) {
         if (images === 0) return;
-        const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-        const [outH, outW] = [
-          windowOutputSize(height, kernelSize, 1, pad),
-          windowOutputSize(width, kernelSize, 1, pad),
-        ];
+        const outH = windowOutputSize(height, kernelSize, stride, pad);
+        const outW = windowOutputSize(width, kernelSize, stride, pad);
+        const layout = geometry(channels, outH, outW, kernelSize, stride, pad);
         const taps = channels * kernelSize * kernelSize;
-        // scratch: padded images [images, C, paddedH, paddedW] | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
-        const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
+        // scratch: x's planes [images, imageFloats] (if copied) | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
+        const planeBytes = layout.copied ? aligned(images * layout.imageFloats * 4) : 0;
         const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
-        const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + taps * 4));
-        const panels = padded + paddedBytes;
+        const scratch = aligned(heap.scratch(16 + planeBytes + panelBytes + taps * 4));
+        const panels = scratch + planeBytes;
         const offsets = panels + panelBytes;
-        padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
+        const xAt = x.byteOffset + xOffset * 4;
+        if (layout.copied) phasePlanes(images * channels, height, width, stride, pad, layout, xAt, scratch);
         kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
-        kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
-        const rows = images * outH;
+        kernels.tapOffsets(channels, kernelSize, stride, layout.phaseH, layout.phaseW, offsets);
+        const flat = flatRows(kernelSize, images);
+        const [rowsPerImage, rowLength] = flat ? [1, outH * outW] : [outH, outW];
+        const rows = images * rowsPerImage;
         // the work grows with the taps, not only with the output: weigh the output by its patch size
         const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
-        // biome-ignore format: arguments grouped as (sizes), (padded images, panels, offsets), (bias, y, slope), chunks
-        runJob(host, kernels.setupConv2d(images, channels, paddedH, paddedW, filters, kernelSize,
-          padded, panels, offsets,
+        // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), chunks
+        runJob(host, kernels.setupConv2d(images, layout.imageFloats, flat ? rowLength : layout.phaseW, rowsPerImage, rowLength, filters, taps,
+          layout.copied ? scratch : xAt, panels, offsets,
           bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
       },
     }),
@@ -111,6 +152,7 @@ export function wasmConv2d(host: KernelHost) {
         width: number,
         filters: number,
         kernelSize: number,
+        stride: number,
         pad: number,
         x: Float32Array,
         xOffset: number,
@@ -119,38 +161,40 @@ export function wasmConv2d(host: KernelHost) {
         dW: Float32Array,
       ) => {
         // biome-ignore format: arguments grouped as (sizes), (arrays)
-        checkConv2dWeightGradArguments(images, channels, height, width, filters, kernelSize, pad,
+        checkConv2dWeightGradArguments(images, channels, height, width, filters, kernelSize, stride, pad,
           x, xOffset, dy, dyOffset, dW);
       },
-      inHeap: (_i, _c, _h, _w, _f, _k, _p, x, _xOffset, dy, _dyOffset, dW) =>
+      inHeap: (_i, _c, _h, _w, _f, _k, _s, _p, x, _xOffset, dy, _dyOffset, dW) =>
         heap.contains(x) && heap.contains(dy) && heap.contains(dW),
       reference: reference.conv2dWeightGrad,
-      run(images, channels, height, width, filters, kernelSize, pad, x, xOffset, dy, dyOffset, dW) {
+      run(images, channels, height, width, filters, kernelSize, stride, pad, x, xOffset, dy, dyOffset, dW) {
         const taps = channels * kernelSize * kernelSize;
         if (images === 0) {
           dW.fill(0, 0, filters * taps);
           return;
         }
-        const [paddedH, paddedW] = [height + 2 * pad, width + 2 * pad];
-        const pixels =
-          windowOutputSize(height, kernelSize, 1, pad) * windowOutputSize(width, kernelSize, 1, pad);
+        const outH = windowOutputSize(height, kernelSize, stride, pad);
+        const outW = windowOutputSize(width, kernelSize, stride, pad);
+        const layout = geometry(channels, outH, outW, kernelSize, stride, pad);
+        const pixels = outH * outW;
         const filterBlocks = Math.ceil(filters / 8);
         const tapBlocks = Math.ceil(taps / 4);
         const items = filterBlocks * tapBlocks;
-        // scratch: padded images | dy panels [images, ⌈F/8⌉, pixels, 8] | sums [items, 4, 8] | tap offsets [taps]
-        const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
+        // scratch: x's planes (if copied) | dy panels [images, ⌈F/8⌉, pixels, 8] | sums [items, 4, 8] | tap offsets [taps]
+        const planeBytes = layout.copied ? aligned(images * layout.imageFloats * 4) : 0;
         const panelBytes = images * filterBlocks * pixels * 32;
         const sumBytes = items * 128;
-        const padded = aligned(heap.scratch(16 + paddedBytes + panelBytes + sumBytes + taps * 4));
-        const dyPanels = padded + paddedBytes;
+        const scratch = aligned(heap.scratch(16 + planeBytes + panelBytes + sumBytes + taps * 4));
+        const dyPanels = scratch + planeBytes;
         const sums = dyPanels + panelBytes;
         const offsets = sums + sumBytes;
-        padPlanes(images * channels, height, width, pad, x.byteOffset + xOffset * 4, padded);
+        const xAt = x.byteOffset + xOffset * 4;
+        if (layout.copied) phasePlanes(images * channels, height, width, stride, pad, layout, xAt, scratch);
         const panelItems = images * filterBlocks;
         const dyAt = dy.byteOffset + dyOffset * 4;
         const packChunks = Math.min(panelItems, pool.chunksFor(panelItems * pixels * 8));
         runJob(host, kernels.setupPackGradientPanels(images, filters, pixels, dyAt, dyPanels, packChunks));
-        kernels.tapOffsets(channels, kernelSize, paddedH, paddedW, offsets);
+        kernels.tapOffsets(channels, kernelSize, stride, layout.phaseH, layout.phaseW, offsets);
         // A chunk is a run of tap blocks of one filter block: the filter block's dy panels stream through
         // once per chunk and serve all its tap blocks from L1. Chunks of fewer than about 8 tap blocks
         // would re-stream the panels more often than the threads gain (the first layer's 3 tap blocks
@@ -158,10 +202,121 @@ export function wasmConv2d(host: KernelHost) {
         const wanted = pool.chunksFor((images * filters * pixels * taps) / 8);
         const chunks =
           wanted > 1 ? Math.max(pool.threads, Math.min(wanted, filterBlocks * Math.ceil(tapBlocks / 8))) : 1;
-        // biome-ignore format: arguments grouped as (sizes), (padded images, offsets, dy panels, sums), dW, chunks
-        runJob(host, kernels.setupConv2dWeightGrad(images, channels, paddedH, paddedW, filters, kernelSize,
-          padded, offsets, dyPanels, sums,
+        // biome-ignore format: arguments grouped as (sizes), (planes, offsets, dy panels, sums), dW, chunks
+        runJob(host, kernels.setupConv2dWeightGrad(images, layout.imageFloats, layout.phaseW, outH, outW, filters,
+          taps,
+          layout.copied ? scratch : xAt, offsets, dyPanels, sums,
           dW.byteOffset, chunks));
+      },
+    }),
+
+    conv2dInputGrad: callKernel(host, 'conv2dInputGrad', {
+      check: (
+        images: number,
+        channels: number,
+        height: number,
+        width: number,
+        filters: number,
+        kernelSize: number,
+        stride: number,
+        pad: number,
+        dy: Float32Array,
+        dyOffset: number,
+        weights: Float32Array,
+        dx: Float32Array,
+        dxOffset: number,
+      ) => {
+        // biome-ignore format: arguments grouped as (sizes), (arrays)
+        checkConv2dInputGradArguments(images, channels, height, width, filters, kernelSize, stride, pad,
+          dy, dyOffset, weights, dx, dxOffset);
+      },
+      inHeap: (_i, _c, _h, _w, _f, _k, _s, _p, dy, _dyOffset, weights, dx) =>
+        heap.contains(dy) && heap.contains(weights) && heap.contains(dx),
+      reference: reference.conv2dInputGrad,
+      run(
+        images,
+        channels,
+        height,
+        width,
+        filters,
+        kernelSize,
+        stride,
+        pad,
+        dy,
+        dyOffset,
+        weights,
+        dx,
+        dxOffset,
+      ) {
+        if (images === 0) return;
+        const outH = windowOutputSize(height, kernelSize, stride, pad);
+        const outW = windowOutputSize(width, kernelSize, stride, pad);
+        // dx by the phases of the stride (assembly/conv2d.ts, packInputGradPhase): the pixels y + pad =
+        // j·s + py collect dy[j − m]·W[py + s·m] for m < ⌈(k − py)/s⌉. For each phase one stride-1
+        // convolution of dy, placed M − 1 − ⌊pad/s⌋ rows and columns in (M = ⌈k/s⌉), with that phase's
+        // taps flipped, rows j from ⌊pad/s⌋ on; interleavePhases puts the phases together. At stride 1
+        // there is one phase, dx itself: dy padded by k − 1 − pad convolved with W flipped.
+        const phases = Math.min(stride, kernelSize);
+        const m = Math.ceil(kernelSize / stride);
+        const skipped = Math.floor(pad / stride); // rows j < ⌊pad/s⌋ lie in the padding
+        const phaseH = Math.floor((pad + height - 1) / stride) - skipped + 1;
+        const phaseW = Math.floor((pad + width - 1) / stride) - skipped + 1;
+        const [placedH, placedW] = [phaseH + m - 1, phaseW + m - 1];
+        const border = m - 1 - skipped;
+        const placed = border !== 0 || placedH !== outH || placedW !== outW; // otherwise dy is read in place
+        const imageFloats = filters * placedH * placedW;
+        const maxTaps = filters * m * m; // phase (0, 0)'s
+        const phaseFloats = images * channels * phaseH * phaseW;
+        // scratch: placed dy [images, F, placedH, placedW] (if placed) | panels [⌈C/4⌉, taps, 4] | zero
+        // bias [C] | tap offsets [taps] | phases of dx [phases, phases, images, C, phaseH, phaseW] (stride > 1)
+        const placedBytes = placed ? aligned(images * imageFloats * 4) : 0;
+        const panelBytes = aligned(Math.ceil(channels / 4) * maxTaps * 16);
+        const biasBytes = aligned(channels * 4);
+        const offsetBytes = aligned(maxTaps * 4);
+        const phaseBytes = stride > 1 ? phases * phases * phaseFloats * 4 : 0;
+        const scratch = aligned(
+          heap.scratch(16 + placedBytes + panelBytes + biasBytes + offsetBytes + phaseBytes),
+        );
+        const panels = scratch + placedBytes;
+        const zeroBias = panels + panelBytes;
+        const offsets = zeroBias + biasBytes;
+        const phased = offsets + offsetBytes;
+        const dyAt = dy.byteOffset + dyOffset * 4;
+        const dxAt = dx.byteOffset + dxOffset * 4;
+        if (placed) {
+          const planes = images * filters;
+          const chunks = Math.min(planes, pool.chunksFor(images * imageFloats));
+          // biome-ignore format: arguments grouped as (sizes), (placement), (src, dst), chunks
+          runJob(host, kernels.setupPlacePlanes(planes, outH, outW,
+            border, placedH, placedW,
+            dyAt, scratch, chunks));
+        }
+        const flat = flatRows(m, images);
+        const [rowsPerImage, rowLength] = flat ? [1, phaseH * phaseW] : [phaseH, phaseW];
+        const rows = images * rowsPerImage;
+        for (let py = 0; py < phases; py++) {
+          for (let px = 0; px < phases; px++) {
+            // biome-ignore format: arguments grouped as (sizes), (phase), (placement), (W, panels, offsets, bias)
+            const taps = kernels.packInputGradPhase(filters, channels, kernelSize, stride,
+              py, px,
+              placedH, placedW,
+              weights.byteOffset, panels, offsets, zeroBias);
+            const chunks = Math.min(rows, pool.chunksFor((phaseFloats * taps) / 8));
+            const output = stride > 1 ? phased + (py * phases + px) * phaseFloats * 4 : dxAt;
+            // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, output, slope), chunks
+            runJob(host, kernels.setupConv2d(images, imageFloats, flat ? rowLength : placedW, rowsPerImage, rowLength, channels, taps,
+              placed ? scratch : dyAt, panels, offsets,
+              zeroBias, output, 1, chunks));
+          }
+        }
+        if (stride > 1) {
+          const planes = images * channels;
+          const chunks = Math.min(planes, pool.chunksFor(2 * images * channels * height * width));
+          // biome-ignore format: arguments grouped as (sizes), (phases), (src, dst), chunks
+          runJob(host, kernels.setupInterleavePhases(planes, height, width, stride, pad % stride,
+            phases, phaseH, phaseW, phaseFloats,
+            phased, dxAt, chunks));
+        }
       },
     }),
   };

@@ -118,8 +118,10 @@ function warmUp(backend: WasmBackend): void {
       backend.gemm(transA, transB, 4, size, size, 1, a, 0, size, b, 0, size, 0, c, 0, size); // [4,64]·[64,64]
     }
     // a direct 3×3 convolution, pad 1: 4 channels of 16×16 → 8 filters (W [8, 4, 3, 3] from a, b [8])
-    backend.conv2d(1, 4, 16, 16, 8, 3, 1, b, 0, a, c, c, 1024);
+    backend.conv2d(1, 4, 16, 16, 8, 3, 1, 1, b, 0, a, c, c, 1024);
     // and its weight gradient: dy [1, 8, 16, 16] from c, dW [8, 4, 3, 3] into a
-    backend.conv2dWeightGrad(1, 4, 16, 16, 8, 3, 1, b, 0, c, 1024, a);
+    backend.conv2dWeightGrad(1, 4, 16, 16, 8, 3, 1, 1, b, 0, c, 1024, a);
+    // and its input gradient: dx [1, 4, 16, 16] into b
+    backend.conv2dInputGrad(1, 4, 16, 16, 8, 3, 1, 1, c, 1024, a, b, 0);
   }
 }

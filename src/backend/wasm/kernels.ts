@@ -52,17 +52,22 @@ export const WASM_KERNEL_ARITY = {
   setupBatchNormForward: 9,
   setupBatchNormBackward: 11,
   setupMomentumOuterUpdate: 9,
-  setupPadPlanes: 7,
-  setupConv2d: 13,
+  setupPhasePlanes: 11,
+  setupPlacePlanes: 9,
+  setupInterleavePhases: 12,
+  setupConv2d: 14,
   setupPackGradientPanels: 6,
-  setupConv2dWeightGrad: 12,
+  setupConv2dWeightGrad: 13,
   setupOptimizerUpdate: 11,
-  padPlanes: 7,
-  tapOffsets: 5,
+  phasePlanes: 11,
+  placePlanes: 9,
+  interleavePhases: 12,
+  tapOffsets: 6,
   packConvWeights: 4,
-  conv2dRows: 13,
+  packInputGradPhase: 12,
+  conv2dRows: 14,
   packGradientPanels: 6,
-  conv2dWeightGradItems: 13,
+  conv2dWeightGradItems: 14,
   dependentAdds: 2,
   scaleInPlace: 4,
 } as const satisfies { readonly [Name in keyof WasmKernels]: Parameters<WasmKernels[Name]>['length'] };
@@ -172,12 +177,46 @@ export interface WasmKernels extends Conv2dKernels, ElementwiseKernels, Im2colKe
 
 /** The convolution kernels the module exports (byte addresses). */
 export interface Conv2dKernels {
-  // The single-thread bodies of the four jobs below (the jobs call them; exported for direct use).
-  /** Planes [first, last) of src [planes, H, W] into dst [planes, H + 2p, W + 2p] with a zero border. */
-  padPlanes(
+  // The single-thread bodies of the jobs below (the jobs call them; exported for direct use).
+  /**
+   * Planes [first, last) of src [planes, H, W], zero-padded by `pad`, split into the phases of `stride`:
+   * dst [planes, phases, phases, phaseH, phaseW] (see assembly/conv2d.ts).
+   */
+  phasePlanes(
+    height: number,
+    width: number,
+    stride: number,
+    pad: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    src: number,
+    dst: number,
+    first: number,
+    last: number,
+  ): void;
+  /** Planes [first, last) of src [planes, H, W] placed from (pad, pad) into dst [planes, outH, outW], zeros around. */
+  placePlanes(
     height: number,
     width: number,
     pad: number,
+    outH: number,
+    outW: number,
+    src: number,
+    dst: number,
+    first: number,
+    last: number,
+  ): void;
+  /** Planes [first, last) of dst [planes, H, W] gathered from their phases at src: phasePlanes' inverse. */
+  interleavePhases(
+    height: number,
+    width: number,
+    stride: number,
+    pad: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    phaseFloats: number,
     src: number,
     dst: number,
     first: number,
@@ -185,12 +224,13 @@ export interface Conv2dKernels {
   ): void;
   /** Output rows [firstRow, lastRow) of the whole batch (see assembly/conv2d.ts). */
   conv2dRows(
-    channels: number,
-    paddedH: number,
-    paddedW: number,
+    imageFloats: number,
+    rowFloats: number,
+    outH: number,
+    outW: number,
     filters: number,
-    kernelSize: number,
-    padded: number,
+    taps: number,
+    planes: number,
     panels: number,
     offsets: number,
     bias: number,
@@ -211,12 +251,13 @@ export interface Conv2dKernels {
   /** Items [first, last) (8-filter block, 4-tap block) of the weight gradient. */
   conv2dWeightGradItems(
     images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
+    imageFloats: number,
+    rowFloats: number,
+    outH: number,
+    outW: number,
     filters: number,
-    kernelSize: number,
-    padded: number,
+    taps: number,
+    planes: number,
     offsets: number,
     dyPanels: number,
     sums: number,
@@ -224,14 +265,67 @@ export interface Conv2dKernels {
     first: number,
     last: number,
   ): void;
-  tapOffsets(channels: number, kernelSize: number, paddedH: number, paddedW: number, offsets: number): void;
+  tapOffsets(
+    channels: number,
+    kernelSize: number,
+    stride: number,
+    phaseH: number,
+    phaseW: number,
+    offsets: number,
+  ): void;
   packConvWeights(filters: number, taps: number, weights: number, panels: number): void;
-  /** padPlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
-  setupPadPlanes(
+  /** Panels and tap offsets of one phase of the input gradient's convolution; returns its tap count. */
+  packInputGradPhase(
+    filters: number,
+    channels: number,
+    kernelSize: number,
+    stride: number,
+    py: number,
+    px: number,
+    placedH: number,
+    placedW: number,
+    weights: number,
+    panels: number,
+    offsets: number,
+    zeroBias: number,
+  ): number;
+  /** phasePlanes as a parallel-for job over planes; returns the chunk count (see assembly/parallel.ts). */
+  setupPhasePlanes(
+    planes: number,
+    height: number,
+    width: number,
+    stride: number,
+    pad: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    src: number,
+    dst: number,
+    chunks: number,
+  ): number;
+  /** placePlanes as a parallel-for job over planes. */
+  setupPlacePlanes(
     planes: number,
     height: number,
     width: number,
     pad: number,
+    outH: number,
+    outW: number,
+    src: number,
+    dst: number,
+    chunks: number,
+  ): number;
+  /** interleavePhases as a parallel-for job over planes. */
+  setupInterleavePhases(
+    planes: number,
+    height: number,
+    width: number,
+    stride: number,
+    pad: number,
+    phases: number,
+    phaseH: number,
+    phaseW: number,
+    phaseFloats: number,
     src: number,
     dst: number,
     chunks: number,
@@ -239,12 +333,13 @@ export interface Conv2dKernels {
   /** conv2dRows as a parallel-for job over the batch's output rows. */
   setupConv2d(
     images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
+    imageFloats: number,
+    rowFloats: number,
+    outH: number,
+    outW: number,
     filters: number,
-    kernelSize: number,
-    padded: number,
+    taps: number,
+    planes: number,
     panels: number,
     offsets: number,
     bias: number,
@@ -264,12 +359,13 @@ export interface Conv2dKernels {
   /** conv2dWeightGradItems as a parallel-for job over (8-filter block, 4-tap block) pairs. */
   setupConv2dWeightGrad(
     images: number,
-    channels: number,
-    paddedH: number,
-    paddedW: number,
+    imageFloats: number,
+    rowFloats: number,
+    outH: number,
+    outW: number,
     filters: number,
-    kernelSize: number,
-    padded: number,
+    taps: number,
+    planes: number,
     offsets: number,
     dyPanels: number,
     sums: number,
