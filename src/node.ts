@@ -36,6 +36,7 @@ export {
   type Letterbox,
   labelFileFor,
   letterboxFor,
+  letterboxImage,
   loadDetectionImage,
   loadDetectionSplit,
   parseLabelText,
@@ -73,15 +74,22 @@ export {
 } from './train/detection_data.js';
 export { detectionConfusionPlot, prCurvePlot } from './train/detection_plots.js';
 export {
-  type Batch,
   type LoopOptions,
   type LoopResult,
   type LossMeter,
+  type StepBatch,
   type TrainingTask,
   trainLoop,
   type Validation,
 } from './train/loop.js';
-export { confusionMatrixPlot, resultsPlot, writePlots } from './train/plots.js';
+export {
+  type CurvePanel,
+  type CurveRow,
+  confusionMatrixPlot,
+  curvesPlot,
+  resultsPlot,
+  writePlots,
+} from './train/plots.js';
 export { ProgressBar } from './train/progress.js';
 export { claimRunFolder, lockRunFolder, type RunFolder } from './train/run_folder.js';
 export { type EpochRow, type TrainerOptions, type TrainResult, train } from './train/trainer.js';

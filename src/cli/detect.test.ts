@@ -212,7 +212,10 @@ describe('zerodl detect', () => {
       const strict = zerodl('detect', 'val', '--model', model, '--data', yaml, '--strict');
       assert.equal(strict.code, 1);
       const line = good.trim().split('\n').length + 1;
-      assert.match(strict.stderr, new RegExp(`scene_00001\\.txt:${line}: class 12 is not one of the 10 classes`));
+      assert.match(
+        strict.stderr,
+        new RegExp(`scene_00001\\.txt:${line}: class 12 is not one of the 10 classes`),
+      );
     } finally {
       writeFileSync(labels, good);
     }

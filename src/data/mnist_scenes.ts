@@ -12,7 +12,7 @@
 //   per object: the digit i (train: pool[⌊u·|pool|⌋]; val, test: the next digit of the permutation),
 //               the size s ∈ [16, 40], then up to 100 tries of px, py ∈ [0, 96 − s]
 //
-// From MNIST as bytes (no file access: see mnist_scenes_node.ts for loading and writing files).
+// From MNIST as bytes (no file access: see mnist_scenes_file.ts for loading and writing files).
 
 import type { LabeledBox } from '../detection/boxes.js';
 import { DataError, ValueError } from '../util/errors.js';

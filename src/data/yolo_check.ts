@@ -6,7 +6,7 @@
 //   recall ceiling = (objects − objects that lose their cell) / objects
 //
 // is the most recall any YOLOv1 model of that grid can reach on the split. From boxes (no files): the
-// data set reader (dataset.ts) and the MNIST-scenes generator both feed it.
+// data set reader (yolo_dataset.ts) and the MNIST-scenes generator both feed it.
 
 import type { LabeledBox } from '../detection/boxes.js';
 import type { BadLabelLine } from './yolo_dataset.js';

@@ -503,7 +503,7 @@ function splitFiles(data: DetectionData, split: DetectionSplit): string[] {
 }
 
 /**
- * The statistics of `zerodl detect check` for every split of a data YAML (see check.ts): images,
+ * The statistics of `zerodl detect check` for every split of a data YAML (see yolo_check.ts): images,
  * objects per class, bad label lines, images without labels, and the objects whose centre cell of
  * the S×S grid (after letterboxing to imgsz) is taken by another object. Images are decoded for their
  * size only.

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getBackend } from '../backend/active.js';
-import { openDetectionData } from '../train/detection_data.js';
 import { validateDetector } from '../train/detect_trainer.js';
+import { openDetectionData } from '../train/detection_data.js';
 import { loadDetectorDir } from './model_dir.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../../models/mnist_detector', import.meta.url));
@@ -20,7 +20,11 @@ describe('models/mnist_detector', () => {
     assert.deepEqual(info.architecture.head, { grid: 6, boxes: 2, classes: 10 });
     const test = openDetectionData('mnist-scenes', { imageSize: 96 }).split('test');
     const samples = whole ? test : { count: 200, read: test.read };
-    const { metrics } = validateDetector(model, samples, { head: { grid: 6, boxes: 2, classes: 10 }, imageSize: 96, channels: 1 });
+    const { metrics } = validateDetector(model, samples, {
+      head: { grid: 6, boxes: 2, classes: 10 },
+      imageSize: 96,
+      channels: 1,
+    });
     assert.ok(metrics.mAP50 >= 0.97, `mAP50 ${metrics.mAP50}`);
     assert.ok(metrics.mAP50_95 >= 0.6, `mAP50-95 ${metrics.mAP50_95}`);
   });

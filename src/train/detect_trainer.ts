@@ -18,7 +18,7 @@ import { ValueError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 import type { ResultRow } from './checkpoint.js';
 import { prCurvePlot } from './detection_plots.js';
-import { type Batch, type LoopOptions, type LoopResult, trainLoop, type Validation } from './loop.js';
+import { type LoopOptions, type LoopResult, type StepBatch, trainLoop, type Validation } from './loop.js';
 import { confusionMatrixPlot, curvesPlot } from './plots.js';
 
 /** Images with their boxes, read one at a time (a data set on disk, or scenes made on the fly). */
@@ -97,7 +97,7 @@ export function trainDetector(options: DetectTrainerOptions, names: readonly str
       const steps = Math.ceil(samples.count / batchSize);
       return {
         steps,
-        batches: (function* (): Generator<Batch> {
+        batches: (function* (): Generator<StepBatch> {
           for (let start = 0; start < samples.count; start += batchSize) {
             const indices = order.slice(start, start + batchSize);
             yield readBatch(samples, indices, head, imageSize, channels, inputSize);
@@ -138,7 +138,7 @@ function readBatch(
   imageSize: number,
   channels: number,
   inputSize: number,
-): Batch & { boxes: (readonly LabeledBox[])[] } {
+): StepBatch & { boxes: (readonly LabeledBox[])[] } {
   const n = indices.length;
   const x = new Tensor([n, channels, imageSize, imageSize]);
   const boxes: (readonly LabeledBox[])[] = [];

@@ -3,7 +3,7 @@
 // the learning-rate schedule, a progress bar, a score after each epoch, results.csv, plots, atomic
 // checkpoints in the run folder, exact resume, and a stop on NaN that keeps the last good epoch. What a
 // task changes (its batches, its losses, how it scores an epoch and what it plots) comes in a
-// TrainingTask: classification (trainer.ts) and detection (detection/train.ts) are two of them.
+// TrainingTask: classification (trainer.ts) and detection (detect_trainer.ts) are two of them.
 
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { ProgressBar } from './progress.js';
 import { checkSchedule, type LrSchedule, learningRate } from './schedule.js';
 
 /** One mini-batch: inputs, the loss's targets, and how many samples it holds. */
-export interface Batch {
+export interface StepBatch {
   x: Tensor;
   t: Tensor;
   size: number;
@@ -53,7 +53,7 @@ export interface TrainingTask<V extends Validation = Validation> {
   /** results.csv: each column's header and the row key it reads, in order (`epoch` first, then these). */
   readonly columns: readonly (readonly [header: string, key: string])[];
   /** The batches of `epoch` (1-based) and how many there are; draws (shuffling, augmentation) from rng. */
-  epoch(epoch: number, rng: Random): { steps: number; batches: Iterable<Batch> };
+  epoch(epoch: number, rng: Random): { steps: number; batches: Iterable<StepBatch> };
   /** A fresh meter for one epoch's training losses. */
   meter(): LossMeter;
   /** Scores the model after an epoch; undefined when there is no held-out data. */
