@@ -82,6 +82,7 @@ export function detectPredictCommand(argv: string[]): number {
     args['exist-ok'] ?? false,
   );
   let failed = 0;
+  const x = new Tensor([1, channels, size, size]); // one input, refilled for every image
   try {
     if (args['save-txt']) mkdirSync(join(run.dir, 'labels'), { recursive: true });
     for (const file of files) {
@@ -95,7 +96,6 @@ export function detectPredictCommand(argv: string[]): number {
         continue;
       }
       const boxed = letterboxImage(image, size, channels);
-      const x = new Tensor([1, channels, size, size]);
       for (let i = 0; i < boxed.input.length; i++) x.data[i] = (boxed.input[i] as number) / 255;
       const found = decodeDetections(model.predict(x), head, size, { conf, iou, maxDet })[0] ?? [];
       const detections: Detection[] = found.map((d) =>

@@ -97,4 +97,16 @@ describe('encodeTargets', () => {
     });
     assert.throws(() => encodeTargets([], { ...head, classes: 0 }, 100), ValueError);
   });
+
+  it("reuses the tensor it is given (a training loop passes the last batch's t back), cleared first", () => {
+    const head = { grid: 2, boxes: 2, classes: 3 };
+    const first = encodeTargets([[{ x0: 10, y0: 0, x1: 50, y1: 20, cls: 2 }]], head, 100).t;
+    const again = encodeTargets([[{ x0: 60, y0: 60, x1: 80, y1: 90, cls: 0 }]], head, 100, first).t;
+    assert.equal(again, first);
+    assert.equal(again.data[0], 0, "the first box's cell is cleared");
+    assert.equal(again.at(0, 0, 1, 1), 1);
+    const smaller = encodeTargets([], head, 100, first).t;
+    assert.deepEqual(smaller.shape, [0, 8, 2, 2]);
+    assert.equal(smaller.storage, first.storage, 'a smaller batch is a view of the same memory');
+  });
 });

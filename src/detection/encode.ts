@@ -10,7 +10,7 @@
 // Channels 1–4 and 5+ are 0 in empty cells. Boxes are in pixels of the square imageSize × imageSize
 // model input (the images already resized), as in boxes.ts.
 
-import { Tensor } from '../tensor/tensor.js';
+import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import { DataError, ValueError } from '../util/errors.js';
 import type { LabeledBox } from './boxes.js';
 import { checkHead, type YoloHead } from './head.js';
@@ -28,7 +28,8 @@ export function targetChannels(head: YoloHead): number {
  *
  * A box must have finite coordinates, a positive width and height no larger than the image, and its
  * centre inside the image (edges included); its class must be a whole number in [0, C). Otherwise a
- * DataError names the image, the box and the rule.
+ * DataError names the image, the box and the rule. `into`, a tensor from an earlier call, is reused
+ * (its storage, when large enough) instead of allocating a new one.
  *
  * @example
  * const head = { grid: 2, boxes: 2, classes: 3 };
@@ -41,12 +42,15 @@ export function encodeTargets(
   images: readonly (readonly LabeledBox[])[],
   head: YoloHead,
   imageSize: number,
+  into?: Tensor,
 ): { t: Tensor; dropped: number } {
   checkHead('encodeTargets', head);
   checkImageSize('encodeTargets', imageSize);
   const { grid: S, classes: C } = head;
   const T = targetChannels(head);
-  const t = new Tensor([images.length, T, S, S]);
+  // a training loop passes the last batch's t back: memory is reused, not allocated every batch
+  const t = reuseOrAllocate(into, [images.length, T, S, S]);
+  t.data.fill(0);
   // index of t[i, channel, row, col]
   const at = (i: number, channel: number, row: number, col: number) =>
     ((i * T + channel) * S + row) * S + col;

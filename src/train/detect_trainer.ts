@@ -13,7 +13,7 @@ import { YoloV1Loss, type YoloV1LossTerms } from '../detection/yolo_v1_loss.js';
 import type { Sequential } from '../model/sequential.js';
 import { Canvas } from '../raster/canvas.js';
 import { drawBoxes, inputCanvas } from '../raster/detections.js';
-import { Tensor } from '../tensor/tensor.js';
+import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 import type { ResultRow } from './checkpoint.js';
@@ -88,7 +88,8 @@ export function trainDetector(options: DetectTrainerOptions, names: readonly str
   const loss = model.lossFunction;
   if (!(loss instanceof YoloV1Loss))
     throw new ValueError(`trainDetector: the model's loss must be a YoloV1Loss, got ${loss.label}`);
-  const inputSize = channels * imageSize * imageSize;
+  const trainBuffers: BatchBuffers = {};
+  const validation = { buffers: {} as BatchBuffers, loss: new YoloV1Loss(head, loss.options) };
   return trainLoop(options, {
     columns: COLUMNS,
     epoch(epoch: number, rng: Random) {
@@ -100,7 +101,7 @@ export function trainDetector(options: DetectTrainerOptions, names: readonly str
         batches: (function* (): Generator<StepBatch> {
           for (let start = 0; start < samples.count; start += batchSize) {
             const indices = order.slice(start, start + batchSize);
-            yield readBatch(samples, indices, head, imageSize, channels, inputSize);
+            yield readBatch(samples, indices, head, imageSize, channels, trainBuffers);
           }
         })(),
       };
@@ -124,10 +125,20 @@ export function trainDetector(options: DetectTrainerOptions, names: readonly str
       };
     },
     validate: options.validation
-      ? (net) => validateDetector(net, options.validation as DetectionSamples, options)
+      ? (net) => validateDetector(net, options.validation as DetectionSamples, { ...options, ...validation })
       : undefined,
     plots: (rows, validation) => detectionPlots(rows, validation, names, imageSize, channels),
   });
+}
+
+/**
+ * The tensors batches are read into, reused from batch to batch: a training run is one synchronous
+ * loop, in which wasm memory given to tensors is not returned until it ends, so a new x and t for every
+ * batch would fill the 4 GiB of wasm memory in a few epochs.
+ */
+export interface BatchBuffers {
+  x?: Tensor;
+  t?: Tensor;
 }
 
 /** Reads the samples `indices` into one batch: x [n, c, size, size] and the grid targets t. */
@@ -137,13 +148,17 @@ function readBatch(
   head: YoloHead,
   imageSize: number,
   channels: number,
-  inputSize: number,
+  buffers: BatchBuffers,
 ): StepBatch & { boxes: (readonly LabeledBox[])[] } {
   const n = indices.length;
-  const x = new Tensor([n, channels, imageSize, imageSize]);
+  const inputSize = channels * imageSize * imageSize;
+  const x = reuseOrAllocate(buffers.x, [n, channels, imageSize, imageSize]);
   const boxes: (readonly LabeledBox[])[] = [];
   for (let j = 0; j < n; j++) boxes.push(samples.read(indices[j] as number, x.data, j * inputSize));
-  return { x, t: encodeTargets(boxes, head, imageSize).t, size: n, boxes };
+  const { t } = encodeTargets(boxes, head, imageSize, buffers.t);
+  buffers.x = x;
+  buffers.t = t;
+  return { x, t, size: n, boxes };
 }
 
 const VALIDATION_BATCH = 50;
@@ -157,11 +172,21 @@ const PREVIEW_IMAGES = 16;
 export function validateDetector(
   model: Sequential,
   samples: DetectionSamples,
-  options: { head: YoloHead; imageSize: number; channels: number; conf?: number; iou?: number },
+  options: {
+    head: YoloHead;
+    imageSize: number;
+    channels: number;
+    conf?: number;
+    iou?: number;
+    /** Tensors to reuse (a training run validates every epoch); default: new ones for this call. */
+    buffers?: BatchBuffers;
+    /** The loss whose terms are reported; default: one like the model's. */
+    loss?: YoloV1Loss;
+  },
 ): DetectionValidation {
-  const { head, imageSize, channels, conf = 0.001, iou = 0.5 } = options;
+  const { head, imageSize, channels, conf = 0.001, iou = 0.5, buffers = {} } = options;
   const inputSize = channels * imageSize * imageSize;
-  const terms = new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).options);
+  const terms = options.loss ?? new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).options);
   const sums = { coord: 0, obj: 0, noobj: 0, cls: 0 };
   const images: { detections: ReturnType<typeof decodeDetections>[number]; truths: LabeledBox[] }[] = [];
   const preview: DetectionValidation['preview'] = { inputs: [], truths: [], detections: [] };
@@ -170,7 +195,7 @@ export function validateDetector(
       { length: Math.min(VALIDATION_BATCH, samples.count - start) },
       (_, j) => start + j,
     );
-    const batch = readBatch(samples, indices, head, imageSize, channels, inputSize);
+    const batch = readBatch(samples, indices, head, imageSize, channels, buffers);
     const y = model.predict(batch.x);
     terms.forward(y, batch.t);
     for (const term of TERMS) sums[term] += terms.terms[term] * batch.size;
