@@ -52,7 +52,7 @@ Usage:
 --data is an ultralytics data YAML (path, train, val, test, names) or mnist-scenes (built in).
 `;
 
-export const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
+const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
 
   --data <yaml|mnist-scenes>  ultralytics data YAML, or the built-in MNIST-scenes         [mnist-scenes]
   --model <name|file|dir>     a preset (yolov1-tiny), an architecture JSON file, or a
@@ -79,7 +79,7 @@ export const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
   --json                      print the final result as one JSON object on stdout
 `;
 
-export const DETECT_VAL_HELP = `zerodl detect val: score a detector
+const DETECT_VAL_HELP = `zerodl detect val: score a detector
 
   --model <dir>               the model folder (model.json + weights)
   --data <yaml|mnist-scenes>  the data set                                       [the one it was trained on]

@@ -154,7 +154,9 @@ export function detectExplainCommand(argv: string[]): number {
 
   const lines = explanationText(predictors.length, head, explanation, truths, info.classNames, size);
   const panel = new Canvas(canvas.width, 16 + 12 * lines.length, '#ffffff');
-  lines.forEach((line, i) => panel.text(line, 6, 12 + 12 * i, '#222222', { scale: 1 }));
+  lines.forEach((line, i) => {
+    panel.text(line, 6, 12 + 12 * i, '#222222', { scale: 1 });
+  });
   const picture = new Canvas(canvas.width, canvas.height + panel.height);
   picture.drawImage(canvas, 0, 0);
   picture.drawImage(panel, 0, canvas.height);

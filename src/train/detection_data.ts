@@ -138,7 +138,9 @@ function openYaml(file: string, options: DetectionSourceOptions): DetectionSourc
         skipped += bad.length;
         badLines.push(...bad.slice(0, Math.max(0, 20 - badLines.length)));
         const pixels = new Uint8Array(images.length * size);
-        images.forEach((image, i) => pixels.set(image.input, i * size));
+        images.forEach((image, i) => {
+          pixels.set(image.input, i * size);
+        });
         samples = byteSamples(
           pixels,
           size,
