@@ -409,7 +409,7 @@ describe('wasm memory', () => {
     assert.throws(
       () => oneThread.allocate(2 ** 30 + 1),
       (error: unknown) =>
-        error instanceof WasmMemoryError && /cannot allocate 1073741825 float32 values/.test(error.message),
+        error instanceof WasmMemoryError && /cannot allocate 1073741825 4-byte values/.test(error.message),
     );
   });
 
