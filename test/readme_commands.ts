@@ -182,12 +182,13 @@ function typeErrors(files: string[]): string[] {
   });
 }
 
-/** The options of a skipped `npx zerodl <command>` that its --help does not list. */
+/** The options of a skipped `npx zerodl <command> [<subcommand>]` that its --help does not list. */
 function unknownOptions(command: string, work: string): string[] {
-  const match = /npx zerodl (\w+)/.exec(command);
+  const match = /npx zerodl (\w+)(?: ([a-z]\w*))?/.exec(command);
   if (match === null) return [];
-  const help = spawnSync(process.execPath, [cli, match[1], '--help'], { cwd: work, encoding: 'utf8' });
-  if (help.status !== 0) return [`(zerodl ${match[1]} --help failed: ${help.stderr.trim()})`];
+  const words = match.slice(1).filter((word): word is string => word !== undefined);
+  const help = spawnSync(process.execPath, [cli, ...words, '--help'], { cwd: work, encoding: 'utf8' });
+  if (help.status !== 0) return [`(zerodl ${words.join(' ')} --help failed: ${help.stderr.trim()})`];
   return [...command.matchAll(/\s(--[a-z-]+)/g)]
     .map((option) => option[1])
     .filter((option) => !new RegExp(`${option}(\\s|$)`, 'm').test(help.stdout));

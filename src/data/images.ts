@@ -33,8 +33,8 @@ export type Polarity = 'auto' | 'none' | 'invert';
 export interface ImageInputOptions {
   width: number;
   height: number;
-  /** Only grayscale models exist so far. */
-  channels?: 1;
+  /** Classifiers read grey images: 1 (a detector's model.json may say 3; its images go through letterboxImage). */
+  channels?: 1 | 3;
   /** Default 'auto'. */
   polarity?: Polarity;
   /** The most pixels an image may have (checked in its header before decoding); default DEFAULT_MAX_PIXELS. */
