@@ -69,7 +69,11 @@ export function predictorBoxes(
       const classProbabilities: number[] = [];
       for (let c = 0; c < C; c++) classProbabilities.push(y.data[at(B * 5 + c, row, col)]);
       for (let b = 0; b < B; b++) {
-        const [x, yy, sqrtW, sqrtH, confidence] = [0, 1, 2, 3, 4].map((k) => y.data[at(b * 5 + k, row, col)]);
+        const x = y.data[at(b * 5, row, col)];
+        const yy = y.data[at(b * 5 + 1, row, col)];
+        const sqrtW = y.data[at(b * 5 + 2, row, col)];
+        const sqrtH = y.data[at(b * 5 + 3, row, col)];
+        const confidence = y.data[at(b * 5 + 4, row, col)];
         const box = predictorBox(S, col, row, x, yy, sqrtW, sqrtH);
         outputs.push({
           cell: [col, row],
@@ -121,8 +125,9 @@ export function decodeDetections(
   for (let i = 0; i < n; i++) {
     const candidates: Detection[] = [];
     for (const output of predictorBoxes(y, head, imageSize, i)) {
-      if (area(output.box) === 0) continue;
       const confidence = clamp01(output.confidence);
+      // every score is confidence × a probability ≤ 1: a box below conf already has no class to keep
+      if (confidence < conf || area(output.box) === 0) continue;
       const scores = output.classProbabilities.map((p) => confidence * clamp01(p));
       if (multiLabel) {
         scores.forEach((score, cls) => {
