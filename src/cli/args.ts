@@ -2,9 +2,11 @@
 // Shared command-line plumbing: typed option parsing with clear errors, and the --json result line.
 // (Run folders, exp, exp2 … in the ultralytics style, are claimed in src/train/run_folder.ts.)
 
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_MAX_PIXELS } from '../data/images.js';
-import { ValueError } from '../util/errors.js';
+import { DataError, ValueError } from '../util/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -86,4 +88,22 @@ export function maxPixelsOption(text: string | undefined): number {
 /** Writes the final result as one JSON line on stdout (human progress goes to stderr). */
 export function printJson(result: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+/**
+ * The images a command is pointed at: a file as given, or a folder's .png, .jpg and .jpeg files
+ * (sorted, hidden ones skipped). A missing path or a folder without images is a DataError naming it.
+ */
+export function imageSources(path: string): string[] {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) throw new DataError(`${path}: no such file or folder`);
+  if (!stats.isDirectory()) return [path];
+  const files = readdirSync(path)
+    .filter((name) => !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
+    .sort()
+    .map((name) => join(path, name));
+  if (files.length === 0) throw new DataError(`${path}: no .png, .jpg or .jpeg images in this folder`);
+  return files;
 }

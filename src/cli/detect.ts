@@ -3,7 +3,7 @@
 // names ultralytics users know (`--data`, `--model`, `--imgsz`, `--lr0`, `--conf`, `--iou` …). Runs go
 // to runs/detect/<name>/ as ultralytics writes them.
 
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { YoloHead } from '../detection/head.js';
 import { parseWeightInit } from '../layers/init.js';
@@ -14,18 +14,12 @@ import {
   yoloV1Architecture,
 } from '../model/architecture.js';
 import { loadDetectorDir, loadModelInfo } from '../model/model_dir.js';
-import {
-  assignWeights,
-  MODEL_FILE,
-  MODEL_FORMAT_VERSION,
-  type ModelInfo,
-  modelState,
-} from '../model/model_info.js';
+import { assignWeights, MODEL_FORMAT_VERSION, type ModelInfo, modelState } from '../model/model_info.js';
 import { loadSafetensors } from '../model/safetensors_file.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { trainDetector, validateDetector } from '../train/detect_trainer.js';
 import { type DetectionSource, openDetectionData } from '../train/detection_data.js';
-import { claimRunFolder, lockRunFolder } from '../train/run_folder.js';
+import { claimRunFolder, lockRunFolder, removeIfNoModel } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { DataError, ValueError } from '../util/errors.js';
 import { numberOption, type OptionValues, parseCommand, printJson } from './args.js';
@@ -69,7 +63,7 @@ const DETECT_TRAIN_HELP = `zerodl detect train: train a YOLOv1 detector
   --warmup-epochs <e>         linear warm-up from 0 to lr0                                 [1]
   --weight-decay <λ>          L2 weight decay on weights (not biases)                      [0.0005]
   --patience <n>              stop after n epochs without a better fitness (0.1·mAP50 + 0.9·mAP50-95) [off]
-  --train-count <n>           MNIST-scenes: scenes per epoch                               [10000]
+  --train-count <n>           MNIST-scenes: scenes per epoch, at most 100,000 (held in memory) [10000]
   --seed <n>                  seeds weights and shuffling                                  [0]
   --strict                    stop at the first bad label line (default: skip and count it)
   --project <dir>             where runs go                                                [runs/detect]
@@ -167,7 +161,11 @@ function detectTrainCommand(argv: string[]): number {
     imageSize: imgsz,
     ...(channels ? { channels } : {}),
     strict: args.strict ?? false,
-    trainCount: numberOption('train-count', args['train-count'], 10000, { integer: true, min: 1 }),
+    trainCount: numberOption('train-count', args['train-count'], 10000, {
+      integer: true,
+      min: 1,
+      max: 100_000,
+    }),
   });
   const { architecture, start } = resolveDetector(args, imgsz, data);
   const head = architecture.head as YoloHead;
@@ -230,8 +228,7 @@ function detectTrainCommand(argv: string[]): number {
       data.names,
     );
   } catch (error) {
-    if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
-      rmSync(run.dir, { recursive: true, force: true });
+    removeIfNoModel(run);
     throw error;
   } finally {
     run.release();
@@ -239,8 +236,7 @@ function detectTrainCommand(argv: string[]): number {
   if (result.stoppedEarly)
     log.write(`training stopped: ${result.stoppedEarly}\nTry a smaller --lr0 (now ${optimizer.lr}).\n`);
   if (result.epochs === 0) {
-    if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
-      rmSync(run.dir, { recursive: true, force: true });
+    removeIfNoModel(run);
     if (args.json)
       printJson({ epochs: 0, seconds: result.seconds, modelDir: null, stoppedEarly: result.stoppedEarly });
     return 1;

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { decodeImage } from '../data/images.js';
-import { letterboxImage, parseLabelText, toLetterbox } from '../data/yolo_dataset.js';
+import { labelBoxes, letterboxImage, parseLabelText, toLetterbox } from '../data/yolo_dataset.js';
 import type { LabeledBox } from '../detection/boxes.js';
 import { predictorBoxes } from '../detection/decode.js';
-import { encodeTargets } from '../detection/encode.js';
+import { encodeTargets, gridCell } from '../detection/encode.js';
 import type { YoloHead } from '../detection/head.js';
 import { type YoloV1ImageExplanation, YoloV1Loss } from '../detection/yolo_v1_loss.js';
 import { loadDetectorDir } from '../model/model_dir.js';
@@ -91,18 +91,7 @@ export function detectExplainCommand(argv: string[]): number {
       throw new DataError(`${args.labels}: cannot read the labels: ${(error as Error).message}`);
     }
     const { labels } = parseLabelText(text, args.labels, head.classes, true);
-    truths = labels.map(({ cls, cx, cy, w, h }) =>
-      toLetterbox(
-        {
-          cls,
-          x0: (cx - w / 2) * image.width,
-          y0: (cy - h / 2) * image.height,
-          x1: (cx + w / 2) * image.width,
-          y1: (cy + h / 2) * image.height,
-        },
-        letterbox,
-      ),
-    );
+    truths = labelBoxes(labels, image.width, image.height).map((box) => toLetterbox(box, letterbox));
     const loss = new YoloV1Loss(head, (model.lossFunction as YoloV1Loss).options);
     loss.forward(y, encodeTargets([truths], head, size).t);
     explanation = loss.explainImage(0);
@@ -213,15 +202,10 @@ function explanationText(
   lines.push(
     `loss ${total.toFixed(4)} = coord ${terms.coord.toFixed(4)} + obj ${terms.obj.toFixed(4)} + noobj ${terms.noobj.toFixed(4)} + cls ${terms.cls.toFixed(4)}`,
   );
-  const cellOf = (box: LabeledBox) =>
-    [0, 1].map((axis) => {
-      const centre = axis === 0 ? (box.x0 + box.x1) / 2 : (box.y0 + box.y1) / 2;
-      return Math.min(head.grid - 1, Math.floor((centre / imageSize) * head.grid));
-    });
   explanation.objects.forEach((object, k) => {
     // the first label whose centre is in the object's cell: the one encodeTargets kept there
     const truth = truths.find((box) => {
-      const [col, row] = cellOf(box);
+      const [col, row] = gridCell(box, head.grid, imageSize);
       return col === object.cell[0] && row === object.cell[1];
     });
     const name = truth ? (names[truth.cls] ?? String(truth.cls)) : '?';

@@ -3,7 +3,7 @@
 // with their class and score on each image in runs/detect/<name>/, and with --save-txt writes
 // labels/<stem>.txt as ultralytics does (`class cx cy w h [conf]`, normalised to the original image).
 
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { decodeImage } from '../data/images.js';
 import { fromLetterbox, letterboxImage } from '../data/yolo_dataset.js';
@@ -17,7 +17,14 @@ import { Tensor } from '../tensor/tensor.js';
 import { claimRunFolder } from '../train/run_folder.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
-import { MAX_PIXELS_OPTION, maxPixelsOption, numberOption, parseCommand, printJson } from './args.js';
+import {
+  imageSources,
+  MAX_PIXELS_OPTION,
+  maxPixelsOption,
+  numberOption,
+  parseCommand,
+  printJson,
+} from './args.js';
 
 export const DETECT_PREDICT_HELP = `zerodl detect predict --model <dir> --source <image|folder>: find objects
 
@@ -54,8 +61,6 @@ const OPTIONS = {
   ...MAX_PIXELS_OPTION,
 } as const;
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
-
 /** Runs `zerodl detect predict`; returns the exit code. */
 export function detectPredictCommand(argv: string[]): number {
   const { values: args, positionals } = parseCommand('detect predict', argv, OPTIONS);
@@ -75,7 +80,7 @@ export function detectPredictCommand(argv: string[]): number {
   const head = info.architecture.head as YoloHead;
   const size = info.preprocessing.width;
   const channels = info.preprocessing.channels;
-  const files = imageFiles(source);
+  const files = imageSources(source);
   const run = claimRunFolder(
     args.project ?? join('runs', 'detect'),
     args.name ?? 'predict',
@@ -186,22 +191,4 @@ function countByClass(detections: readonly Detection[], names: readonly string[]
     .sort(([a], [b]) => a - b)
     .map(([cls, n]) => `${n} ${names[cls] ?? cls}`)
     .join(', ');
-}
-
-/** The source itself, or a folder's images (sorted, hidden files skipped). */
-function imageFiles(source: string): string[] {
-  let stats: ReturnType<typeof statSync>;
-  try {
-    stats = statSync(source);
-  } catch {
-    throw new DataError(`--source ${source}: no such file or folder`);
-  }
-  if (!stats.isDirectory()) return [source];
-  const files = readdirSync(source)
-    .filter((name) => !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
-    .sort()
-    .map((name) => join(source, name));
-  if (files.length === 0)
-    throw new DataError(`--source ${source}: no .png, .jpg or .jpeg files in the folder`);
-  return files;
 }

@@ -3,14 +3,12 @@
 // prints the class and the scores per image. An image that cannot be read or decoded is reported with
 // its reason and the others are still classified; the exit code is 1 if any failed.
 
-import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { loadImageAsInput } from '../data/images.js';
 import { loadModelDir } from '../model/model_dir.js';
 import { Tensor } from '../tensor/tensor.js';
 import { argmax } from '../train/evaluate.js';
 import { DataError, ValueError } from '../util/errors.js';
-import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
+import { imageSources, MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
 
 export const PREDICT_HELP = `zerodl predict <image or folder> … --model <dir>: classify images
 
@@ -30,7 +28,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   ...MAX_PIXELS_OPTION,
 } as const;
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
 /** Runs `zerodl predict`; returns the exit code. */
 export function predictCommand(argv: string[]): number {
@@ -46,7 +43,7 @@ export function predictCommand(argv: string[]): number {
   const maxPixels = maxPixelsOption(args['max-pixels']);
   const { model, info } = loadModelDir(args.model);
   const { width, height } = info.preprocessing;
-  const files = positionals.flatMap(imageFiles);
+  const files = positionals.flatMap(imageSources);
   // Softmax turns a cross-entropy model's outputs into probabilities; an SSE model's outputs are its scores.
   const probabilities = info.architecture.loss === 'cross_entropy';
   let failed = 0;
@@ -82,19 +79,6 @@ export function predictCommand(argv: string[]): number {
     return 1;
   }
   return 0;
-}
-
-/** A file as given, or the images of a folder (sorted; hidden files skipped, as training does). */
-function imageFiles(path: string): string[] {
-  const stats = statSync(path, { throwIfNoEntry: false });
-  if (stats === undefined) throw new DataError(`${path}: no such file or folder`);
-  if (!stats.isDirectory()) return [path];
-  const files = readdirSync(path)
-    .filter((name) => !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
-    .sort()
-    .map((name) => join(path, name));
-  if (files.length === 0) throw new DataError(`${path}: no .png, .jpg or .jpeg images in this folder`);
-  return files;
 }
 
 function softmax(values: ArrayLike<number>): number[] {

@@ -2,7 +2,7 @@
 // `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
 // folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
 
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitTrainValidation } from '../data/batches.js';
 import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
@@ -20,7 +20,6 @@ import { loadModelInfo } from '../model/model_dir.js';
 import {
   asModelInput,
   assignWeights,
-  MODEL_FILE,
   MODEL_FORMAT_VERSION,
   type ModelInfo,
   modelState,
@@ -30,7 +29,7 @@ import { loadSafetensors } from '../model/safetensors_file.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optimizers/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
-import { claimRunFolder, lockRunFolder, type RunFolder } from '../train/run_folder.js';
+import { claimRunFolder, lockRunFolder, removeIfNoModel } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { BEST_WEIGHTS, type TrainResult, train } from '../train/trainer.js';
 import { DataError, ShapeError, ValueError } from '../util/errors.js';
@@ -252,12 +251,6 @@ function divergenceHint(architecture: Architecture, lr: number, batchSize: numbe
     return `The sse loss is summed over the batch, so --batch ${batchSize} makes each step ${batchSize} times larger: use --lr ${Number((lr / batchSize).toPrecision(2))} (--lr / --batch) or --loss ce.`;
   }
   return `Try a smaller --lr (now ${lr}).`;
-}
-
-/** Removes a run folder this run made when it holds no model (the run failed before its first epoch was saved). */
-function removeIfNoModel(run: RunFolder): void {
-  if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
-    rmSync(run.dir, { recursive: true, force: true });
 }
 
 function loadData(args: TrainArgs, imgsz: number): { trainSet: LabeledImages; testSet: LabeledImages } {

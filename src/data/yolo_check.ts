@@ -9,6 +9,7 @@
 // data set reader (yolo_dataset.ts) and the MNIST-scenes generator both feed it.
 
 import type { LabeledBox } from '../detection/boxes.js';
+import { gridCell } from '../detection/encode.js';
 import type { BadLabelLine } from './yolo_dataset.js';
 
 /** An image as the check sees it: its objects in input pixels, and whether it had a label file. */
@@ -71,7 +72,6 @@ export function splitCheck(
   let emptyImages = 0;
   let sharingCell = 0;
   let losingCell = 0;
-  const cellSize = imgsz / grid;
   for (const image of images) {
     if (!image.labeled) unlabeledImages++;
     if (image.boxes.length === 0) emptyImages++;
@@ -79,8 +79,8 @@ export function splitCheck(
     for (const box of image.boxes) {
       objects++;
       perClass[box.cls]++;
-      const col = Math.min(grid - 1, Math.max(0, Math.floor((box.x0 + box.x1) / 2 / cellSize)));
-      const row = Math.min(grid - 1, Math.max(0, Math.floor((box.y0 + box.y1) / 2 / cellSize)));
+      // the cell encodeTargets gives the box, by the same function
+      const [col, row] = gridCell(box, grid, imgsz);
       perCell.set(row * grid + col, (perCell.get(row * grid + col) ?? 0) + 1);
     }
     for (const count of perCell.values()) {

@@ -360,7 +360,7 @@ export function fromLetterbox<T extends Box>(box: T, letterbox: Letterbox): T {
  * the cell before it. The snap restores it for images up to about 3,900 px wide and moves no edge by
  * more than 1/512 px.
  */
-function labelBoxes(labels: readonly YoloLabel[], width: number, height: number): LabeledBox[] {
+export function labelBoxes(labels: readonly YoloLabel[], width: number, height: number): LabeledBox[] {
   const clip = (v: number, limit: number) => Math.round(Math.min(limit, Math.max(0, v)) * 256) / 256;
   return labels.map(({ cls, cx, cy, w, h }) => ({
     cls,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertClose } from '../../test/close.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { DataError, ValueError } from '../util/errors.js';
-import { encodeTargets } from './encode.js';
+import { encodeTargets, gridCell } from './encode.js';
 
 const head = { grid: 2, boxes: 2, classes: 3 };
 
@@ -108,5 +108,11 @@ describe('encodeTargets', () => {
     const smaller = encodeTargets([], head, 100, first).t;
     assert.deepEqual(smaller.shape, [0, 8, 2, 2]);
     assert.equal(smaller.storage, first.storage, 'a smaller batch is a view of the same memory');
+  });
+
+  it('gridCell: the cell of the box centre, a centre on the far edge in the last cell', () => {
+    assert.deepEqual(gridCell({ x0: 10, y0: 0, x1: 50, y1: 20 }, 2, 100), [0, 0]);
+    assert.deepEqual(gridCell({ x0: 40, y0: 60, x1: 80, y1: 100 }, 2, 100), [1, 1]);
+    assert.deepEqual(gridCell({ x0: 90, y0: 90, x1: 110, y1: 110 }, 2, 100), [1, 1], 'centre (100, 100)');
   });
 });

@@ -12,7 +12,7 @@
 
 import { reuseOrAllocate, type Tensor } from '../tensor/tensor.js';
 import { DataError, ValueError } from '../util/errors.js';
-import type { LabeledBox } from './boxes.js';
+import type { Box, LabeledBox } from './boxes.js';
 import { checkHead, type YoloHead } from './head.js';
 
 /** 5 + C, the channels of the target tensor: objectness, x, y, w, h, then the class one-hot. */
@@ -61,8 +61,7 @@ export function encodeTargets(
       checkBox(box, i, j, imageSize, C);
       const cx = (box.x0 + box.x1) / 2 / imageSize;
       const cy = (box.y0 + box.y1) / 2 / imageSize;
-      const col = Math.min(Math.floor(cx * S), S - 1);
-      const row = Math.min(Math.floor(cy * S), S - 1);
+      const [col, row] = gridCell(box, S, imageSize);
       if (t.data[at(i, 0, row, col)] === 1) {
         dropped++;
         return;
@@ -76,6 +75,18 @@ export function encodeTargets(
     });
   });
   return { t, dropped };
+}
+
+/**
+ * [col, row] of the cell of an S × S grid that holds the box's centre (a centre on the right or bottom
+ * edge of the image belongs to the last cell): the cell whose predictors answer for the box.
+ *
+ * @example
+ * gridCell({ x0: 10, y0: 0, x1: 50, y1: 20 }, 2, 100); // [0, 0]: centre (30, 10)
+ */
+export function gridCell(box: Box, grid: number, imageSize: number): [number, number] {
+  const cell = (centre: number) => Math.min(Math.floor((centre / imageSize) * grid), grid - 1);
+  return [cell((box.x0 + box.x1) / 2), cell((box.y0 + box.y1) / 2)];
 }
 
 /** Throws a ValueError unless the model input's side, imageSize, is a positive finite number of pixels. */

@@ -3,8 +3,9 @@
 // with mkdir, which only one process can win; a folder in use holds a `.lock` file with the pid of
 // the training that owns it, so `--exist-ok` and `--resume` refuse a folder another run is writing.
 
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MODEL_FILE } from '../model/model_info.js';
 import { processAlive, removeStaleTemporaries } from '../util/atomic_file.js';
 import { ValueError } from '../util/errors.js';
 
@@ -112,4 +113,10 @@ function lockOwner(lock: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Removes a run folder this run made when it holds no model (the run failed before its first epoch was saved). */
+export function removeIfNoModel(run: RunFolder): void {
+  if (run.created && !existsSync(join(run.dir, MODEL_FILE)))
+    rmSync(run.dir, { recursive: true, force: true });
 }
