@@ -10,6 +10,7 @@ import {
   phasePlanes,
   placePlanes,
 } from './conv2d';
+import { conv2dPanelBlocks } from './conv2d_panels';
 import {
   adamUpdate,
   batchNormBackward,
@@ -52,6 +53,7 @@ const KIND_BATCH_NORM_GRADIENT_SUMS: i32 = 19;
 const KIND_BATCH_NORM_BACKWARD: i32 = 20;
 const KIND_PLACE_PLANES: i32 = 21;
 const KIND_INTERLEAVE_PHASES: i32 = 22;
+const KIND_CONV2D_PANELS: i32 = 23;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -171,6 +173,12 @@ export function parallelChunk(chunk: i32): void {
     // biome-ignore format: the arguments in slot order
     conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), argF(11),
       first, last);
+  } else if (kind === KIND_CONV2D_PANELS) {
+    // 8-pixel blocks [first, last) of the whole batch, gathered into this chunk's own panel
+    const panel = <usize>arg(12) + <usize>chunk * ((<usize>arg(5)) << 5);
+    // biome-ignore format: the arguments in slot order
+    conv2dPanelBlocks(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), argF(11),
+      panel, first, last);
   } else if (kind === KIND_PHASE_PLANES) {
     // biome-ignore format: the arguments in slot order
     phasePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
@@ -573,6 +581,44 @@ export function setupConv2d(
   setArgF(11, slope);
   const rows = images * outH;
   return describe(KIND_CONV2D, rows, itemsPerChunk(rows, chunks, 1));
+}
+
+/**
+ * Describes conv2dPanelBlocks over a batch (the arguments as setupConv2d's, plus `panels`: scratch of
+ * taps·8 floats for each of the returned number of chunks); items are the 8-pixel blocks of every image.
+ */
+export function setupConv2dPanels(
+  images: i32,
+  imageFloats: i32,
+  rowFloats: i32,
+  outH: i32,
+  outW: i32,
+  filters: i32,
+  taps: i32,
+  planes: usize,
+  weightPanels: usize,
+  offsets: usize,
+  bias: usize,
+  y: usize,
+  slope: f32,
+  panels: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, imageFloats);
+  setArg(1, rowFloats);
+  setArg(2, outH);
+  setArg(3, outW);
+  setArg(4, filters);
+  setArg(5, taps);
+  setArg(6, <i32>planes);
+  setArg(7, <i32>weightPanels);
+  setArg(8, <i32>offsets);
+  setArg(9, <i32>bias);
+  setArg(10, <i32>y);
+  setArgF(11, slope);
+  setArg(12, <i32>panels);
+  const blocks = images * ((outH * outW + 7) >> 3);
+  return describe(KIND_CONV2D_PANELS, blocks, itemsPerChunk(blocks, chunks, 1));
 }
 
 /** packGradientPanels split by (image, 8-filter block) panels. */

@@ -122,25 +122,40 @@ export function wasmConv2d(host: KernelHost) {
         const outW = windowOutputSize(width, kernelSize, stride, pad);
         const layout = geometry(channels, outH, outW, kernelSize, stride, pad);
         const taps = channels * kernelSize * kernelSize;
+        const flat = flatRows(kernelSize, images);
+        // the work grows with the taps, not only with the output: weigh the output by its patch size
+        const work = (images * filters * outH * outW * taps) / 8;
+        // 8-pixel im2col panels (conv2d_panels.ts) unless the convolution is 1×1 over whole planes
+        const blocks = flat ? 0 : images * Math.ceil((outH * outW) / 8);
+        const blockChunks = Math.min(blocks, pool.chunksFor(work));
         // scratch: x's planes [images, imageFloats] (if copied) | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
+        // | one pixel panel [taps, 8] per chunk
         const planeBytes = layout.copied ? aligned(images * layout.imageFloats * 4) : 0;
         const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
-        const scratch = aligned(heap.scratch(16 + planeBytes + panelBytes + taps * 4));
+        const offsetBytes = aligned(taps * 4);
+        const scratch = aligned(
+          heap.scratch(16 + planeBytes + panelBytes + offsetBytes + blockChunks * taps * 32),
+        );
         const panels = scratch + planeBytes;
         const offsets = panels + panelBytes;
+        const pixelPanels = offsets + offsetBytes;
         const xAt = x.byteOffset + xOffset * 4;
         if (layout.copied) phasePlanes(images * channels, height, width, stride, pad, layout, xAt, scratch);
         kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
         kernels.tapOffsets(channels, kernelSize, stride, layout.phaseH, layout.phaseW, offsets);
-        const flat = flatRows(kernelSize, images);
-        const [rowsPerImage, rowLength] = flat ? [1, outH * outW] : [outH, outW];
-        const rows = images * rowsPerImage;
-        // the work grows with the taps, not only with the output: weigh the output by its patch size
-        const chunks = Math.min(rows, pool.chunksFor((images * filters * outH * outW * taps) / 8));
+        const planes = layout.copied ? scratch : xAt;
+        const yAt = y.byteOffset + yOffset * 4;
+        if (!flat) {
+          // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), scratch, chunks
+          runJob(host, kernels.setupConv2dPanels(images, layout.imageFloats, layout.phaseW, outH, outW, filters, taps,
+            planes, panels, offsets, bias.byteOffset, yAt, slope, pixelPanels, blockChunks));
+          return;
+        }
+        const rows = images;
+        const chunks = Math.min(rows, pool.chunksFor(work));
         // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), chunks
-        runJob(host, kernels.setupConv2d(images, layout.imageFloats, flat ? rowLength : layout.phaseW, rowsPerImage, rowLength, filters, taps,
-          layout.copied ? scratch : xAt, panels, offsets,
-          bias.byteOffset, y.byteOffset + yOffset * 4, slope, chunks));
+        runJob(host, kernels.setupConv2d(images, layout.imageFloats, outH * outW, 1, outH * outW, filters, taps,
+          planes, panels, offsets, bias.byteOffset, yAt, slope, chunks));
       },
     }),
 

@@ -56,6 +56,7 @@ export const WASM_KERNEL_ARITY = {
   setupPlacePlanes: 9,
   setupInterleavePhases: 12,
   setupConv2d: 14,
+  setupConv2dPanels: 15,
   setupPackGradientPanels: 6,
   setupConv2dWeightGrad: 13,
   setupOptimizerUpdate: 11,
@@ -345,6 +346,27 @@ export interface Conv2dKernels {
     bias: number,
     y: number,
     slope: number,
+    chunks: number,
+  ): number;
+  /**
+   * The forward convolution as 8-pixel im2col panels and the GEMM micro-kernel (assembly/conv2d_panels.ts):
+   * setupConv2d's arguments and `panels`, scratch of taps·8 floats for each chunk. Returns the chunk count.
+   */
+  setupConv2dPanels(
+    images: number,
+    imageFloats: number,
+    rowFloats: number,
+    outH: number,
+    outW: number,
+    filters: number,
+    taps: number,
+    planes: number,
+    weightPanels: number,
+    offsets: number,
+    bias: number,
+    y: number,
+    slope: number,
+    panels: number,
     chunks: number,
   ): number;
   /** packGradientPanels as a parallel-for job over (image, 8-filter block) panels. */
