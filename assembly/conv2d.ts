@@ -84,7 +84,19 @@ export function phasePlanes(
           for (let i = 0; i < iFirst; i++) store<f32>(row + ((<usize>i) << 2), 0);
           let from = image + ((<usize>(iy * width + iFirst * stride + px - pad)) << 2);
           const step = (<usize>stride) << 2;
-          for (let i = iFirst; i < iEnd; i++) {
+          let i = iFirst;
+          if (stride === 2) {
+            // four pixels of the phase from eight neighbours in the image row: its even lanes (while all
+            // eight lie in the row)
+            for (; i + 4 <= iEnd && i * 2 + px - pad + 8 <= width; i += 4) {
+              v128.store(
+                row + ((<usize>i) << 2),
+                f32x4.shuffle(v128.load(from), v128.load(from, 16), 0, 2, 4, 6),
+              );
+              from += 32;
+            }
+          }
+          for (; i < iEnd; i++) {
             store<f32>(row + ((<usize>i) << 2), load<f32>(from));
             from += step;
           }

@@ -23,3 +23,4 @@ export * from './im2col';
 export * from './parallel';
 export * from './pool';
 export * from './probe';
+export { winogradBlockBytes, winogradWeightBytes } from './winograd';

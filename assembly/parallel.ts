@@ -27,6 +27,7 @@ import {
 } from './elementwise';
 import { col2im, im2col } from './im2col';
 import { maxPool2d, maxPool2dBackward } from './pool';
+import { winogradBlocks, winogradWeights } from './winograd';
 
 /** The parallel-for job descriptor (below HEAP_BASE, clear of the GEMM's job, control words and tiles). */
 export const PARALLEL_ADDRESS: u32 = 3072;
@@ -54,6 +55,8 @@ const KIND_BATCH_NORM_BACKWARD: i32 = 20;
 const KIND_PLACE_PLANES: i32 = 21;
 const KIND_INTERLEAVE_PHASES: i32 = 22;
 const KIND_CONV2D_PANELS: i32 = 23;
+const KIND_WINOGRAD_WEIGHTS: i32 = 24;
+const KIND_WINOGRAD_BLOCKS: i32 = 25;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -179,6 +182,15 @@ export function parallelChunk(chunk: i32): void {
     // biome-ignore format: the arguments in slot order
     conv2dPanelBlocks(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), argF(11),
       panel, first, last);
+  } else if (kind === KIND_WINOGRAD_WEIGHTS) {
+    // 4-filter groups [first, last)
+    winogradWeights(arg(0), arg(1), arg(2), arg(3), first, last);
+  } else if (kind === KIND_WINOGRAD_BLOCKS) {
+    // 4-tile blocks [first, last), in this chunk's own scratch
+    const scratch = <usize>arg(10) + <usize>chunk * <usize>arg(11);
+    // biome-ignore format: the arguments in slot order
+    winogradBlocks(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(12),
+      arg(13), scratch, first, last);
   } else if (kind === KIND_PHASE_PLANES) {
     // biome-ignore format: the arguments in slot order
     phasePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
@@ -725,4 +737,66 @@ function setWindowArgs(
   setArg(6, <i32>first);
   setArg(7, <i32>second);
   setArg(8, third);
+}
+
+/**
+ * Describes winogradWeights for W [filters, channels, 3, 3] into `u`: items are the 4-filter groups of
+ * ⌈filters/8⌉ 8-filter blocks (the last block's missing filters zeroed).
+ */
+export function setupWinogradWeights(
+  filters: i32,
+  channels: i32,
+  weights: usize,
+  u: usize,
+  chunks: i32,
+): i32 {
+  setArg(0, filters);
+  setArg(1, channels);
+  setArg(2, <i32>weights);
+  setArg(3, <i32>u);
+  const groups = ((filters + 7) >> 3) << 1;
+  return describe(KIND_WINOGRAD_WEIGHTS, groups, itemsPerChunk(groups, chunks, 1));
+}
+
+/**
+ * Describes winogradBlocks over a batch, `group` blocks at a time: items are the 4-tile blocks; each
+ * chunk uses `scratchBytes` bytes of `scratch` (chunk c at scratch + c·scratchBytes), so the scratch
+ * holds as many as the returned chunk count.
+ */
+export function setupWinogradBlocks(
+  images: i32,
+  channels: i32,
+  height: i32,
+  width: i32,
+  filters: i32,
+  pad: i32,
+  x: usize,
+  u: usize,
+  bias: usize,
+  y: usize,
+  scratch: usize,
+  scratchBytes: i32,
+  slope: f32,
+  group: i32,
+  chunks: i32,
+): i32 {
+  setArg(0, images);
+  setArg(1, channels);
+  setArg(2, height);
+  setArg(3, width);
+  setArg(4, filters);
+  setArg(5, pad);
+  setArg(6, <i32>x);
+  setArg(7, <i32>u);
+  setArg(8, <i32>bias);
+  setArg(9, <i32>y);
+  setArg(10, <i32>scratch);
+  setArg(11, scratchBytes);
+  setArgF(12, slope);
+  setArg(13, group);
+  const outH = height + 2 * pad - 2;
+  const outW = width + 2 * pad - 2;
+  const tiles = images * ((outH + 1) >> 1) * ((outW + 1) >> 1);
+  const blocks = (tiles + 3) >> 2;
+  return describe(KIND_WINOGRAD_BLOCKS, blocks, itemsPerChunk(blocks, chunks, 1));
 }

@@ -18,6 +18,9 @@ import * as reference from '../reference/conv2d.js';
 import { callKernel, runJob } from './call.js';
 import type { KernelHost } from './host.js';
 
+// How much of a Winograd chunk's scratch (V and M of its group of blocks) may take: about half of L2.
+const WINOGRAD_GROUP_BYTES = 256 * 1024;
+
 // Rounded up to a multiple of 16 bytes: sizes and addresses, so that every part of the scratch area stays
 // aligned for v128 loads.
 function aligned(bytes: number): number {
@@ -74,6 +77,49 @@ export function wasmConv2d(host: KernelHost) {
       phases, phaseH, phaseW,
       x, dst, chunks));
   };
+  // The 3×3 stride-1 forward by Winograd F(2×2, 3×3) (assembly/winograd.ts): U from W, then the 4-tile
+  // blocks, each in its chunk's scratch.
+  const winograd = (
+    images: number,
+    channels: number,
+    height: number,
+    width: number,
+    filters: number,
+    pad: number,
+    x: Float32Array,
+    xOffset: number,
+    weights: Float32Array,
+    bias: Float32Array,
+    y: Float32Array,
+    yOffset: number,
+    slope: number,
+  ) => {
+    const kBlocks = Math.ceil(filters / 8);
+    const outH = height + 2 * pad - 2;
+    const outW = width + 2 * pad - 2;
+    const blocks = Math.ceil((images * Math.ceil(outH / 2) * Math.ceil(outW / 2)) / 4);
+    // 16 products of 4 tiles × C × 8-filter blocks: the work of a block
+    const work = blocks * 16 * 4 * channels * kBlocks * 8;
+    const chunks = Math.min(blocks, pool.chunksFor(work));
+    // blocks go `group` at a time through each chunk: U read once per group, the group's V and M
+    // (blockBytes each block) kept within about 256 KB
+    const blockBytes = kernels.winogradBlockBytes(filters, channels);
+    const group = Math.max(
+      1,
+      Math.min(8, Math.ceil(blocks / chunks), Math.floor(WINOGRAD_GROUP_BYTES / blockBytes)),
+    );
+    const uBytes = aligned(kernels.winogradWeightBytes(filters, channels));
+    const chunkBytes = aligned(group * blockBytes + 320);
+    const u = aligned(heap.scratch(16 + uBytes + chunks * chunkBytes));
+    const groups = 2 * kBlocks;
+    // biome-ignore format: arguments grouped as (sizes), (W, U), chunks
+    runJob(host, kernels.setupWinogradWeights(filters, channels, weights.byteOffset, u,
+      Math.min(groups, pool.chunksFor(groups * channels * 64))));
+    // biome-ignore format: arguments grouped as (sizes), (arrays), (scratch), slope, group, chunks
+    runJob(host, kernels.setupWinogradBlocks(images, channels, height, width, filters, pad,
+      x.byteOffset + xOffset * 4, u, bias.byteOffset, y.byteOffset + yOffset * 4,
+      u + uBytes, chunkBytes, slope, group, chunks));
+  };
   return {
     conv2d: callKernel(host, 'conv2d', {
       check: (
@@ -121,6 +167,24 @@ export function wasmConv2d(host: KernelHost) {
         const outH = windowOutputSize(height, kernelSize, stride, pad);
         const outW = windowOutputSize(width, kernelSize, stride, pad);
         const layout = geometry(channels, outH, outW, kernelSize, stride, pad);
+        if (kernelSize === 3 && stride === 1) {
+          winograd(
+            images,
+            channels,
+            height,
+            width,
+            filters,
+            pad,
+            x,
+            xOffset,
+            weights,
+            bias,
+            y,
+            yOffset,
+            slope,
+          );
+          return;
+        }
         const taps = channels * kernelSize * kernelSize;
         const flat = flatRows(kernelSize, images);
         // the work grows with the taps, not only with the output: weigh the output by its patch size

@@ -57,6 +57,10 @@ export const WASM_KERNEL_ARITY = {
   setupInterleavePhases: 12,
   setupConv2d: 14,
   setupConv2dPanels: 15,
+  setupWinogradWeights: 5,
+  winogradWeightBytes: 2,
+  winogradBlockBytes: 2,
+  setupWinogradBlocks: 15,
   setupPackGradientPanels: 6,
   setupConv2dWeightGrad: 13,
   setupOptimizerUpdate: 11,
@@ -367,6 +371,34 @@ export interface Conv2dKernels {
     y: number,
     slope: number,
     panels: number,
+    chunks: number,
+  ): number;
+  /** Bytes of the Winograd weights U of W [filters, channels, 3, 3] (assembly/winograd.ts). */
+  winogradWeightBytes(filters: number, channels: number): number;
+  /** Bytes of one 4-tile block's V and M in the Winograd forward's scratch. */
+  winogradBlockBytes(filters: number, channels: number): number;
+  /** Winograd F(2×2, 3×3) weights U [16][⌈F/8⌉][C][8] of W [F, C, 3, 3] (assembly/winograd.ts). */
+  setupWinogradWeights(filters: number, channels: number, weights: number, u: number, chunks: number): number;
+  /**
+   * The 3×3 stride-1 forward convolution by Winograd F(2×2, 3×3) in 4-tile blocks, `group` blocks at a
+   * time, from U; each chunk uses scratchBytes bytes of scratch (group · winogradBlockBytes + 320).
+   * Returns the chunk count.
+   */
+  setupWinogradBlocks(
+    images: number,
+    channels: number,
+    height: number,
+    width: number,
+    filters: number,
+    pad: number,
+    x: number,
+    u: number,
+    bias: number,
+    y: number,
+    scratch: number,
+    scratchBytes: number,
+    slope: number,
+    group: number,
     chunks: number,
   ): number;
   /** packGradientPanels as a parallel-for job over (image, 8-filter block) panels. */
