@@ -116,32 +116,54 @@ export function decodeDetections(
   }
   checkHead('decodeDetections', head);
   const n = headOutputImages('decodeDetections', y, head);
-  const bad = y.data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    throw new NumericError(`decodeDetections: y[${bad}] is ${y.data[bad]}; the model's output is not finite`);
+  const data = y.data;
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      throw new NumericError(`decodeDetections: y[${k}] is ${data[k]}; the model's output is not finite`);
+    }
   }
 
+  const { grid: S, boxes: B, classes: C } = head;
+  const plane = S * S; // channel d of image i, cell (row, col): data[(i·D + d)·S² + row·S + col]
+  const D = headChannels(head);
   const result: Detection[][] = [];
   for (let i = 0; i < n; i++) {
     const candidates: Detection[] = [];
-    for (const output of predictorBoxes(y, head, imageSize, i)) {
-      const confidence = clamp01(output.confidence);
-      // every score is confidence × a probability ≤ 1: a box below conf already has no class to keep
-      if (confidence < conf || area(output.box) === 0) continue;
-      const scores = output.classProbabilities.map((p) => confidence * clamp01(p));
-      if (multiLabel) {
-        scores.forEach((score, cls) => {
-          if (score >= conf) candidates.push({ ...output.box, cls, score });
-        });
-      } else {
+    for (let cell = 0; cell < plane; cell++) {
+      const row = Math.floor(cell / S);
+      const col = cell - row * S;
+      const at = (channel: number) => data[(i * D + channel) * plane + cell];
+      for (let b = 0; b < B; b++) {
+        // (1) a predictor below conf cannot score ≥ conf with any class: skipped before its box is made
+        const confidence = clamp01(at(b * 5 + 4));
+        if (confidence < conf) continue;
+        const fraction = predictorBox(S, col, row, at(b * 5), at(b * 5 + 1), at(b * 5 + 2), at(b * 5 + 3));
+        const box = clippedPixels(fraction, imageSize);
+        if (area(box) === 0) continue;
+        // (2, 3) scores and classes
         let best = 0;
-        for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
-        if (scores[best] >= conf) candidates.push({ ...output.box, cls: best, score: scores[best] });
+        let bestScore = -1;
+        for (let c = 0; c < C; c++) {
+          const score = confidence * clamp01(at(B * 5 + c));
+          if (multiLabel && score >= conf) candidates.push(detection(box, c, score));
+          if (score > bestScore) {
+            best = c;
+            bestScore = score;
+          }
+        }
+        if (!multiLabel && bestScore >= conf) candidates.push(detection(box, best, bestScore));
       }
     }
+    // (4)
     result.push(nms(candidates, iou).slice(0, maxDet));
   }
   return result;
+}
+
+// The box with its class and score. (Written out: `{ ...box, cls, score }` took half of the decoding
+// time of an image.)
+function detection(box: Box, cls: number, score: number): Detection {
+  return { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1, cls, score };
 }
 
 function clamp01(value: number): number {
