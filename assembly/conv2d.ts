@@ -65,6 +65,10 @@ export function phasePlanes(
     padPlanes(height, width, pad, src, dst, first, last); // phaseH = outH + k − 1 = height + 2·pad
     return;
   }
+  if (stride === 2 && phases === 2) {
+    halfPhasePlanes(height, width, pad, phaseH, phaseW, src, dst, first, last);
+    return;
+  }
   const phaseBytes = (<usize>phaseH * <usize>phaseW) << 2;
   for (let plane = first; plane < last; plane++) {
     const image = src + ((<usize>plane * <usize>(height * width)) << 2);
@@ -84,23 +88,66 @@ export function phasePlanes(
           for (let i = 0; i < iFirst; i++) store<f32>(row + ((<usize>i) << 2), 0);
           let from = image + ((<usize>(iy * width + iFirst * stride + px - pad)) << 2);
           const step = (<usize>stride) << 2;
-          let i = iFirst;
-          if (stride === 2) {
-            // four pixels of the phase from eight neighbours in the image row: its even lanes (while all
-            // eight lie in the row)
-            for (; i + 4 <= iEnd && i * 2 + px - pad + 8 <= width; i += 4) {
-              v128.store(
-                row + ((<usize>i) << 2),
-                f32x4.shuffle(v128.load(from), v128.load(from, 16), 0, 2, 4, 6),
-              );
-              from += 32;
-            }
-          }
-          for (; i < iEnd; i++) {
+          for (let i = iFirst; i < iEnd; i++) {
             store<f32>(row + ((<usize>i) << 2), load<f32>(from));
             from += step;
           }
           for (let i = iEnd; i < phaseW; i++) store<f32>(row + ((<usize>i) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+// phasePlanes for stride 2 (and k ≥ 2: four phases), image row by image row: row iy is row
+// j = (iy + pad) >> 1 of the phases py = (iy + pad) & 1; its even pixels 2e go to phase px = pad & 1 at
+// column e + (pad >> 1), its odd pixels 2e + 1 to the other phase at e + ((pad + 1) >> 1). Eight pixels
+// are split into four even and four odd ones at a time; the planes are zeroed first (the border).
+function halfPhasePlanes(
+  height: i32,
+  width: i32,
+  pad: i32,
+  phaseH: i32,
+  phaseW: i32,
+  src: usize,
+  dst: usize,
+  first: i32,
+  last: i32,
+): void {
+  const phaseFloats = phaseH * phaseW;
+  const pxEven = pad & 1;
+  const shiftEven = pad >> 1;
+  const shiftOdd = (pad + 1) >> 1;
+  const zero = f32x4.splat(0);
+  for (let plane = first; plane < last; plane++) {
+    const out = dst + ((<usize>(plane * 4 * phaseFloats)) << 2);
+    const end = out + ((<usize>(4 * phaseFloats)) << 2);
+    let at = out;
+    for (; at + 16 <= end; at += 16) v128.store(at, zero);
+    for (; at < end; at += 4) store<f32>(at, 0);
+    const image = src + ((<usize>(plane * height * width)) << 2);
+    for (let iy = 0; iy < height; iy++) {
+      const j = (iy + pad) >> 1;
+      if (j >= phaseH) break;
+      const py = (iy + pad) & 1;
+      const line = image + ((<usize>(iy * width)) << 2);
+      const evenRow = out + ((<usize>(((py * 2 + pxEven) * phaseH + j) * phaseW + shiftEven)) << 2);
+      const oddRow = out + ((<usize>(((py * 2 + 1 - pxEven) * phaseH + j) * phaseW + shiftOdd)) << 2);
+      // pixels 2e and 2e + 1 land at columns e + shift: inside the phase while e + shift < phaseW
+      let e = 0;
+      for (; 2 * e + 8 <= width && e + 4 + shiftOdd <= phaseW && e + 4 + shiftEven <= phaseW; e += 4) {
+        const a = v128.load(line + ((<usize>(2 * e)) << 2));
+        const b = v128.load(line + ((<usize>(2 * e)) << 2), 16);
+        v128.store(evenRow + ((<usize>e) << 2), f32x4.shuffle(a, b, 0, 2, 4, 6));
+        v128.store(oddRow + ((<usize>e) << 2), f32x4.shuffle(a, b, 1, 3, 5, 7));
+      }
+      for (let ix = 2 * e; ix < width; ix++) {
+        const half = ix >> 1;
+        if ((ix & 1) === 0) {
+          if (half + shiftEven < phaseW)
+            store<f32>(evenRow + ((<usize>half) << 2), load<f32>(line + ((<usize>ix) << 2)));
+        } else if (half + shiftOdd < phaseW) {
+          store<f32>(oddRow + ((<usize>half) << 2), load<f32>(line + ((<usize>ix) << 2)));
         }
       }
     }
