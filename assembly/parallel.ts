@@ -187,10 +187,10 @@ export function parallelChunk(chunk: i32): void {
     winogradWeights(arg(0), arg(1), arg(2), arg(3), first, last);
   } else if (kind === KIND_WINOGRAD_BLOCKS) {
     // 4-tile blocks [first, last), in this chunk's own scratch
-    const scratch = <usize>arg(10) + <usize>chunk * <usize>arg(11);
+    const scratch = <usize>arg(11) + <usize>chunk * <usize>arg(12);
     // biome-ignore format: the arguments in slot order
-    winogradBlocks(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), argF(12),
-      arg(13), scratch, first, last);
+    winogradBlocks(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10),
+      argF(13), arg(14), scratch, first, last);
   } else if (kind === KIND_PHASE_PLANES) {
     // biome-ignore format: the arguments in slot order
     phasePlanes(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
@@ -759,7 +759,8 @@ export function setupWinogradWeights(
 }
 
 /**
- * Describes winogradBlocks over a batch, `group` blocks at a time: items are the 4-tile blocks; each
+ * Describes winogradBlocks over a batch of padded planes [images, channels, height, width] (as
+ * winogradBlocks reads them), `group` blocks at a time: items are the 4-tile blocks; each
  * chunk uses `scratchBytes` bytes of `scratch` (chunk c at scratch + c·scratchBytes), so the scratch
  * holds as many as the returned chunk count.
  */
@@ -768,8 +769,9 @@ export function setupWinogradBlocks(
   channels: i32,
   height: i32,
   width: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  pad: i32,
   x: usize,
   u: usize,
   bias: usize,
@@ -784,18 +786,17 @@ export function setupWinogradBlocks(
   setArg(1, channels);
   setArg(2, height);
   setArg(3, width);
-  setArg(4, filters);
-  setArg(5, pad);
-  setArg(6, <i32>x);
-  setArg(7, <i32>u);
-  setArg(8, <i32>bias);
-  setArg(9, <i32>y);
-  setArg(10, <i32>scratch);
-  setArg(11, scratchBytes);
-  setArgF(12, slope);
-  setArg(13, group);
-  const outH = height + 2 * pad - 2;
-  const outW = width + 2 * pad - 2;
+  setArg(4, outH);
+  setArg(5, outW);
+  setArg(6, filters);
+  setArg(7, <i32>x);
+  setArg(8, <i32>u);
+  setArg(9, <i32>bias);
+  setArg(10, <i32>y);
+  setArg(11, <i32>scratch);
+  setArg(12, scratchBytes);
+  setArgF(13, slope);
+  setArg(14, group);
   const tiles = images * ((outH + 1) >> 1) * ((outW + 1) >> 1);
   const blocks = (tiles + 3) >> 2;
   return describe(KIND_WINOGRAD_BLOCKS, blocks, itemsPerChunk(blocks, chunks, 1));

@@ -136,9 +136,11 @@ export function winogradWeights(
 }
 
 /**
- * Tile blocks [first, last) of y [n, K, outH, outW] = act(bias + W ∗ x) for x [n, C, H, W], a 3×3
- * kernel, stride 1, `pad` zeros on every side (outH = H + 2·pad − 2), act(v) = max(v, slope·v). Tiles
- * (2×2 output pixels) are numbered image by image, row by row; block b holds tiles 4b … 4b + 3. `u` is
+ * Tile blocks [first, last) of y [n, K, outH, outW] = act(bias + W ∗ x), a 3×3 kernel at stride 1,
+ * act(v) = max(v, slope·v), from x already zero-padded: planes [n, C, height, width] with the pixel
+ * (iy, ix) that output (oy, ox)'s window starts at in row oy and column ox, and at least
+ * 2·⌈outH/2⌉ + 2 rows and 2·⌈outW/2⌉ + 2 columns (every tile's 4×4 patch inside). Tiles (2×2 output
+ * pixels) are numbered image by image, row by row; block b holds tiles 4b … 4b + 3. `u` is
  * winogradWeights' output. Blocks go `group` at a time: all their V, then the 16 products with each
  * panel of U read once for the group, then all their outputs. `scratch` is this chunk's own:
  * group · winogradBlockBytes + 320 bytes.
@@ -148,8 +150,9 @@ export function winogradBlocks(
   channels: i32,
   height: i32,
   width: i32,
+  outH: i32,
+  outW: i32,
   filters: i32,
-  pad: i32,
   x: usize,
   u: usize,
   bias: usize,
@@ -160,8 +163,6 @@ export function winogradBlocks(
   first: i32,
   last: i32,
 ): void {
-  const outH = height + 2 * pad - 2;
-  const outW = width + 2 * pad - 2;
   const tilesW = (outW + 1) >> 1;
   const tilesPerImage = ((outH + 1) >> 1) * tilesW;
   const tiles = images * tilesPerImage;
@@ -189,8 +190,8 @@ export function winogradBlocks(
         const ty = inImage / tilesW;
         const at = corners + ((<usize>lane) << 4);
         store<i32>(at, <i32>(x + <usize>(image * channels) * planeBytes));
-        store<i32>(at, (ty << 1) - pad, 4);
-        store<i32>(at, ((inImage - ty * tilesW) << 1) - pad, 8);
+        store<i32>(at, ty << 1, 4);
+        store<i32>(at, (inImage - ty * tilesW) << 1, 8);
         store<i32>(at, t < tiles ? 1 : 0, 12);
       }
       for (let c = 0; c < channels; c++) {
@@ -198,7 +199,7 @@ export function winogradBlocks(
         for (let lane = 0; lane < 4; lane++) {
           const at = corners + ((<usize>lane) << 4);
           // biome-ignore format: the tile, its plane, the patch's corner, where its columns go
-          inputTile(load<i32>(at, 12) !== 0, <usize>load<i32>(at) + planeOffset, height, width,
+          inputTile(load<i32>(at, 12) !== 0, <usize>load<i32>(at) + planeOffset, width,
             load<i32>(at, 4), load<i32>(at, 8), rows + ((<usize>lane) << 4));
         }
         // rows holds w_j of tile `lane` at (j·4 + lane)·16: transpose each j into V[4i + j][c][lanes]
@@ -244,28 +245,22 @@ export function winogradBlocks(
   }
 }
 
-// Bᵀ·d·B of the 4×4 patch of the plane at `planeAt` whose top-left pixel is (iy, ix) (zero outside
-// the plane, or everywhere when `real` is false), written as its four columns w_j (lanes i:
-// (Bᵀ·d·B)[i][j]) at out + j·64 bytes.
+// Bᵀ·d·B of the 4×4 patch of the (padded) plane at `planeAt`, rows `width` pixels long, whose top-left
+// pixel is (iy, ix) (zero when `real` is false: a tile past the last), written as its four columns w_j
+// (lanes i: (Bᵀ·d·B)[i][j]) at out + j·64 bytes.
 // @ts-ignore: decorator
-@inline function inputTile(
-  real: bool,
-  planeAt: usize,
-  height: i32,
-  width: i32,
-  iy: i32,
-  ix: i32,
-  out: usize,
-): void {
+@inline function inputTile(real: bool, planeAt: usize, width: i32, iy: i32, ix: i32, out: usize): void {
   let d0 = f32x4.splat(0);
   let d1 = f32x4.splat(0);
   let d2 = f32x4.splat(0);
   let d3 = f32x4.splat(0);
   if (real) {
-    d0 = patchRow(planeAt, height, width, iy, ix);
-    d1 = patchRow(planeAt, height, width, iy + 1, ix);
-    d2 = patchRow(planeAt, height, width, iy + 2, ix);
-    d3 = patchRow(planeAt, height, width, iy + 3, ix);
+    const row = (<usize>width) << 2;
+    const at = planeAt + ((<usize>(iy * width + ix)) << 2);
+    d0 = v128.load(at);
+    d1 = v128.load(at + row);
+    d2 = v128.load(at + 2 * row);
+    d3 = v128.load(at + 3 * row);
   }
   // Bᵀ·d by rows (each a vector over the columns)
   const t0 = f32x4.sub(d0, d2);
@@ -286,20 +281,6 @@ export function winogradBlocks(
   v128.store(out, f32x4.add(s1, s2), 64);
   v128.store(out, f32x4.sub(s2, s1), 128);
   v128.store(out, f32x4.sub(s1, s3), 192);
-}
-
-// Pixels (iy, ix … ix + 3) of the plane, zero outside it.
-// @ts-ignore: decorator
-@inline function patchRow(planeAt: usize, height: i32, width: i32, iy: i32, ix: i32): v128 {
-  if (iy < 0 || iy >= height) return f32x4.splat(0);
-  const row = planeAt + ((<usize>(iy * width)) << 2);
-  if (ix >= 0 && ix + 4 <= width) return v128.load(row + ((<usize>ix) << 2));
-  let r = f32x4.splat(0);
-  if (ix >= 0 && ix < width) r = f32x4.replace_lane(r, 0, load<f32>(row + ((<usize>ix) << 2)));
-  if (ix + 1 >= 0 && ix + 1 < width) r = f32x4.replace_lane(r, 1, load<f32>(row + ((<usize>(ix + 1)) << 2)));
-  if (ix + 2 >= 0 && ix + 2 < width) r = f32x4.replace_lane(r, 2, load<f32>(row + ((<usize>(ix + 2)) << 2)));
-  if (ix + 3 >= 0 && ix + 3 < width) r = f32x4.replace_lane(r, 3, load<f32>(row + ((<usize>(ix + 3)) << 2)));
-  return r;
 }
 
 // M[ξ][tile][k0 … k0 + 7] for the block's 4 tiles = Σ_c U[ξ][k0/8][c][0:8] · V[ξ][c][tile]: 8 filters

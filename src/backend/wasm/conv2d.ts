@@ -108,16 +108,26 @@ export function wasmConv2d(host: KernelHost) {
       1,
       Math.min(8, Math.ceil(blocks / chunks), Math.floor(WINOGRAD_GROUP_BYTES / blockBytes)),
     );
+    // x with a zero border wide enough for every tile's 4×4 patch: [images, C, paddedH, paddedW]
+    const paddedH = 2 * Math.ceil(outH / 2) + 2;
+    const paddedW = 2 * Math.ceil(outW / 2) + 2;
+    const paddedBytes = aligned(images * channels * paddedH * paddedW * 4);
     const uBytes = aligned(kernels.winogradWeightBytes(filters, channels));
     const chunkBytes = aligned(group * blockBytes + 320);
-    const u = aligned(heap.scratch(16 + uBytes + chunks * chunkBytes));
+    const padded = aligned(heap.scratch(16 + paddedBytes + uBytes + chunks * chunkBytes));
+    const u = padded + paddedBytes;
+    const planes = images * channels;
+    // biome-ignore format: arguments grouped as (sizes), (placement), (src, dst), chunks
+    runJob(host, kernels.setupPlacePlanes(planes, height, width,
+      pad, paddedH, paddedW,
+      x.byteOffset + xOffset * 4, padded, Math.min(planes, pool.chunksFor(planes * paddedH * paddedW))));
     const groups = 2 * kBlocks;
     // biome-ignore format: arguments grouped as (sizes), (W, U), chunks
     runJob(host, kernels.setupWinogradWeights(filters, channels, weights.byteOffset, u,
       Math.min(groups, pool.chunksFor(groups * channels * 64))));
     // biome-ignore format: arguments grouped as (sizes), (arrays), (scratch), slope, group, chunks
-    runJob(host, kernels.setupWinogradBlocks(images, channels, height, width, filters, pad,
-      x.byteOffset + xOffset * 4, u, bias.byteOffset, y.byteOffset + yOffset * 4,
+    runJob(host, kernels.setupWinogradBlocks(images, channels, paddedH, paddedW, outH, outW, filters,
+      padded, u, bias.byteOffset, y.byteOffset + yOffset * 4,
       u + uBytes, chunkBytes, slope, group, chunks));
   };
   return {

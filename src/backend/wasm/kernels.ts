@@ -60,7 +60,7 @@ export const WASM_KERNEL_ARITY = {
   setupWinogradWeights: 5,
   winogradWeightBytes: 2,
   winogradBlockBytes: 2,
-  setupWinogradBlocks: 15,
+  setupWinogradBlocks: 16,
   setupPackGradientPanels: 6,
   setupConv2dWeightGrad: 13,
   setupOptimizerUpdate: 11,
@@ -380,7 +380,8 @@ export interface Conv2dKernels {
   /** Winograd F(2×2, 3×3) weights U [16][⌈F/8⌉][C][8] of W [F, C, 3, 3] (assembly/winograd.ts). */
   setupWinogradWeights(filters: number, channels: number, weights: number, u: number, chunks: number): number;
   /**
-   * The 3×3 stride-1 forward convolution by Winograd F(2×2, 3×3) in 4-tile blocks, `group` blocks at a
+   * The 3×3 stride-1 forward convolution by Winograd F(2×2, 3×3) of zero-padded planes [images,
+   * channels, height, width] (at least 2·⌈outH/2⌉ + 2 rows and 2·⌈outW/2⌉ + 2 columns), in 4-tile blocks, `group` blocks at a
    * time, from U; each chunk uses scratchBytes bytes of scratch (group · winogradBlockBytes + 320).
    * Returns the chunk count.
    */
@@ -389,8 +390,9 @@ export interface Conv2dKernels {
     channels: number,
     height: number,
     width: number,
+    outH: number,
+    outW: number,
     filters: number,
-    pad: number,
     x: number,
     u: number,
     bias: number,
