@@ -212,13 +212,35 @@ export function winogradBlocks(
         }
       }
     }
+    // a last block of one or two tiles (9 tiles of a 6×6 map: 4 + 4 + 1) takes kernels that spend
+    // their registers on more filters instead of on the missing tiles
+    const lastTiles = min(4, tiles - ((g0 + count - 1) << 2));
+    const narrow = lastTiles === 1 ? (kBlocks & 3) === 0 : lastTiles === 2 && (kBlocks & 1) === 0;
+    const full = narrow ? count - 1 : count;
+    const panelBytes = (<usize>channels) << 5; // from U[ξ][kb] to U[ξ][kb + 1]
     for (let xi = 0; xi < 16; xi++) {
+      const uXiAt = u + <usize>xi * uXi;
       for (let kb = 0; kb < kBlocks; kb++) {
-        const uAt = u + <usize>xi * uXi + ((<usize>(kb * channels)) << 5);
-        for (let b = 0; b < count; b++) {
+        const uAt = uXiAt + <usize>kb * panelBytes;
+        for (let b = 0; b < full; b++) {
           const vAt = v + <usize>b * vBytes + <usize>xi * xiStride;
           const mAt = m + <usize>b * mBytes + <usize>xi * mXi + ((<usize>kb) << 5);
           product(uAt, vAt, channels, mAt, (<usize>kBlocks) << 5);
+        }
+      }
+      if (narrow) {
+        const vAt = v + <usize>full * vBytes + <usize>xi * xiStride;
+        const mAt = m + <usize>full * mBytes + <usize>xi * mXi;
+        if (lastTiles === 1) {
+          for (let kb = 0; kb < kBlocks; kb += 4) {
+            product32x1(uXiAt + <usize>kb * panelBytes, panelBytes, vAt, channels, mAt + ((<usize>kb) << 5));
+          }
+        } else {
+          for (let kb = 0; kb < kBlocks; kb += 2) {
+            // biome-ignore format: U, V, then M and its tile stride
+            product16x2(uXiAt + <usize>kb * panelBytes, panelBytes, vAt, channels,
+              mAt + ((<usize>kb) << 5), (<usize>kBlocks) << 5);
+          }
         }
       }
     }
@@ -324,6 +346,92 @@ export function winogradBlocks(
   v128.store(mAt + 2 * mStride, c21, 16);
   v128.store(mAt + 3 * mStride, c30);
   v128.store(mAt + 3 * mStride, c31, 16);
+}
+
+// product for one tile (lane 0 of V) and 32 filters: the four U panels from uAt, `panelBytes` apart.
+// @ts-ignore: decorator
+@inline function product32x1(uAt: usize, panelBytes: usize, vAt: usize, channels: i32, mAt: usize): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  let c5 = f32x4.splat(0);
+  let c6 = f32x4.splat(0);
+  let c7 = f32x4.splat(0);
+  const u1 = uAt + panelBytes;
+  const u2 = uAt + 2 * panelBytes;
+  const u3 = uAt + 3 * panelBytes;
+  const end = (<usize>channels) << 5;
+  let vp = vAt;
+  for (let at: usize = 0; at < end; at += 32) {
+    const b = v128.load32_splat(vp);
+    c0 = madd(v128.load(uAt + at), b, c0);
+    c1 = madd(v128.load(uAt + at, 16), b, c1);
+    c2 = madd(v128.load(u1 + at), b, c2);
+    c3 = madd(v128.load(u1 + at, 16), b, c3);
+    c4 = madd(v128.load(u2 + at), b, c4);
+    c5 = madd(v128.load(u2 + at, 16), b, c5);
+    c6 = madd(v128.load(u3 + at), b, c6);
+    c7 = madd(v128.load(u3 + at, 16), b, c7);
+    vp += 16;
+  }
+  v128.store(mAt, c0);
+  v128.store(mAt, c1, 16);
+  v128.store(mAt, c2, 32);
+  v128.store(mAt, c3, 48);
+  v128.store(mAt, c4, 64);
+  v128.store(mAt, c5, 80);
+  v128.store(mAt, c6, 96);
+  v128.store(mAt, c7, 112);
+}
+
+// product for two tiles (lanes 0 and 1 of V) and 16 filters: two U panels from uAt, `panelBytes` apart.
+// @ts-ignore: decorator
+@inline function product16x2(
+  uAt: usize,
+  panelBytes: usize,
+  vAt: usize,
+  channels: i32,
+  mAt: usize,
+  mStride: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c02 = f32x4.splat(0);
+  let c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c12 = f32x4.splat(0);
+  let c13 = f32x4.splat(0);
+  const u1 = uAt + panelBytes;
+  const end = (<usize>channels) << 5;
+  let vp = vAt;
+  for (let at: usize = 0; at < end; at += 32) {
+    const a0 = v128.load(uAt + at);
+    const a1 = v128.load(uAt + at, 16);
+    const a2 = v128.load(u1 + at);
+    const a3 = v128.load(u1 + at, 16);
+    let b = v128.load32_splat(vp);
+    c00 = madd(a0, b, c00);
+    c01 = madd(a1, b, c01);
+    c02 = madd(a2, b, c02);
+    c03 = madd(a3, b, c03);
+    b = v128.load32_splat(vp, 4);
+    c10 = madd(a0, b, c10);
+    c11 = madd(a1, b, c11);
+    c12 = madd(a2, b, c12);
+    c13 = madd(a3, b, c13);
+    vp += 16;
+  }
+  v128.store(mAt, c00);
+  v128.store(mAt, c01, 16);
+  v128.store(mAt, c02, 32);
+  v128.store(mAt, c03, 48);
+  v128.store(mAt + mStride, c10);
+  v128.store(mAt + mStride, c11, 16);
+  v128.store(mAt + mStride, c12, 32);
+  v128.store(mAt + mStride, c13, 48);
 }
 
 // y = act(bias + Aᵀ·M·A) of one tile for `count` filters (lanes): M[ξ] at mAt + ξ·xiStride (4 filters

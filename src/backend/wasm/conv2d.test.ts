@@ -28,10 +28,11 @@ const CASES = [
   [1, 5, 7, 6, 9, 2, 1, 3],
   // 3×3 stride 1 runs by Winograd F(2×2, 3×3): pad 2 with 17 filters (a partly empty 8-filter block), a
   // batch of many 4-tile blocks (shared by 2 threads), the detector's 6×6 × 128 layer (9 tiles: a last
-  // block of one tile), a 1×1 image with pad 1 (one tile, one real pixel)
+  // block of one tile), 18 tiles (a last block of two), a 1×1 image with pad 1 (one tile, one real pixel)
   [2, 9, 10, 7, 17, 3, 1, 2],
   [5, 12, 12, 12, 20, 3, 1, 1],
   [1, 128, 6, 6, 128, 3, 1, 1],
+  [1, 3, 6, 12, 16, 3, 1, 1],
   [3, 2, 1, 1, 3, 3, 1, 1],
   // stride 2: YOLOv1's 7×7 pad 3 and 3×3 pad 1 downsamplings, 2×2 pad 0, 1×1 (every other pixel)
   [3, 16, 48, 48, 32, 3, 2, 1],
