@@ -3,9 +3,11 @@
 // border, and for a stride s > 1 split into its phases (phasePlanes): phase (py, px) holds the pixels
 // (j·s + py, i·s + px) of the padded image, so the pixels a tap reads for neighbouring outputs are
 // neighbours in one phase and every kernel below reads them as for stride 1; only the tap offsets
-// change (tapOffsets). Forward: the weights are packed into 4-filter panels and a 4-filter × 8-pixel
-// register block (the GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8 pixels for each
-// tap straight from the planes; rows of output pixels are the parallel-for items. Weight gradient: dy
+// change (tapOffsets). Direct kernel (conv2dRows): the weights are packed into 4-filter panels and a
+// 4-filter × 8-pixel register block (the GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8
+// pixels for each tap straight from the planes; rows of output pixels are the parallel-for items. It
+// runs the input gradient and a batch's 1×1 convolutions; the forward otherwise gathers 8-pixel panels
+// from the same planes (conv2d_panels.ts) or, for 3×3 at stride 1, runs Winograd (winograd.ts). Weight gradient: dy
 // is packed into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap
 // at p] over every pixel of every image; (filter block, tap block) pairs are the items, so no two
 // threads write the same weight. Input gradient: for each phase of the stride, a stride-1 convolution

@@ -466,7 +466,7 @@ describe('zerodl CLI', () => {
       );
       assert.match(stderr, /b_text\.png: not a PNG or JPEG image/);
       assert.match(stderr, /b_dangling\.png: cannot read image: ENOENT/);
-      assert.match(stderr, /b_folder\.png: cannot read image: EISDIR/);
+      assert.match(stderr, /b_folder\.png: cannot read image: not a regular file \(a folder\)/);
       assert.match(stderr, /3 of 5 images could not be classified/);
     });
 

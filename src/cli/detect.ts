@@ -3,7 +3,7 @@
 // names ultralytics users know (`--data`, `--model`, `--imgsz`, `--lr0`, `--conf`, `--iou` …). Runs go
 // to runs/detect/<name>/ as ultralytics writes them.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { YoloHead } from '../detection/head.js';
 import { parseWeightInit } from '../layers/init.js';
@@ -22,6 +22,7 @@ import { type DetectionSource, openDetectionData } from '../train/detection_data
 import { claimRunFolder, lockRunFolder, removeIfNoModel } from '../train/run_folder.js';
 import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { DataError, ValueError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import { numberOption, type OptionValues, parseCommand, printJson } from './args.js';
 import {
   DETECT_CHECK_HELP,
@@ -316,7 +317,7 @@ function resolveDetector(
 
 function readJson(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readRegularFile(file, 'utf8'));
   } catch (error) {
     throw new DataError(`${file}: not valid JSON: ${(error as Error).message}`);
   }

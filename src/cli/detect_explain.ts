@@ -4,7 +4,6 @@
 // image's labels — which predictor is responsible for each object, the IoU of every predictor with it,
 // and the four loss terms of this image. Everything ultralytics keeps inside.
 
-import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { decodeImage } from '../data/images.js';
 import { labelBoxes, letterboxImage, parseLabelText, toLetterbox } from '../data/yolo_dataset.js';
@@ -20,6 +19,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { claimRunFolder } from '../train/run_folder.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import { MAX_PIXELS_OPTION, maxPixelsOption, parseCommand, printJson } from './args.js';
 
 export const DETECT_EXPLAIN_HELP = `zerodl detect explain --model <dir> --source <image> [--labels <txt>]: look inside
@@ -70,7 +70,7 @@ export function detectExplainCommand(argv: string[]): number {
   const channels = info.preprocessing.channels;
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(source);
+    bytes = readRegularFile(source);
   } catch (error) {
     throw new DataError(`${source}: cannot read the image: ${(error as Error).message}`);
   }
@@ -86,7 +86,7 @@ export function detectExplainCommand(argv: string[]): number {
   if (args.labels !== undefined) {
     let text: string;
     try {
-      text = readFileSync(args.labels, 'utf8');
+      text = readRegularFile(args.labels, 'utf8');
     } catch (error) {
       throw new DataError(`${args.labels}: cannot read the labels: ${(error as Error).message}`);
     }

@@ -3,7 +3,7 @@
 // with their class and score on each image in runs/detect/<name>/, and with --save-txt writes
 // labels/<stem>.txt as ultralytics does (`class cx cy w h [conf]`, normalised to the original image).
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { decodeImage } from '../data/images.js';
 import { fromLetterbox, letterboxImage } from '../data/yolo_dataset.js';
@@ -17,6 +17,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { claimRunFolder } from '../train/run_folder.js';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError, ValueError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import {
   imageSources,
   MAX_PIXELS_OPTION,
@@ -93,7 +94,7 @@ export function detectPredictCommand(argv: string[]): number {
     for (const file of files) {
       let image: ReturnType<typeof decodeImage>;
       try {
-        image = decodeImage(readFileSync(file), file, maxPixels);
+        image = decodeImage(readRegularFile(file), file, maxPixels);
       } catch (error) {
         if (!(error instanceof DataError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
         failed++;

@@ -2,7 +2,6 @@
 // `zerodl train`: trains a classifier on MNIST (default: the seed article's setup exactly) or on a
 // folder-per-class image set, writes runs/train/<name>/, and ends with the test accuracy.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitTrainValidation } from '../data/batches.js';
 import { type LabeledImages, loadImageFolder } from '../data/datasets.js';
@@ -34,6 +33,7 @@ import { checkSchedule, type LrSchedule } from '../train/schedule.js';
 import { BEST_WEIGHTS, type TrainResult, train } from '../train/trainer.js';
 import { DataError, ShapeError, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
+import { readRegularFile } from '../util/regular_file.js';
 import {
   MAX_PIXELS_OPTION,
   maxPixelsOption,
@@ -323,7 +323,7 @@ const ARCH_PRESETS: Record<string, (classes: number) => Architecture> = {
 function readArchitecture(file: string): Architecture {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (error) {
     throw new DataError(`${file}: cannot read the model config: ${(error as Error).message}`);
   }

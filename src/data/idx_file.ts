@@ -1,9 +1,9 @@
 // Node-only: IDX files on disk (node:fs), gzip-compressed ones inflated with node:zlib; the format itself
 // is parsed by idx.ts (core).
 
-import { readFileSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 import { DataError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import { type IdxImages, parseIdx, UNSIGNED_BYTE } from './idx.js';
 
 /**
@@ -56,7 +56,7 @@ export function readIdxPair(
 function readMaybeGzipped(file: string, expectedDims: number): Uint8Array {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (error) {
     throw new DataError(`${file}: cannot read IDX file: ${(error as Error).message}`);
   }

@@ -4,10 +4,10 @@
 // bilinear when enlarging), and match MNIST's polarity (white digit on black) by inverting pictures
 // with a light background. A truncated or corrupt file is a DataError naming it.
 
-import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DataError, ValueError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 
 /** Decoded pixels: `width · height` RGBA quadruples, 0..255, row-major. */
 export interface RgbaImage {
@@ -417,7 +417,7 @@ export function loadImageAsInput(file: string, options: ImageInputOptions): Floa
   }
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (error) {
     throw new DataError(`${file}: cannot read image: ${(error as Error).message}`);
   }

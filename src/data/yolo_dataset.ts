@@ -19,6 +19,7 @@ import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { Box, LabeledBox } from '../detection/boxes.js';
 import { DataError, ValueError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import { decodeImage, type GrayImage, type RgbaImage, resizeGray, toGrayscale } from './images.js';
 import { type DataCheck, type SplitCheck, splitCheck } from './yolo_check.js';
 
@@ -109,7 +110,7 @@ const COORDINATE_TOLERANCE = 1e-6;
 export function readDataYaml(file: string): DetectionData {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (error) {
     throw new DataError(`${file}: cannot read the data YAML: ${(error as Error).message}`);
   }
@@ -380,7 +381,7 @@ function readLabels(
   const labelFile = labelFileFor(imageFile);
   let text: string;
   try {
-    text = readFileSync(labelFile, 'utf8');
+    text = readRegularFile(labelFile, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { labelFile: undefined, labels: [], bad: [] };

@@ -2,10 +2,11 @@
 // preprocessing) beside the weights in safetensors. A model directory is what `--model` takes; a
 // training run folder is one. What model.json holds and how weights fill a model is model_info.ts (core).
 
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic_file.js';
 import { DataError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular_file.js';
 import { architectureStateShapes, buildModel } from './architecture.js';
 import {
   assignWeights,
@@ -36,7 +37,7 @@ export function loadModelInfo(dir: string): ModelInfo {
     throw new DataError(`${file}: not found (a model directory holds model.json and its weights)`);
   let info: ModelInfo;
   try {
-    info = JSON.parse(readFileSync(file, 'utf8'));
+    info = JSON.parse(readRegularFile(file, 'utf8'));
   } catch (error) {
     throw new DataError(`${file}: not valid JSON: ${(error as Error).message}`);
   }

@@ -1,12 +1,13 @@
-// The wasm backend's direct convolution over a batch, any stride and padding: forward, weight gradient
-// and input gradient, with the AssemblyScript kernels (assembly/conv2d.ts) when every array lives in
-// wasm memory, the reference kernels otherwise. Each call lays the whole batch out once as the kernels
-// read it (zero border; a stride's phases split apart, so that strided taps read neighbouring floats)
-// and then runs one parallel-for job over the batch's output rows (forward, input gradient) or over
-// (filter block, tap block) pairs (weight gradient): two or three thread hand-offs per batch, never
-// one per image. No im2col columns at any stride: a 1×1 stride-1 convolution without padding reads x
-// in place (a batched gemm of W with each image), and the input gradient is the forward kernel run on
-// dy with the weights flipped, one filter per channel and phase of the stride.
+// The wasm backend's convolution over a batch, any stride and padding: forward, weight gradient and
+// input gradient, with the AssemblyScript kernels (assembly/conv2d.ts, conv2d_panels.ts, winograd.ts)
+// when every array lives in wasm memory, the reference kernels otherwise. Each call lays the whole batch
+// out once as the kernels read it (zero border; a stride's phases split apart, so that strided taps read
+// neighbouring floats) and then runs one parallel-for job over the batch's 8-pixel blocks, 4-tile blocks
+// (forward), output rows (input gradient) or (filter block, tap block) pairs (weight gradient): a few
+// thread hand-offs per batch, never one per image. Forward: 3×3 stride 1 by Winograd F(2×2, 3×3), other
+// shapes by 8-pixel im2col panels and the GEMM micro-kernel, a 1×1 convolution over a large batch's
+// planes in place (docs/DESIGN.md, "The wasm thread pool"). The input gradient is the direct row kernel
+// run on dy with the weights flipped, one filter per channel and phase of the stride.
 
 import {
   checkConv2dArguments,
