@@ -26,14 +26,15 @@ const CASES = [
   [1, 8, 40, 37, 6, 3, 1, 0],
   [2, 1, 3, 3, 1, 3, 1, 1],
   [1, 5, 7, 6, 9, 2, 1, 3],
-  // 3×3 stride 1 runs by Winograd F(2×2, 3×3): pad 2 with 17 filters (a partly empty 8-filter block), a
-  // batch of many 4-tile blocks (shared by 2 threads), the detector's 6×6 × 128 layer (9 tiles: a last
-  // block of one tile), 18 tiles (a last block of two), a 1×1 image with pad 1 (one tile, one real pixel)
+  // 3×3 stride 1 with at least 8 channels runs by Winograd F(2×2, 3×3) (fewer: the 8-pixel panels, as
+  // above): pad 2 with 17 filters (a partly empty 8-filter block), a batch of many 4-tile blocks (shared
+  // by 2 threads), the detector's 6×6 × 128 layer (9 tiles: a last block of one tile), 18 tiles (a last
+  // block of two), a 1×1 image with pad 1 (one tile, one real pixel); pad 0 with an odd output is above
   [2, 9, 10, 7, 17, 3, 1, 2],
   [5, 12, 12, 12, 20, 3, 1, 1],
   [1, 128, 6, 6, 128, 3, 1, 1],
-  [1, 3, 6, 12, 16, 3, 1, 1],
-  [3, 2, 1, 1, 3, 3, 1, 1],
+  [1, 8, 6, 12, 16, 3, 1, 1],
+  [3, 8, 1, 1, 3, 3, 1, 1],
   // stride 2: YOLOv1's 7×7 pad 3 and 3×3 pad 1 downsamplings, 2×2 pad 0, 1×1 (every other pixel)
   [3, 16, 48, 48, 32, 3, 2, 1],
   [1, 3, 13, 11, 5, 3, 2, 1],

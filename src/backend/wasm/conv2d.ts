@@ -19,6 +19,12 @@ import * as reference from '../reference/conv2d.js';
 import { callKernel, runJob } from './call.js';
 import type { KernelHost } from './host.js';
 
+// Winograd's products reduce over the channels alone (im2col's over channels × 9 taps): with few channels
+// its transforms and short products cost more than the multiplications it saves. One thread, Zen 3,
+// Winograd against the 8-pixel panels: 1 channel 2.5× slower (28×28 and 96×96), 4 channels 1.16×
+// slower, 8 channels 0.92×, 16 0.74×, 64 0.59× (docs/benchmarks.md, 2026-12-08).
+const WINOGRAD_MIN_CHANNELS = 8;
+
 // How much of a Winograd chunk's scratch (V and M of its group of blocks) may take: about half of L2.
 const WINOGRAD_GROUP_BYTES = 256 * 1024;
 
@@ -178,7 +184,7 @@ export function wasmConv2d(host: KernelHost) {
         const outH = windowOutputSize(height, kernelSize, stride, pad);
         const outW = windowOutputSize(width, kernelSize, stride, pad);
         const layout = geometry(channels, outH, outW, kernelSize, stride, pad);
-        if (kernelSize === 3 && stride === 1) {
+        if (kernelSize === 3 && stride === 1 && channels >= WINOGRAD_MIN_CHANNELS) {
           winograd(
             images,
             channels,
