@@ -103,7 +103,9 @@ export function detectPredictCommand(argv: string[]): number {
       }
       const boxed = letterboxImage(image, size, channels);
       for (let i = 0; i < boxed.input.length; i++) x.data[i] = (boxed.input[i] as number) / 255;
-      const found = decodeDetections(model.predict(x), head, size, { conf, iou, maxDet })[0] ?? [];
+      // forward, not predict: its output buffer is reused, where predict's copy would take new wasm memory
+      // for every image until the command ends
+      const found = decodeDetections(model.forward(x, 'eval'), head, size, { conf, iou, maxDet })[0] ?? [];
       const detections: Detection[] = found.map((d) =>
         clipBox(fromLetterbox(d, boxed.letterbox), image.width, image.height),
       );

@@ -59,7 +59,9 @@ export function predictCommand(argv: string[]): number {
       continue;
     }
     const x = new Tensor([1, ...info.architecture.inputShape], input);
-    const y = model.predict(x).data;
+    // forward, not predict: its output buffer is reused, where predict's copy would take new wasm memory
+    // for every image until the command ends
+    const y = model.forward(x, 'eval').data;
     const scores = probabilities ? softmax(y) : [...y];
     const best = argmax(scores, 0, scores.length);
     const result = {

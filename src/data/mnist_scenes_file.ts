@@ -109,11 +109,14 @@ export function writeScenesDataset(
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-/** 8-bit grayscale PNG (colour type 0) of `width × height` bytes, with pngjs. */
+/**
+ * 8-bit grayscale PNG (colour type 0) of `width × height` bytes, with pngjs's synchronous packer given a
+ * plain { width, height, data } (a `new PNG()` is a stream, kept alive until the event loop turns: every
+ * scene of a long export would stay in memory; see encodePng in raster/canvas.ts).
+ */
 function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
-  const png = new pngjs.PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false });
-  png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  return pngjs.PNG.sync.write(png, {
+  const image = { width, height, data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
+  return pngjs.PNG.sync.write(image as pngjs.PNG, {
     colorType: 0,
     inputColorType: 0,
     inputHasAlpha: false,

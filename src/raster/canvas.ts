@@ -288,12 +288,14 @@ function distanceToSegment(px: number, py: number, ax: number, ay: number, bx: n
 export function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
   checkSize('encodePng', width, height);
   checkPixels('encodePng', width, height, rgba);
-  const png = new pngjs.PNG({ width, height });
-  png.data.set(rgba);
+  // The synchronous packer takes any { width, height, data }: not a `new PNG()`, which is a stream and
+  // stays referenced by callbacks it queues until the event loop turns, so that a long synchronous run
+  // (a training that writes its plots every epoch) kept every image's pixels (13 MB an epoch).
+  const image = { width, height, data: Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength) };
   // No filter (type 0), zlib's default level and strategy: plots are flat colour, which deflate packs well
   // as it is. pngjs's defaults (adaptive filters, level 9, run-length strategy) took 3-4× as long and made
   // a 20-class confusion matrix 73% bigger.
-  return pngjs.PNG.sync.write(png, { filterType: 0, deflateLevel: 6, deflateStrategy: 0 });
+  return pngjs.PNG.sync.write(image as pngjs.PNG, { filterType: 0, deflateLevel: 6, deflateStrategy: 0 });
 }
 
 function checkSize(caller: string, width: number, height: number): void {

@@ -196,7 +196,9 @@ export function validateDetector(
       (_, j) => start + j,
     );
     const batch = readBatch(samples, indices, head, imageSize, channels, buffers);
-    const y = model.predict(batch.x);
+    // the last layer's buffer, read before the next batch: predict's copy would take new wasm memory
+    // every batch, returned only after the whole (synchronous) run
+    const y = model.forward(batch.x, 'eval');
     terms.forward(y, batch.t);
     for (const term of TERMS) sums[term] += terms.terms[term] * batch.size;
     const detections = decodeDetections(y, head, imageSize, { conf, iou, maxDet: 100, multiLabel: true });
