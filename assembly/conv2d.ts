@@ -1,18 +1,16 @@
-// Direct convolution of a batch of CHW images for the wasm backend, any stride, forward, weight
-// gradient and input gradient, without im2col columns. The images are copied once with their zero
-// border, and for a stride s > 1 split into its phases (phasePlanes): phase (py, px) holds the pixels
-// (j·s + py, i·s + px) of the padded image, so the pixels a tap reads for neighbouring outputs are
-// neighbours in one phase and every kernel below reads them as for stride 1; only the tap offsets
-// change (tapOffsets). Direct kernel (conv2dRows): the weights are packed into 4-filter panels and a
-// 4-filter × 8-pixel register block (the GEMM micro-kernel's shape, assembly/gemm/packed.ts) reads its 8
-// pixels for each tap straight from the planes; rows of output pixels are the parallel-for items. It
-// runs the input gradient and a batch's 1×1 convolutions; the forward otherwise gathers 8-pixel panels
-// from the same planes (conv2d_panels.ts) or, for 3×3 at stride 1, runs Winograd (winograd.ts). Weight gradient: dy
-// is packed into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums dy[f, p]·x[tap
-// at p] over every pixel of every image; (filter block, tap block) pairs are the items, so no two
-// threads write the same weight. Input gradient: for each phase of the stride, a stride-1 convolution
-// of dy with the flipped taps of that phase through the forward kernel (packInputGradPhase), then
-// the phases interleaved into dx (interleavePhases; at stride 1 there is one, written in place).
+// Convolution of a batch of CHW images for the wasm backend, any stride: the layouts the kernels read,
+// the weight gradient and the input gradient's phases, without im2col columns. The images are copied
+// once with their zero border, and for a stride s > 1 split into its phases (phasePlanes): phase
+// (py, px) holds the pixels (j·s + py, i·s + px) of the padded image, so the pixels a tap reads for
+// neighbouring outputs are neighbours in one phase and every kernel reads them as for stride 1; only
+// the tap offsets change (tapOffsets). The forward kernels are in conv2d_panels.ts (8-pixel im2col
+// panels over these planes, weights packed by packConvWeights) and winograd.ts (3×3 at stride 1). Weight
+// gradient: dy is packed into 8-filter panels [pixels][8] and a 4-tap × 8-filter register block sums
+// dy[f, p]·x[tap at p] over every pixel of every image; (filter block, tap block) pairs are the items,
+// so no two threads write the same weight. Input gradient: for each phase of the stride, a stride-1
+// convolution of dy with the flipped taps of that phase through the panels' forward kernel
+// (packInputGradPhase), then the phases interleaved into dx (interleavePhases; at stride 1 there is
+// one, written in place).
 
 import { madd, transpose4x4Store } from './simd';
 
@@ -364,217 +362,6 @@ export function packInputGradPhase(
 }
 
 /**
- * Output rows [firstRow, lastRow) of the whole batch — row r is row r mod outH of image ⌊r / outH⌋ —
- * of y [n, F, outH, outW] = act(bias + W ∗ image), reading each image's planes (`imageFloats` floats
- * per image from `planes`, rows `rowFloats` apart: phasePlanes' layout), the weight panels of
- * packConvWeights and the tap offsets of tapOffsets (`taps` of them). act(v) = max(v, slope·v): the
- * identity for slope 1, LeakyReLU for 0 ≤ slope < 1 (ReLU at 0).
- */
-export function conv2dRows(
-  imageFloats: i32,
-  rowFloats: i32,
-  outH: i32,
-  outW: i32,
-  filters: i32,
-  taps: i32,
-  planes: usize,
-  panels: usize,
-  offsets: usize,
-  bias: usize,
-  y: usize,
-  slope: f32,
-  firstRow: i32,
-  lastRow: i32,
-): void {
-  for (let row = firstRow; row < lastRow; ) {
-    const image = row / outH;
-    const rowsEnd = min(lastRow, (image + 1) * outH);
-    const imageAt = planes + ((<usize>image * <usize>imageFloats) << 2);
-    const yAt = y + ((<usize>(image * filters * outH) * <usize>outW) << 2);
-    // biome-ignore format: arguments as imageRows's
-    imageRows(rowFloats, outH, outW, filters, taps, imageAt, panels, offsets, bias, yAt, slope,
-      row - image * outH, rowsEnd - image * outH);
-    row = rowsEnd;
-  }
-}
-
-// Rows [firstRow, lastRow) of one image's y [F, outH, outW]. Pixels go 8 at a time; a row's last
-// block overlaps the one before it (columns outW − 8 … outW − 1, the overlap written twice with the
-// same values) rather than leaving a scalar tail: a 14-pixel row of an MNIST network is then two
-// SIMD blocks instead of one block and six scalar pixels (32→64 filters, 14×14, batch 64, one thread:
-// 62 → 15 ms). Rows narrower than 8 take 4-pixel blocks the same way, narrower than 4 scalars.
-function imageRows(
-  rowFloats: i32,
-  outH: i32,
-  outW: i32,
-  filters: i32,
-  taps: i32,
-  planes: usize,
-  panels: usize,
-  offsets: usize,
-  bias: usize,
-  y: usize,
-  slope: f32,
-  firstRow: i32,
-  lastRow: i32,
-): void {
-  const vslope = f32x4.splat(slope);
-  const offsetsEnd = offsets + ((<usize>taps) << 2);
-  const plane = (<usize>(outH * outW)) << 2;
-  for (let g = 0; g < (filters + 3) / 4; g++) {
-    const panel = panels + ((<usize>(g * taps)) << 4);
-    const rows = min(4, filters - 4 * g);
-    const yPanel = y + <usize>(4 * g) * plane;
-    const biasAt = bias + ((<usize>(4 * g)) << 2);
-    for (let oy = firstRow; oy < lastRow; oy++) {
-      const inRow = planes + ((<usize>(oy * rowFloats)) << 2);
-      const outRow = yPanel + ((<usize>(oy * outW)) << 2);
-      if (outW >= 8) {
-        for (let ox = 0; ox < outW; ox += 8) {
-          const at = min(ox, outW - 8); // the last block overlaps the one before
-          pixels8(
-            inRow + ((<usize>at) << 2),
-            outRow + ((<usize>at) << 2),
-            panel,
-            offsets,
-            offsetsEnd,
-            plane,
-            rows,
-            biasAt,
-            vslope,
-          );
-        }
-      } else if (outW >= 4) {
-        for (let ox = 0; ox < outW; ox += 4) {
-          const at = min(ox, outW - 4);
-          pixels4(
-            inRow + ((<usize>at) << 2),
-            outRow + ((<usize>at) << 2),
-            panel,
-            offsets,
-            offsetsEnd,
-            plane,
-            rows,
-            biasAt,
-            vslope,
-          );
-        }
-      } else {
-        for (let ox = 0; ox < outW; ox++) {
-          const at = inRow + ((<usize>ox) << 2);
-          for (let r = 0; r < rows; r++) {
-            let sum: f32 = 0;
-            let wp = panel + ((<usize>r) << 2);
-            for (let op = offsets; op < offsetsEnd; op += 4) {
-              sum += load<f32>(wp) * load<f32>(at + <usize>load<i32>(op));
-              wp += 16;
-            }
-            const v = sum + load<f32>(biasAt + ((<usize>r) << 2));
-            store<f32>(outRow + <usize>r * plane + ((<usize>ox) << 2), max<f32>(v, slope * v));
-          }
-        }
-      }
-    }
-  }
-}
-
-// y[f][0:8] for the panel's filters f < rows (planes `plane` bytes apart) = bias + Σ_taps W · the 8
-// pixels from `at` (the image's planes at the block's first output pixel).
-// @ts-ignore: decorator
-@inline function pixels8(
-  at: usize,
-  out: usize,
-  panel: usize,
-  offsets: usize,
-  offsetsEnd: usize,
-  plane: usize,
-  rows: i32,
-  bias: usize,
-  slope: v128,
-): void {
-  let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
-  let wp = panel;
-  for (let op = offsets; op < offsetsEnd; op += 4) {
-    const src = at + <usize>load<i32>(op);
-    const b0 = v128.load(src);
-    const b1 = v128.load(src, 16);
-    let av = v128.load32_splat(wp);
-    c00 = madd(av, b0, c00);
-    c01 = madd(av, b1, c01);
-    av = v128.load32_splat(wp, 4);
-    c10 = madd(av, b0, c10);
-    c11 = madd(av, b1, c11);
-    av = v128.load32_splat(wp, 8);
-    c20 = madd(av, b0, c20);
-    c21 = madd(av, b1, c21);
-    av = v128.load32_splat(wp, 12);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
-    wp += 16;
-  }
-  storeActivated(out, c00, bias, slope);
-  storeActivated(out + 16, c01, bias, slope);
-  if (rows > 1) {
-    storeActivated(out + plane, c10, bias + 4, slope);
-    storeActivated(out + plane + 16, c11, bias + 4, slope);
-  }
-  if (rows > 2) {
-    storeActivated(out + 2 * plane, c20, bias + 8, slope);
-    storeActivated(out + 2 * plane + 16, c21, bias + 8, slope);
-  }
-  if (rows > 3) {
-    storeActivated(out + 3 * plane, c30, bias + 12, slope);
-    storeActivated(out + 3 * plane + 16, c31, bias + 12, slope);
-  }
-}
-
-// pixels8 for 4 pixels.
-// @ts-ignore: decorator
-@inline function pixels4(
-  at: usize,
-  out: usize,
-  panel: usize,
-  offsets: usize,
-  offsetsEnd: usize,
-  plane: usize,
-  rows: i32,
-  bias: usize,
-  slope: v128,
-): void {
-  let c0 = f32x4.splat(0);
-  let c1 = f32x4.splat(0);
-  let c2 = f32x4.splat(0);
-  let c3 = f32x4.splat(0);
-  let wp = panel;
-  for (let op = offsets; op < offsetsEnd; op += 4) {
-    const b0 = v128.load(at + <usize>load<i32>(op));
-    c0 = madd(v128.load32_splat(wp), b0, c0);
-    c1 = madd(v128.load32_splat(wp, 4), b0, c1);
-    c2 = madd(v128.load32_splat(wp, 8), b0, c2);
-    c3 = madd(v128.load32_splat(wp, 12), b0, c3);
-    wp += 16;
-  }
-  storeActivated(out, c0, bias, slope);
-  if (rows > 1) storeActivated(out + plane, c1, bias + 4, slope);
-  if (rows > 2) storeActivated(out + 2 * plane, c2, bias + 8, slope);
-  if (rows > 3) storeActivated(out + 3 * plane, c3, bias + 12, slope);
-}
-
-// y[0:4] = act(sum + the bias at `bias`), act(v) = max(v, slope·v) (see conv2dRows).
-// @ts-ignore: decorator
-@inline function storeActivated(y: usize, sum: v128, bias: usize, slope: v128): void {
-  const v = f32x4.add(sum, v128.load32_splat(bias));
-  v128.store(y, f32x4.max(v, f32x4.mul(v, slope)));
-}
-
-/**
  * Items [first, last) of packing dy [n, F, pixels] into panels [n, ceil(F/8), pixels, 8] (item = image ·
  * ceil(F/8) + filter block; lane r of pixel p holds dy[image, 8·block + r, p], missing filters zero).
  */
@@ -621,7 +408,7 @@ export function packGradientPanels(
 
 /**
  * Items [first, last) of dW [F, taps] = Σ_images Σ_pixels dy[image, f, p] · x[tap at p], with the images'
- * planes as conv2dRows reads them, the tap offsets of tapOffsets and the dy panels of packGradientPanels.
+ * planes as phasePlanes lays them out, the tap offsets of tapOffsets and the dy panels of packGradientPanels.
  * Item = filter block (8 filters) · ceil(taps/4) + tap block (4 taps); its 4×8 sums live in `sums`
  * (32 floats per item) while the images go by in blocks of rows (about 256 pixels, whose 8 KB of dy
  * panel stay in L1 while every item of the chunk reads them), then are written into dW.

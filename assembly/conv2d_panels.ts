@@ -2,11 +2,12 @@
 // pixels of one image (pixels numbered p = oy·outW + ox, as y stores them), the patch values every tap
 // reads are first gathered into a contiguous panel [taps][8] (the block's 8 columns of im2col), then
 // the GEMM micro-kernel (4 filters × 8 pixels, assembly/gemm/packed.ts) runs over that panel once per
-// 4-filter weight panel, the panel staying in L1. Reading a contiguous panel instead of the planes at 8
-// scattered tap offsets is what makes small maps fast: a 6×6 or 12×12 output makes 8-pixel blocks
-// that straddle rows, which the direct kernel (conv2d.ts, imageRows) computes partly twice, and its
-// scattered reads run at 15–23 GFLOP/s where the panel runs at 45 (one thread, Zen 3). The planes,
-// weight panels and tap offsets are the direct kernel's (phasePlanes, packConvWeights, tapOffsets).
+// 4-filter weight panel, the panel staying in L1. It replaced a kernel that read the planes at 8
+// scattered tap offsets and computed rows of 12 or 6 pixels in partly repeated 8-pixel blocks: the
+// detector's 24×24 … 6×6 layers ran at 15–23 GFLOP/s there and at 33–42 here (the register block alone
+// reaches 46–48; one thread, Zen 3). The planes, weight panels and tap offsets are those of conv2d.ts
+// (phasePlanes, packConvWeights, tapOffsets). The input gradient runs through it too, on dy with the
+// weights flipped (packInputGradPhase).
 
 import { madd } from './simd';
 

@@ -3,7 +3,6 @@
 // chunk numbers it claims (src/backend/wasm/thread_pool.ts) and runs the kernel on those items only.
 
 import {
-  conv2dRows,
   conv2dWeightGradItems,
   interleavePhases,
   packGradientPanels,
@@ -42,7 +41,7 @@ const KIND_FILL_CHANNELS: i32 = 7;
 const KIND_SUM_CHANNELS: i32 = 8;
 const KIND_BATCH_NORM_STATISTICS: i32 = 9;
 const KIND_BATCH_NORM_FORWARD: i32 = 10;
-const KIND_CONV2D: i32 = 11;
+const KIND_CONV2D_PANELS: i32 = 11;
 const KIND_MOMENTUM_UPDATE: i32 = 12;
 const KIND_SGD_UPDATE: i32 = 13;
 const KIND_ADAM_UPDATE: i32 = 14;
@@ -54,9 +53,8 @@ const KIND_BATCH_NORM_GRADIENT_SUMS: i32 = 19;
 const KIND_BATCH_NORM_BACKWARD: i32 = 20;
 const KIND_PLACE_PLANES: i32 = 21;
 const KIND_INTERLEAVE_PHASES: i32 = 22;
-const KIND_CONV2D_PANELS: i32 = 23;
-const KIND_WINOGRAD_WEIGHTS: i32 = 24;
-const KIND_WINOGRAD_BLOCKS: i32 = 25;
+const KIND_WINOGRAD_WEIGHTS: i32 = 23;
+const KIND_WINOGRAD_BLOCKS: i32 = 24;
 
 // Descriptor slots (i32 or f32): the kind, the item count, items per chunk, then the kernel's arguments.
 const P_KIND: i32 = 0;
@@ -171,11 +169,6 @@ export function parallelChunk(chunk: i32): void {
     batchNormForward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), first, last);
   } else if (kind === KIND_BATCH_NORM_BACKWARD) {
     batchNormBackward(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), first, last);
-  } else if (kind === KIND_CONV2D) {
-    // output rows [first, last) of the whole batch
-    // biome-ignore format: the arguments in slot order
-    conv2dRows(arg(0), arg(1), arg(2), arg(3), arg(4), arg(5), arg(6), arg(7), arg(8), arg(9), arg(10), argF(11),
-      first, last);
   } else if (kind === KIND_CONV2D_PANELS) {
     // 8-pixel blocks [first, last) of the whole batch, gathered into this chunk's own panel
     const panel = <usize>arg(12) + <usize>chunk * ((<usize>arg(5)) << 5);
@@ -560,44 +553,9 @@ export function setupInterleavePhases(
 }
 
 /**
- * conv2dRows split by output rows of the batch (after phasePlanes, packConvWeights and tapOffsets):
- * y [images, F, outH, outW] = act(bias + W ∗ planes), act(v) = max(v, slope·v).
- */
-export function setupConv2d(
-  images: i32,
-  imageFloats: i32,
-  rowFloats: i32,
-  outH: i32,
-  outW: i32,
-  filters: i32,
-  taps: i32,
-  planes: usize,
-  panels: usize,
-  offsets: usize,
-  bias: usize,
-  y: usize,
-  slope: f32,
-  chunks: i32,
-): i32 {
-  setArg(0, imageFloats);
-  setArg(1, rowFloats);
-  setArg(2, outH);
-  setArg(3, outW);
-  setArg(4, filters);
-  setArg(5, taps);
-  setArg(6, <i32>planes);
-  setArg(7, <i32>panels);
-  setArg(8, <i32>offsets);
-  setArg(9, <i32>bias);
-  setArg(10, <i32>y);
-  setArgF(11, slope);
-  const rows = images * outH;
-  return describe(KIND_CONV2D, rows, itemsPerChunk(rows, chunks, 1));
-}
-
-/**
- * Describes conv2dPanelBlocks over a batch (the arguments as setupConv2d's, plus `panels`: scratch of
- * taps·8 floats for each of the returned number of chunks); items are the 8-pixel blocks of every image.
+ * Describes conv2dPanelBlocks over a batch, after phasePlanes, packConvWeights and tapOffsets; `panels`
+ * is scratch of taps·8 floats for each of the returned number of chunks. Items are the 8-pixel blocks
+ * of every image.
  */
 export function setupConv2dPanels(
   images: i32,

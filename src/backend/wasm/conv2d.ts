@@ -2,12 +2,12 @@
 // input gradient, with the AssemblyScript kernels (assembly/conv2d.ts, conv2d_panels.ts, winograd.ts)
 // when every array lives in wasm memory, the reference kernels otherwise. Each call lays the whole batch
 // out once as the kernels read it (zero border; a stride's phases split apart, so that strided taps read
-// neighbouring floats) and then runs one parallel-for job over the batch's 8-pixel blocks, 4-tile blocks
-// (forward), output rows (input gradient) or (filter block, tap block) pairs (weight gradient): a few
-// thread hand-offs per batch, never one per image. Forward: 3×3 stride 1 by Winograd F(2×2, 3×3), other
-// shapes by 8-pixel im2col panels and the GEMM micro-kernel, a 1×1 convolution over a large batch's
-// planes in place (docs/DESIGN.md, "The wasm thread pool"). The input gradient is the direct row kernel
-// run on dy with the weights flipped, one filter per channel and phase of the stride.
+// neighbouring floats) and then runs one parallel-for job over the batch's 8-pixel blocks (forward, input
+// gradient), 4-tile blocks (Winograd forward) or (filter block, tap block) pairs (weight gradient): a
+// few thread hand-offs per batch, never one per image. Forward: 3×3 stride 1 with at least 8 channels by
+// Winograd F(2×2, 3×3), everything else by 8-pixel im2col panels and the GEMM micro-kernel (docs/DESIGN.md,
+// "The wasm thread pool"). The input gradient is the panels' kernel run on dy with the weights flipped,
+// one filter per channel and phase of the stride.
 
 import {
   checkConv2dArguments,
@@ -60,12 +60,11 @@ export function wasmConv2d(host: KernelHost) {
     const imageFloats = channels * phases * phases * phaseH * phaseW;
     return { phases, phaseH, phaseW, imageFloats, copied: stride > 1 || pad > 0 };
   };
-  // Whether a convolution whose taps span `kernelSize` pixels of the planes it reads (1: each output
-  // pixel reads the pixel at its own place, and the planes have no border) runs over each plane as one
-  // row of outH·outW pixels: whole 8-pixel blocks instead of rows of a few pixels with a partly repeated
-  // last block (the 12-pixel rows of a 12×12 map: 16 pixels computed for 12). Only when the batch
-  // gives every thread several images, since the images are then the parallel items.
-  const flatRows = (kernelSize: number, images: number) => kernelSize === 1 && images >= 4 * pool.threads;
+  // How the 8-pixel panels (assembly/conv2d_panels.ts) walk the planes: rows `rowFloats` floats apart,
+  // `rows` × `rowLength` output pixels. A window of one pixel (1) reads planes without a border, so each
+  // plane is read as one row of outH·outW pixels, whose 4-pixel groups never wrap to another row.
+  const panelRows = (span: number, rowFloats: number, outH: number, outW: number) =>
+    span === 1 ? [outH * outW, 1, outH * outW] : [rowFloats, outH, outW];
   // Lays out `planes` H×W planes at byte address `x` into `dst` as phasePlanes does.
   const phasePlanes = (
     planes: number,
@@ -203,19 +202,17 @@ export function wasmConv2d(host: KernelHost) {
           return;
         }
         const taps = channels * kernelSize * kernelSize;
-        const flat = flatRows(kernelSize, images);
+        const [rowFloats, rows, rowLength] = panelRows(kernelSize, layout.phaseW, outH, outW);
         // the work grows with the taps, not only with the output: weigh the output by its patch size
-        const work = (images * filters * outH * outW * taps) / 8;
-        // 8-pixel im2col panels (conv2d_panels.ts) unless the convolution is 1×1 over whole planes
-        const blocks = flat ? 0 : images * Math.ceil((outH * outW) / 8);
-        const blockChunks = Math.min(blocks, pool.chunksFor(work));
+        const blocks = images * Math.ceil((outH * outW) / 8);
+        const chunks = Math.min(blocks, pool.chunksFor((images * filters * outH * outW * taps) / 8));
         // scratch: x's planes [images, imageFloats] (if copied) | weight panels [⌈F/4⌉, taps, 4] | tap offsets [taps]
         // | one pixel panel [taps, 8] per chunk
         const planeBytes = layout.copied ? aligned(images * layout.imageFloats * 4) : 0;
         const panelBytes = aligned(Math.ceil(filters / 4) * taps * 16);
         const offsetBytes = aligned(taps * 4);
         const scratch = aligned(
-          heap.scratch(16 + planeBytes + panelBytes + offsetBytes + blockChunks * taps * 32),
+          heap.scratch(16 + planeBytes + panelBytes + offsetBytes + chunks * taps * 32),
         );
         const panels = scratch + planeBytes;
         const offsets = panels + panelBytes;
@@ -224,19 +221,10 @@ export function wasmConv2d(host: KernelHost) {
         if (layout.copied) phasePlanes(images * channels, height, width, stride, pad, layout, xAt, scratch);
         kernels.packConvWeights(filters, taps, weights.byteOffset, panels);
         kernels.tapOffsets(channels, kernelSize, stride, layout.phaseH, layout.phaseW, offsets);
-        const planes = layout.copied ? scratch : xAt;
-        const yAt = y.byteOffset + yOffset * 4;
-        if (!flat) {
-          // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), scratch, chunks
-          runJob(host, kernels.setupConv2dPanels(images, layout.imageFloats, layout.phaseW, outH, outW, filters, taps,
-            planes, panels, offsets, bias.byteOffset, yAt, slope, pixelPanels, blockChunks));
-          return;
-        }
-        const rows = images;
-        const chunks = Math.min(rows, pool.chunksFor(work));
-        // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), chunks
-        runJob(host, kernels.setupConv2d(images, layout.imageFloats, outH * outW, 1, outH * outW, filters, taps,
-          planes, panels, offsets, bias.byteOffset, yAt, slope, chunks));
+        // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, y, slope), scratch, chunks
+        runJob(host, kernels.setupConv2dPanels(images, layout.imageFloats, rowFloats, rows, rowLength, filters, taps,
+          layout.copied ? scratch : xAt, panels, offsets, bias.byteOffset, y.byteOffset + yOffset * 4, slope,
+          pixelPanels, chunks));
       },
     }),
 
@@ -365,18 +353,25 @@ export function wasmConv2d(host: KernelHost) {
         const phaseFloats = images * channels * phaseH * phaseW;
         // scratch: placed dy [images, F, placedH, placedW] (if placed) | panels [⌈C/4⌉, taps, 4] | zero
         // bias [C] | tap offsets [taps] | phases of dx [phases, phases, images, C, phaseH, phaseW] (stride > 1)
+        // | pixel panels
         const placedBytes = placed ? aligned(images * imageFloats * 4) : 0;
         const panelBytes = aligned(Math.ceil(channels / 4) * maxTaps * 16);
         const biasBytes = aligned(channels * 4);
         const offsetBytes = aligned(maxTaps * 4);
-        const phaseBytes = stride > 1 ? phases * phases * phaseFloats * 4 : 0;
+        const phaseBytes = stride > 1 ? aligned(phases * phases * phaseFloats * 4) : 0;
+        // one pixel panel [taps, 8] per chunk of 8-pixel blocks (chunks as for phase (0, 0), the most taps)
+        const blocks = images * Math.ceil((phaseH * phaseW) / 8);
+        const blockChunks = Math.min(blocks, pool.chunksFor((phaseFloats * maxTaps) / 8));
         const scratch = aligned(
-          heap.scratch(16 + placedBytes + panelBytes + biasBytes + offsetBytes + phaseBytes),
+          heap.scratch(
+            16 + placedBytes + panelBytes + biasBytes + offsetBytes + phaseBytes + blockChunks * maxTaps * 32,
+          ),
         );
         const panels = scratch + placedBytes;
         const zeroBias = panels + panelBytes;
         const offsets = zeroBias + biasBytes;
         const phased = offsets + offsetBytes;
+        const pixelPanels = phased + phaseBytes;
         const dyAt = dy.byteOffset + dyOffset * 4;
         const dxAt = dx.byteOffset + dxOffset * 4;
         if (placed) {
@@ -387,9 +382,7 @@ export function wasmConv2d(host: KernelHost) {
             border, placedH, placedW,
             dyAt, scratch, chunks));
         }
-        const flat = flatRows(m, images);
-        const [rowsPerImage, rowLength] = flat ? [1, phaseH * phaseW] : [phaseH, phaseW];
-        const rows = images * rowsPerImage;
+        const [rowFloats, rows, rowLength] = panelRows(m, placedW, phaseH, phaseW);
         for (let py = 0; py < phases; py++) {
           for (let px = 0; px < phases; px++) {
             // biome-ignore format: arguments grouped as (sizes), (phase), (placement), (W, panels, offsets, bias)
@@ -397,12 +390,11 @@ export function wasmConv2d(host: KernelHost) {
               py, px,
               placedH, placedW,
               weights.byteOffset, panels, offsets, zeroBias);
-            const chunks = Math.min(rows, pool.chunksFor((phaseFloats * taps) / 8));
             const output = stride > 1 ? phased + (py * phases + px) * phaseFloats * 4 : dxAt;
-            // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, output, slope), chunks
-            runJob(host, kernels.setupConv2d(images, imageFloats, flat ? rowLength : placedW, rowsPerImage, rowLength, channels, taps,
-              placed ? scratch : dyAt, panels, offsets,
-              zeroBias, output, 1, chunks));
+            // biome-ignore format: arguments grouped as (sizes), (planes, panels, offsets), (bias, output, slope), scratch, chunks
+            runJob(host, kernels.setupConv2dPanels(images, imageFloats, rowFloats, rows, rowLength, channels, taps,
+              placed ? scratch : dyAt, panels, offsets, zeroBias, output, 1,
+              pixelPanels, Math.min(blockChunks, pool.chunksFor((phaseFloats * taps) / 8))));
           }
         }
         if (stride > 1) {

@@ -55,7 +55,6 @@ export const WASM_KERNEL_ARITY = {
   setupPhasePlanes: 11,
   setupPlacePlanes: 9,
   setupInterleavePhases: 12,
-  setupConv2d: 14,
   setupConv2dPanels: 15,
   setupWinogradWeights: 5,
   winogradWeightBytes: 2,
@@ -70,7 +69,6 @@ export const WASM_KERNEL_ARITY = {
   tapOffsets: 6,
   packConvWeights: 4,
   packInputGradPhase: 12,
-  conv2dRows: 14,
   packGradientPanels: 6,
   conv2dWeightGradItems: 14,
   dependentAdds: 2,
@@ -227,23 +225,6 @@ export interface Conv2dKernels {
     first: number,
     last: number,
   ): void;
-  /** Output rows [firstRow, lastRow) of the whole batch (see assembly/conv2d.ts). */
-  conv2dRows(
-    imageFloats: number,
-    rowFloats: number,
-    outH: number,
-    outW: number,
-    filters: number,
-    taps: number,
-    planes: number,
-    panels: number,
-    offsets: number,
-    bias: number,
-    y: number,
-    slope: number,
-    firstRow: number,
-    lastRow: number,
-  ): void;
   /** Items [first, last) of packing dy [n, F, pixels] into panels [n, ⌈F/8⌉, pixels, 8]. */
   packGradientPanels(
     filters: number,
@@ -335,26 +316,10 @@ export interface Conv2dKernels {
     dst: number,
     chunks: number,
   ): number;
-  /** conv2dRows as a parallel-for job over the batch's output rows. */
-  setupConv2d(
-    images: number,
-    imageFloats: number,
-    rowFloats: number,
-    outH: number,
-    outW: number,
-    filters: number,
-    taps: number,
-    planes: number,
-    panels: number,
-    offsets: number,
-    bias: number,
-    y: number,
-    slope: number,
-    chunks: number,
-  ): number;
   /**
    * The forward convolution as 8-pixel im2col panels and the GEMM micro-kernel (assembly/conv2d_panels.ts):
-   * setupConv2d's arguments and `panels`, scratch of taps·8 floats for each chunk. Returns the chunk count.
+   * planes, rows `rowFloats` apart, of outH × outW outputs (phasePlanes' layout), packConvWeights' panels,
+   * tapOffsets' offsets, and `panels`, scratch of taps·8 floats for each chunk. Returns the chunk count.
    */
   setupConv2dPanels(
     images: number,
